@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { Config } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
+import { createDb, type Db } from './db/knex.js';
+import { ensureTicketNumberStart, migrateToLatest } from './db/migrate.js';
+import type { ServiceContext } from './services/context.js';
+
+export interface Runtime {
+  ctx: ServiceContext;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What every command does first (start, and later sla/mailgate/import): reach the database
+ * (DATABASE_URL or the embedded server under DATA_DIR) and bring it to the latest migration.
+ */
+export async function openRuntime(config: Config, log: (line: string) => void = () => {}): Promise<Runtime> {
+  let embedded: EmbeddedServer | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(config.DATA_DIR, 'pg'), port: config.EMBEDDED_PG_PORT, log });
+    databaseUrl = embedded.url('postgres');
+  }
+  const db: Db = createDb(databaseUrl, config.DB_POOL_MAX);
+  await migrateToLatest(db);
+  await ensureTicketNumberStart(db, config.TICKET_NUMBER_START);
+  return {
+    ctx: { db, limits: { maxBytes: config.ATTACHMENT_MAX_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES } },
+    databaseUrl,
+    close: async () => {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}

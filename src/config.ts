@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every setting the portal reads from the environment; validated once at start. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** External base URL, used in links (e-mails) and to decide on secure cookies. */
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /** Absent: an embedded PostgreSQL is started with its data under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  SESSION_SECRET: z.string().min(16).optional(),
+  /** Number of reverse proxies in front of the app (for client IP and TLS detection). */
+  TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+  SEED_DEMO: bool.default('true'),
+  TICKET_NUMBER_START: z.coerce.number().int().min(1).default(98000),
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).default(20 * 1024 * 1024),
+  ATTACHMENT_MAX_FILES: z.coerce.number().int().min(1).max(100).default(10),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** Resolved tickets are closed automatically after this many days (0 = never). */
+  AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).default(14),
+  LOG_REQUESTS: bool.default('false'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

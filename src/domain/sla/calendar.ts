@@ -1,0 +1,185 @@
+/**
+ * Service calendar: validation and normalisation of the weekly windows (SLA.md §2.1).
+ * Windows are local wall-clock, half-open [start, end); "24:00" may end a window.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { SlaInputError, fromZodError } from './errors.js';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** "HH:MM", "00:00".."24:00". */
+export type HHMM = string;
+export type WindowSpec = readonly [HHMM, HHMM];
+export type WeeklyWindows = Readonly<Record<Weekday, readonly WindowSpec[]>>;
+
+/** What the engine receives: windows normalised, holidays materialised to ISO dates. */
+export interface ServiceCalendar {
+  readonly timezone: string;
+  readonly windows: WeeklyWindows;
+  readonly holidays: ReadonlySet<string>;
+  /** W for Den; default = max over weekdays of Σ(end − start). */
+  readonly serviceDayMinutes?: number;
+}
+
+export const SUPPORTED_COUNTRIES = ['CZ'] as const;
+export type Country = (typeof SUPPORTED_COUNTRIES)[number];
+
+/** A validated calendar as stored on a contract, before holidays are materialised. */
+export interface CalendarConfig {
+  readonly timezone: string;
+  readonly windows: WeeklyWindows;
+  readonly country: Country | null;
+  /** Extra closed dates (ISO), on top of the country's public holidays. */
+  readonly holidays: readonly string[];
+  readonly serviceDayMinutes?: number;
+}
+
+export const DEFAULT_TIMEZONE = 'Europe/Prague';
+
+const TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** "08:30" → 510; "24:00" → 1440. Expects a string matching TIME. */
+export function minutesOf(hhmm: HHMM): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+function hhmmOf(minutes: number): HHMM {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+const timeSchema = z
+  .string({ invalid_type_error: 'must be a time "HH:MM"' })
+  .regex(TIME, 'must be a time "HH:MM" between 00:00 and 24:00');
+const windowSchema = z.tuple([timeSchema, timeSchema], {
+  invalid_type_error: 'must be a window ["HH:MM", "HH:MM"]',
+});
+const daySchema = z.array(windowSchema, { invalid_type_error: 'must be a list of windows' }).default([]);
+
+const weekSchema = z
+  .object(
+    { mon: daySchema, tue: daySchema, wed: daySchema, thu: daySchema, fri: daySchema, sat: daySchema, sun: daySchema },
+    { invalid_type_error: 'must be an object with keys mon..sun' },
+  )
+  .strict();
+
+const isoDateSchema = z
+  .string({ invalid_type_error: 'must be a date "YYYY-MM-DD"' })
+  .refine((s) => ISO_DATE.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid, {
+    message: 'must be a valid date "YYYY-MM-DD"',
+  });
+
+const rawCalendarSchema = z
+  .object(
+    {
+      timezone: z.string({ invalid_type_error: 'must be an IANA time zone name' }).default(DEFAULT_TIMEZONE),
+      windows: weekSchema,
+      country: z
+        .enum(SUPPORTED_COUNTRIES, { errorMap: () => ({ message: 'must be "CZ" or null (no public holidays)' }) })
+        .nullable(),
+      holidays: z.array(isoDateSchema, { invalid_type_error: 'must be a list of dates' }).default([]),
+      serviceDayMinutes: z
+        .number({ invalid_type_error: 'must be a whole number of minutes' })
+        .int('must be a whole number of minutes')
+        .min(1, 'must be between 1 and 1440')
+        .max(1440, 'must be between 1 and 1440')
+        .optional(),
+    },
+    { invalid_type_error: 'must be an object' },
+  )
+  .strict();
+
+type DayResult = { windows: WindowSpec[] } | { index: number; message: string };
+
+/** Sorts and merges one day's windows, or names the first bad window (its index in the input). */
+function normaliseDay(day: readonly WindowSpec[]): DayResult {
+  const parsed: { index: number; start: number; end: number; spec: WindowSpec }[] = [];
+  for (const [index, spec] of day.entries()) {
+    const [start, end] = spec;
+    if (start === '24:00') return { index, message: 'start 24:00 is not allowed (24:00 may only end a window)' };
+    if (minutesOf(end) <= minutesOf(start)) return { index, message: `end ${end} is not after start ${start}` };
+    const inDstHour = [start, end].find((t) => t.startsWith('02:'));
+    if (inDstHour) {
+      return {
+        index,
+        message: `boundary ${inDstHour} lies inside 02:00–02:59, which is skipped or repeated on DST switch days`,
+      };
+    }
+    parsed.push({ index, start: minutesOf(start), end: minutesOf(end), spec });
+  }
+  parsed.sort((a, b) => a.start - b.start || a.index - b.index);
+  const merged: { start: number; end: number }[] = [];
+  for (const [i, w] of parsed.entries()) {
+    const prev = merged[merged.length - 1];
+    if (prev && w.start < prev.end) {
+      const other = parsed[i - 1]!.spec;
+      return { index: w.index, message: `window ${w.spec[0]}–${w.spec[1]} overlaps ${other[0]}–${other[1]}` };
+    }
+    if (prev && w.start === prev.end) prev.end = w.end;
+    else merged.push({ start: w.start, end: w.end });
+  }
+  return { windows: merged.map((w) => [hhmmOf(w.start), hhmmOf(w.end)] as const) };
+}
+
+/** zod schema of a contract calendar; parses to a normalised CalendarConfig. */
+export const calendarConfigSchema = rawCalendarSchema.transform((raw, ctx): CalendarConfig => {
+  if (!IANAZone.isValidZone(raw.timezone)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['timezone'],
+      message: `unknown time zone "${raw.timezone}" (expected an IANA name such as Europe/Prague)`,
+    });
+    return z.NEVER;
+  }
+  const windows = {} as Record<Weekday, readonly WindowSpec[]>;
+  let total = 0;
+  for (const day of WEEKDAYS) {
+    const result = normaliseDay(raw.windows[day]);
+    if (!('windows' in result)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['windows', day, result.index], message: result.message });
+      return z.NEVER;
+    }
+    windows[day] = result.windows;
+    total += result.windows.length;
+  }
+  if (total === 0) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['windows'],
+      message: 'the week has no service window; at least one day needs one',
+    });
+    return z.NEVER;
+  }
+  const holidays = [...new Set(raw.holidays)].sort();
+  return {
+    timezone: raw.timezone,
+    windows,
+    country: raw.country,
+    holidays,
+    ...(raw.serviceDayMinutes === undefined ? {} : { serviceDayMinutes: raw.serviceDayMinutes }),
+  };
+});
+
+/** Validates and normalises a calendar; throws SlaInputError naming the field (prefixed by `field`). */
+export function parseCalendarConfig(input: unknown, field = 'calendar'): CalendarConfig {
+  const result = calendarConfigSchema.safeParse(input);
+  if (!result.success) throw fromZodError(result.error, field);
+  return result.data;
+}
+
+/** W: the configured service day, else the longest weekday total (480 for 08–16 and 08–12 + 13–17). */
+export function serviceDayMinutes(calendar: Pick<ServiceCalendar, 'windows' | 'serviceDayMinutes'>): number {
+  if (calendar.serviceDayMinutes !== undefined) return calendar.serviceDayMinutes;
+  let max = 0;
+  for (const day of WEEKDAYS) {
+    let sum = 0;
+    for (const [start, end] of calendar.windows[day]) sum += minutesOf(end) - minutesOf(start);
+    max = Math.max(max, sum);
+  }
+  if (max === 0) throw new SlaInputError('calendar.windows', 'the week has no service window; at least one day needs one');
+  return max;
+}

@@ -1,0 +1,53 @@
+/**
+ * The SLA engine (SLA.md): pure, no I/O, no clock of its own. Instants are epoch ms in the
+ * low-level functions; evaluateClock also takes Date/DateTime and returns luxon DateTimes in
+ * the calendar's zone.
+ */
+export type { StateCode } from '../states.js';
+export { SlaInputError, SlaWalkLimitError } from './errors.js';
+export {
+  DEFAULT_TIMEZONE,
+  SUPPORTED_COUNTRIES,
+  WEEKDAYS,
+  calendarConfigSchema,
+  parseCalendarConfig,
+  serviceDayMinutes,
+  type CalendarConfig,
+  type Country,
+  type HHMM,
+  type ServiceCalendar,
+  type WeeklyWindows,
+  type Weekday,
+  type WindowSpec,
+} from './calendar.js';
+export { buildServiceCalendar, holidaysFor, yearsAround, type YearRange } from './holidays.js';
+export { WALK_LIMIT_DAYS, type Interval } from './intervals.js';
+export {
+  SLA_METHODS,
+  SLA_TARGETS,
+  consumedMs,
+  dueAt,
+  elapsed,
+  firstServiceInstant,
+  isServiceInstant,
+  measurementStart,
+  nextBusinessDay,
+  slaAmountSchema,
+  slaMethodSchema,
+  slaTargetSchema,
+  unitMinutes,
+  workingTime,
+  type SlaMethod,
+  type SlaTarget,
+  type WorkingTime,
+} from './methods.js';
+export {
+  evaluateClock,
+  runningIntervals,
+  type ClockInput,
+  type ClockResult,
+  type ClockState,
+  type InstantLike,
+  type RunningSet,
+  type StateChange,
+} from './clock.js';

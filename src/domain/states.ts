@@ -1,0 +1,140 @@
+/**
+ * Ticket states and the ONE table of allowed transitions (DESIGN.md §3, manual §2.5 and §4).
+ * The web pages show only the actions this table allows; services refuse all others.
+ */
+export const STATES = ['new', 'accepted', 'escalated', 'paused', 'resolved', 'closed', 'complained', 'cancelled'] as const;
+export type StateCode = (typeof STATES)[number];
+
+export type ActorKind = 'customer' | 'staff' | 'system';
+
+export type Action =
+  | 'accept'
+  | 'escalate'
+  | 'pause'
+  | 'resume'
+  | 'resolve'
+  | 'close'
+  | 'cancel'
+  | 'complain'
+  | 'uphold_complaint'
+  | 'reject_complaint';
+
+/** What the actor must supply with the action. */
+export type Requirement = 'reason' | 'resolution' | 'assignee' | 'cooperation' | 'target';
+
+export interface TransitionRule {
+  action: Action;
+  from: readonly StateCode[];
+  /** 'before_pause': back to the state the ticket had before it was paused; 'chosen': one of `targets`. */
+  to: StateCode | 'before_pause' | 'chosen';
+  targets?: readonly StateCode[];
+  actors: readonly ActorKind[];
+  requires: readonly Requirement[];
+}
+
+export const TRANSITIONS: readonly TransitionRule[] = [
+  { action: 'accept', from: ['new'], to: 'accepted', actors: ['staff'], requires: [] },
+  { action: 'escalate', from: ['accepted'], to: 'escalated', actors: ['staff'], requires: ['assignee'] },
+  { action: 'pause', from: ['accepted', 'escalated'], to: 'paused', actors: ['staff'], requires: ['cooperation'] },
+  // a customer resumes a paused ticket by supplying the cooperation (a message)
+  { action: 'resume', from: ['paused'], to: 'before_pause', actors: ['staff', 'customer'], requires: [] },
+  { action: 'resolve', from: ['accepted', 'escalated'], to: 'resolved', actors: ['staff'], requires: ['resolution'] },
+  { action: 'close', from: ['resolved'], to: 'closed', actors: ['staff', 'system'], requires: [] },
+  {
+    action: 'cancel',
+    from: ['new', 'accepted', 'escalated', 'paused'],
+    to: 'cancelled',
+    actors: ['staff'],
+    requires: ['reason'],
+  },
+  { action: 'complain', from: ['resolved'], to: 'complained', actors: ['customer'], requires: ['reason'] },
+  {
+    action: 'uphold_complaint',
+    from: ['complained'],
+    to: 'chosen',
+    targets: ['accepted', 'escalated', 'paused'],
+    actors: ['staff'],
+    requires: ['target'],
+  },
+  { action: 'reject_complaint', from: ['complained'], to: 'resolved', actors: ['staff'], requires: ['reason'] },
+];
+
+export const FINAL_STATES: readonly StateCode[] = ['closed', 'cancelled'];
+
+/** The customer overview's three lists (DESIGN.md §3). */
+export type ListName = 'current' | 'resolved' | 'closed';
+export const LIST_STATES: Record<ListName, readonly StateCode[]> = {
+  current: ['new', 'accepted', 'escalated', 'paused', 'complained'],
+  resolved: ['resolved'],
+  closed: ['closed', 'cancelled'],
+};
+
+/** Customers may write into the conversation only while the ticket is being worked on. */
+export function customerMayComment(state: StateCode): boolean {
+  return LIST_STATES.current.includes(state) && state !== 'complained';
+}
+
+/** Staff may write (messages, internal notes) until the ticket is final. */
+export function staffMayComment(state: StateCode): boolean {
+  return !FINAL_STATES.includes(state);
+}
+
+export function isStateCode(value: unknown): value is StateCode {
+  return typeof value === 'string' && (STATES as readonly string[]).includes(value);
+}
+
+export class TransitionError extends Error {
+  constructor(
+    readonly action: string,
+    readonly from: StateCode,
+  ) {
+    super(`Action ${action} is not allowed in state ${from}`);
+  }
+}
+
+export function findRule(action: string): TransitionRule | undefined {
+  return TRANSITIONS.find((t) => t.action === action);
+}
+
+export function allowedActions(state: StateCode, actor: ActorKind): Action[] {
+  return TRANSITIONS.filter((t) => t.from.includes(state) && t.actors.includes(actor)).map((t) => t.action);
+}
+
+/**
+ * The state an action leads to, or TransitionError when the table does not allow it.
+ * `stateBeforePause` is needed for resume, `target` for an upheld complaint.
+ */
+export function nextState(
+  state: StateCode,
+  action: string,
+  actor: ActorKind,
+  ctx: { stateBeforePause?: StateCode | null; target?: StateCode | null } = {},
+): StateCode {
+  const rule = findRule(action);
+  if (!rule || !rule.from.includes(state) || !rule.actors.includes(actor)) {
+    throw new TransitionError(action, state);
+  }
+  if (rule.to === 'before_pause') {
+    const before = ctx.stateBeforePause;
+    return before === 'accepted' || before === 'escalated' ? before : 'accepted';
+  }
+  if (rule.to === 'chosen') {
+    if (!ctx.target || !rule.targets?.includes(ctx.target)) throw new TransitionError(action, state);
+    return ctx.target;
+  }
+  return rule.to;
+}
+
+/** Replays state-changing history events; the result must equal the ticket's stored state. */
+export function replayState(events: readonly { from_state: string | null; to_state: string | null }[]): StateCode | null {
+  let state: StateCode | null = null;
+  for (const e of events) {
+    if (e.to_state === null) continue;
+    if (state !== null && e.from_state !== state) {
+      throw new Error(`History is inconsistent: event from ${e.from_state} while the ticket was ${state}`);
+    }
+    if (!isStateCode(e.to_state)) throw new Error(`Unknown state in history: ${e.to_state}`);
+    state = e.to_state;
+  }
+  return state;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { cs } from '../i18n/cs.js';
+import { type Actor, actorId } from './actor.js';
+import { checkFileLimits, type IncomingFile, storeAttachments } from './attachments.js';
+import type { ServiceContext } from './context.js';
+import { ValidationError } from './errors.js';
+import { recordEvent } from './history.js';
+import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
+import { usableContracts } from './visibility.js';
+
+export type Channel = 'web' | 'email' | 'hotline' | 'api';
+
+export const createTicketSchema = z.object({
+  contract_id: id,
+  paragraph_id: id,
+  contact_phone: phone,
+  contact_email: optionalEmail,
+  subject: requiredText(200),
+  description: requiredText(50_000),
+  requested_resolution_date: futureDate,
+});
+
+export type CreateTicketInput = z.input<typeof createTicketSchema>;
+
+/** Use case: a ticket is reported (web form, e-mail, hotline, API). One transaction. */
+export async function createTicket(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateTicketInput,
+  files: readonly IncomingFile[] = [],
+  channel: Channel = 'web',
+): Promise<number> {
+  const data = parseInput(createTicketSchema, input);
+  checkFileLimits(files, ctx.limits);
+  return ctx.db.transaction(async (trx) => {
+    const contract = await usableContracts(trx, actor).where('c.id', data.contract_id).first('c.id');
+    if (!contract) throw new ValidationError({ contract_id: cs.errors.choice });
+    const paragraph = await trx('contract_paragraphs')
+      .where({ id: data.paragraph_id, contract_id: data.contract_id, active: true })
+      .first('id');
+    if (!paragraph) throw new ValidationError({ paragraph_id: cs.errors.choice });
+
+    const [row] = await trx('tickets')
+      .insert({
+        contract_id: data.contract_id,
+        paragraph_id: data.paragraph_id,
+        reporter_id: actorId(actor),
+        contact_phone: data.contact_phone,
+        contact_email: data.contact_email ?? actor.email,
+        subject: data.subject,
+        description: data.description,
+        requested_resolution_date: data.requested_resolution_date ?? null,
+        state: 'new',
+        channel,
+      })
+      .returning('number');
+    const number = Number(row.number);
+    await recordEvent(trx, { ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
+    await storeAttachments(trx, number, null, files, actor);
+    return number;
+  });
+}

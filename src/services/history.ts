@@ -1,0 +1,38 @@
+import type { StateCode } from '../domain/states.js';
+import { type Actor, actorId } from './actor.js';
+import type { Tx } from './context.js';
+
+export type EventKind =
+  | 'created'
+  | 'state_changed'
+  | 'assigned'
+  | 'message'
+  | 'attachment'
+  | 'complaint'
+  | 'complaint_decision'
+  | 'field_changed'
+  | 'effort';
+
+export interface NewEvent {
+  ticket: number;
+  actor: Actor;
+  kind: EventKind;
+  from?: StateCode | null;
+  to?: StateCode | null;
+  data?: Record<string, unknown>;
+  /** staff-only (internal notes, effort): never shown to customers */
+  internal?: boolean;
+}
+
+/** Appends one history event; the table refuses updates and deletes. */
+export async function recordEvent(trx: Tx, e: NewEvent): Promise<void> {
+  await trx('ticket_events').insert({
+    ticket_number: e.ticket,
+    actor_id: actorId(e.actor),
+    kind: e.kind,
+    from_state: e.from ?? null,
+    to_state: e.to ?? null,
+    data: JSON.stringify(e.data ?? {}),
+    internal: e.internal ?? false,
+  });
+}

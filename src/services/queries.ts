@@ -1,0 +1,261 @@
+import type { Knex } from 'knex';
+import { LIST_STATES, type ListName, type StateCode, STATES } from '../domain/states.js';
+import { type Actor, isStaff } from './actor.js';
+import { NotFoundError } from './errors.js';
+import { usableContracts, visibleTickets } from './visibility.js';
+
+export const PAGE_SIZE = 50;
+
+export interface TicketListRow {
+  number: number;
+  created_at: Date;
+  resolved_at: Date | null;
+  subject: string;
+  state: StateCode;
+  assignee_name: string | null;
+  contract_number?: string;
+  company_name?: string;
+  reporter_name?: string;
+}
+
+export interface Page<T> {
+  rows: T[];
+  page: number;
+  pages: number;
+  total: number;
+}
+
+async function paginate(q: Knex.QueryBuilder, page: number, orderBy: [string, 'asc' | 'desc'][]): Promise<Page<TicketListRow>> {
+  const countRow = await q.clone().clearSelect().count<{ count: number }[]>('* as count').first();
+  const total = Number(countRow?.count ?? 0);
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.min(Math.max(1, page), pages);
+  for (const [col, dir] of orderBy) q.orderBy(col, dir);
+  const rows = (await q.limit(PAGE_SIZE).offset((current - 1) * PAGE_SIZE)) as TicketListRow[];
+  return { rows, page: current, pages, total };
+}
+
+/** Customer overview: one of the three lists, newest first, 50 a page. */
+export async function listTickets(db: Knex, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
+  const q = visibleTickets(db, actor)
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .whereIn('t.state', LIST_STATES[list] as StateCode[])
+    .select('t.number', 't.created_at', 't.resolved_at', 't.subject', 't.state', 'a.name as assignee_name');
+  const byDate = list === 'current' ? 't.created_at' : 't.resolved_at';
+  return paginate(q, page, [
+    [byDate, 'desc'],
+    ['t.number', 'desc'],
+  ]);
+}
+
+/** Search by number: the number if the actor may see it, else null (no hint that it exists). */
+export async function findVisibleNumber(db: Knex, actor: Actor, number: number): Promise<number | null> {
+  const row = await visibleTickets(db, actor).where('t.number', number).first('t.number');
+  return row ? Number(row.number) : null;
+}
+
+export interface QueueFilter {
+  state?: StateCode | 'open';
+  contract_id?: number;
+  assignee?: number | 'none';
+  text?: string;
+  sort?: 'created_desc' | 'created_asc';
+  page?: number;
+}
+
+/** Staff queue over every contract. */
+export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promise<Page<TicketListRow>> {
+  const q = visibleTickets(db, actor)
+    .join('contracts as c', 'c.id', 't.contract_id')
+    .join('companies as co', 'co.id', 'c.company_id')
+    .join('users as r', 'r.id', 't.reporter_id')
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .select(
+      't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state',
+      'a.name as assignee_name', 'c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name',
+    );
+  if (f.state === 'open') q.whereIn('t.state', LIST_STATES.current as StateCode[]);
+  else if (f.state && (STATES as readonly string[]).includes(f.state)) q.where('t.state', f.state);
+  if (f.contract_id) q.where('t.contract_id', f.contract_id);
+  if (f.assignee === 'none') q.whereNull('t.assignee_id');
+  else if (typeof f.assignee === 'number') q.where('t.assignee_id', f.assignee);
+  const text = f.text?.trim();
+  if (text) {
+    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q.where((w) => {
+      w.whereILike('t.subject', like);
+      if (/^\d{1,15}$/.test(text)) w.orWhere('t.number', Number(text));
+    });
+  }
+  const dir = f.sort === 'created_asc' ? 'asc' : 'desc';
+  return paginate(q, f.page ?? 1, [
+    ['t.created_at', dir],
+    ['t.number', dir],
+  ]);
+}
+
+export interface TicketDetail {
+  number: number;
+  state: StateCode;
+  subject: string;
+  description: string;
+  contact_phone: string | null;
+  contact_email: string | null;
+  requested_resolution_date: string | null;
+  category: string | null;
+  channel: string;
+  resolution: string | null;
+  created_at: Date;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  contract_id: number;
+  contract_number: string;
+  contract_name: string;
+  company_name: string;
+  company_address: string | null;
+  paragraph_id: number;
+  paragraph_code: string;
+  paragraph_name: string;
+  paragraph_kind: string;
+  sla_applies: boolean;
+  reporter_id: number;
+  reporter_name: string;
+  assignee_id: number | null;
+  assignee_name: string | null;
+}
+
+export async function ticketDetail(db: Knex, actor: Actor, number: number): Promise<TicketDetail> {
+  const row = await visibleTickets(db, actor)
+    .join('contracts as c', 'c.id', 't.contract_id')
+    .join('companies as co', 'co.id', 'c.company_id')
+    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
+    .join('users as r', 'r.id', 't.reporter_id')
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .where('t.number', number)
+    .first(
+      't.*',
+      'c.number as contract_number', 'c.name as contract_name',
+      'co.name as company_name', 'co.address as company_address',
+      'p.code as paragraph_code', 'p.name as paragraph_name', 'p.kind as paragraph_kind', 'p.sla_applies',
+      'r.name as reporter_name', 'a.name as assignee_name',
+    );
+  if (!row) throw new NotFoundError();
+  return { ...row, number: Number(row.number) } as TicketDetail;
+}
+
+export interface MessageRow {
+  id: number;
+  body: string;
+  source: string;
+  internal: boolean;
+  created_at: Date;
+  author_name: string | null;
+  author_role: string | null;
+}
+
+export interface AttachmentRow {
+  id: number;
+  message_id: number | null;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+export interface EventRow {
+  id: number;
+  at: Date;
+  kind: string;
+  from_state: StateCode | null;
+  to_state: StateCode | null;
+  data: Record<string, unknown>;
+  internal: boolean;
+  actor_name: string | null;
+}
+
+/*
+ * The tab loaders below take a ticket number the caller has already found visible through
+ * ticketDetail; each hides staff-only rows from customers.
+ */
+export function ticketMessages(db: Knex, actor: Actor, number: number): Promise<MessageRow[]> {
+  return db('ticket_messages as m')
+    .leftJoin('users as u', 'u.id', 'm.author_id')
+    .where('m.ticket_number', number)
+    .modify((q) => {
+      if (!isStaff(actor)) q.where('m.internal', false);
+    })
+    .orderBy('m.id', 'asc')
+    .select('m.id', 'm.body', 'm.source', 'm.internal', 'm.created_at', 'u.name as author_name', 'u.role as author_role');
+}
+
+export function ticketAttachments(db: Knex, actor: Actor, number: number, onlyRequest = false): Promise<AttachmentRow[]> {
+  return db('attachments as f')
+    .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
+    .where('f.ticket_number', number)
+    .modify((q) => {
+      if (onlyRequest) q.whereNull('f.message_id');
+      if (!isStaff(actor)) q.where((w) => w.whereNull('m.internal').orWhere('m.internal', false));
+    })
+    .orderBy('f.id', 'asc')
+    .select('f.id', 'f.message_id', 'f.name', 'f.content_type', 'f.size');
+}
+
+export function ticketEvents(db: Knex, actor: Actor, number: number): Promise<EventRow[]> {
+  return db('ticket_events as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_id')
+    .where('e.ticket_number', number)
+    .modify((q) => {
+      if (!isStaff(actor)) q.where('e.internal', false);
+    })
+    .orderBy('e.id', 'asc')
+    .select('e.id', 'e.at', 'e.kind', 'e.from_state', 'e.to_state', 'e.data', 'e.internal', 'u.name as actor_name');
+}
+
+export interface EffortRow {
+  minutes: number;
+  work_date: string;
+  note: string | null;
+  user_name: string;
+}
+
+export async function ticketEfforts(db: Knex, actor: Actor, number: number): Promise<EffortRow[]> {
+  if (!isStaff(actor)) return [];
+  return db('efforts as ef')
+    .join('users as u', 'u.id', 'ef.user_id')
+    .where('ef.ticket_number', number)
+    .orderBy('ef.id')
+    .select('ef.minutes', 'ef.work_date', 'ef.note', 'u.name as user_name');
+}
+
+/** An attachment's content, only through a ticket the actor may see. */
+export async function attachmentForDownload(db: Knex, actor: Actor, number: number, attachmentId: number) {
+  const row = await visibleTickets(db, actor)
+    .join('attachments as f', 'f.ticket_number', 't.number')
+    .join('attachment_blobs as b', 'b.sha256', 'f.sha256')
+    .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
+    .where('t.number', number)
+    .where('f.id', attachmentId)
+    .modify((q) => { if (!isStaff(actor)) q.where((w) => w.whereNull('m.internal').orWhere('m.internal', false)); })
+    .first('f.name', 'f.content_type', 'f.size', 'b.data');
+  if (!row) throw new NotFoundError('attachment');
+  return row as { name: string; content_type: string; size: number; data: Buffer };
+}
+
+/** Lists for the forms: the actor's contracts with paragraphs; active staff for assignment. */
+export async function contractsWithParagraphs(db: Knex, actor: Actor) {
+  const contracts: { id: number; number: string; name: string; company_name: string }[] = await usableContracts(db, actor)
+    .orderBy('c.number')
+    .select('c.id', 'c.number', 'c.name', 'co.name as company_name');
+  const paragraphs = contracts.length
+    ? await db<{ id: number; contract_id: number; code: string; name: string; kind: string; sla_applies: boolean }>('contract_paragraphs').whereIn('contract_id', contracts.map((c) => c.id)).where('active', true)
+        .orderBy(['contract_id', 'code']).select('id', 'contract_id', 'code', 'name', 'kind', 'sla_applies')
+    : [];
+  return contracts.map((c) => ({ ...c, paragraphs: paragraphs.filter((p) => p.contract_id === c.id) }));
+}
+
+export async function staffMembers(db: Knex) {
+  return db('users').whereIn('role', ['agent', 'admin']).where('active', true).orderBy('name').select('id', 'name');
+}
+
+export async function paragraphsOfContract(db: Knex, contractId: number) {
+  return db('contract_paragraphs').where({ contract_id: contractId }).orderBy('code').select('id', 'code', 'name', 'active');
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { type Action, nextState, type StateCode, TransitionError } from '../domain/states.js';
+import { cs } from '../i18n/cs.js';
+import { type Actor, actorId, actorKind, SYSTEM } from './actor.js';
+import type { ServiceContext, Tx } from './context.js';
+import { ConflictError, ValidationError } from './errors.js';
+import { type EventKind, recordEvent } from './history.js';
+import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
+import { id, parseInput, requiredText } from './validate.js';
+
+const EVENT_KIND: Partial<Record<Action, EventKind>> = {
+  complain: 'complaint',
+  uphold_complaint: 'complaint_decision',
+  reject_complaint: 'complaint_decision',
+};
+
+async function stateBeforePause(trx: Tx, ticket: number): Promise<StateCode | null> {
+  const row = await trx('ticket_events')
+    .where({ ticket_number: ticket, to_state: 'paused' })
+    .orderBy('id', 'desc')
+    .first('from_state');
+  return (row?.from_state as StateCode | undefined) ?? null;
+}
+
+/** Refuses what the transition table forbids, before any input is looked at. */
+export function assertAllowed(ticket: LockedTicket, action: Action, actor: Actor, target?: StateCode): void {
+  try {
+    // resume's destination is resolved later; only the permission matters here
+    nextState(ticket.state, action, actorKind(actor), { stateBeforePause: 'accepted', target: target ?? 'accepted' });
+  } catch (e) {
+    if (e instanceof TransitionError) {
+      throw new ConflictError(cs.errors.transition(cs.actions[action], cs.states[ticket.state]));
+    }
+    throw e;
+  }
+}
+
+/**
+ * Moves a locked ticket to its next state and writes exactly one history event for it.
+ * The caller has already checked the action with assertAllowed and validated its input.
+ */
+export async function applyTransition(
+  trx: Tx,
+  actor: Actor,
+  ticket: LockedTicket,
+  action: Action,
+  opts: { target?: StateCode; data?: Record<string, unknown>; set?: Record<string, unknown> } = {},
+): Promise<StateCode> {
+  const before = ticket.state === 'paused' ? await stateBeforePause(trx, ticket.number) : null;
+  const to = nextState(ticket.state, action, actorKind(actor), { stateBeforePause: before, target: opts.target });
+  const stamps: Record<string, unknown> = { updated_at: trx.fn.now() };
+  if (to === 'resolved') stamps.resolved_at = trx.fn.now();
+  if (to === 'closed' || to === 'cancelled') stamps.closed_at = trx.fn.now();
+  await trx('tickets')
+    .where({ number: ticket.number })
+    .update({ state: to, ...stamps, ...opts.set });
+  await recordEvent(trx, {
+    ticket: ticket.number,
+    actor,
+    kind: EVENT_KIND[action] ?? 'state_changed',
+    from: ticket.state,
+    to,
+    data: { action, ...opts.data },
+  });
+  ticket.state = to;
+  return to;
+}
+
+async function addSystemMessage(trx: Tx, ticket: number, actor: Actor, body: string): Promise<void> {
+  await trx('ticket_messages').insert({ ticket_number: ticket, author_id: actorId(actor), body, source: 'system' });
+}
+
+async function addStaffMessage(trx: Tx, ticket: number, actor: Actor, body: string): Promise<void> {
+  const [row] = await trx('ticket_messages')
+    .insert({ ticket_number: ticket, author_id: actorId(actor), body, source: 'web' })
+    .returning('id');
+  await recordEvent(trx, { ticket, actor, kind: 'message', data: { message_id: Number(row.id) } });
+}
+
+async function activeStaff(trx: Tx, userId: number): Promise<{ id: number; name: string }> {
+  const user = await trx('users').where({ id: userId, active: true }).whereIn('role', ['agent', 'admin']).first('id', 'name');
+  if (!user) throw new ValidationError({ assignee_id: cs.errors.choice });
+  return user;
+}
+
+/** Runs one state-changing use case in one transaction on a ticket the actor may see. */
+function useCase<I>(
+  action: Action,
+  body: (trx: Tx, actor: Actor, ticket: LockedTicket, input: I) => Promise<void>,
+  target?: (input: unknown) => StateCode | undefined,
+) {
+  return async (ctx: ServiceContext, actor: Actor, number: number, input: I): Promise<StateCode> =>
+    ctx.db.transaction(async (trx) => {
+      const ticket = await lockVisibleTicket(trx, actor, number);
+      assertAllowed(ticket, action, actor, target?.(input));
+      await body(trx, actor, ticket, input);
+      return ticket.state;
+    });
+}
+
+const reasonSchema = z.object({ reason: requiredText(5000) });
+const uphold = z.object({
+  target: z.enum(['accepted', 'escalated', 'paused'], { errorMap: () => ({ message: cs.errors.choice }) }),
+  note: z.string().trim().max(5000).optional(),
+});
+type Input = Record<string, unknown>;
+const upholdTarget = (input: unknown): StateCode | undefined => {
+  const t = (input as Input | undefined)?.target;
+  return t === 'accepted' || t === 'escalated' || t === 'paused' ? t : undefined;
+};
+
+/** Staff accept a new ticket; whoever accepts it handles it until someone is assigned. */
+export const acceptTicket = useCase<Input>('accept', async (trx, actor, ticket) => {
+  const set = ticket.assignee_id === null && actor !== SYSTEM ? { assignee_id: actor.id } : {};
+  await applyTransition(trx, actor, ticket, 'accept', { set, data: set.assignee_id ? { assignee: actor.name } : {} });
+});
+
+export const escalateTicket = useCase<Input>('escalate', async (trx, actor, ticket, input) => {
+  const { assignee_id } = parseInput(z.object({ assignee_id: id }), input);
+  const solver = await activeStaff(trx, assignee_id);
+  await applyTransition(trx, actor, ticket, 'escalate', {
+    set: { assignee_id: solver.id },
+    data: { assignee_id: solver.id, assignee: solver.name },
+  });
+});
+
+/** Staff pause the ticket and ask the customer for cooperation (a message they see). */
+export const pauseTicket = useCase<Input>('pause', async (trx, actor, ticket, input) => {
+  const { cooperation } = parseInput(z.object({ cooperation: requiredText(20_000) }), input);
+  await addStaffMessage(trx, ticket.number, actor, cooperation);
+  await applyTransition(trx, actor, ticket, 'pause', { data: { cooperation } });
+});
+
+export const resumeTicket = useCase<Input>('resume', async (trx, actor, ticket) => {
+  await applyTransition(trx, actor, ticket, 'resume');
+});
+
+export const resolveTicket = useCase<Input>('resolve', async (trx, actor, ticket, input) => {
+  const { resolution } = parseInput(z.object({ resolution: requiredText(20_000) }), input);
+  await applyTransition(trx, actor, ticket, 'resolve', { set: { resolution }, data: { resolution } });
+});
+
+export const closeTicket = useCase<Input>('close', async (trx, actor, ticket) => {
+  await applyTransition(trx, actor, ticket, 'close');
+});
+
+/** Staff cancel (wrong classification, duplicate); the customer is told why in the conversation. */
+export const cancelTicket = useCase<Input>('cancel', async (trx, actor, ticket, input) => {
+  const { reason } = parseInput(reasonSchema, input);
+  await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.cancelled(reason));
+  await applyTransition(trx, actor, ticket, 'cancel', { data: { reason } });
+});
+
+/** The customer contests the resolution (Reklamace). */
+export const fileComplaint = useCase<Input>('complain', async (trx, actor, ticket, input) => {
+  const { reason } = parseInput(reasonSchema, input);
+  await applyTransition(trx, actor, ticket, 'complain', { data: { reason } });
+});
+
+export const upholdComplaint = useCase<Input>(
+  'uphold_complaint',
+  async (trx, actor, ticket, input) => {
+    const { target, note } = parseInput(uphold, input);
+    await addSystemMessage(trx, ticket.number, actor, note ? `${cs.systemMessages.complaintUpheld}\n${note}` : cs.systemMessages.complaintUpheld);
+    await applyTransition(trx, actor, ticket, 'uphold_complaint', { target, data: { upheld: true, note: note ?? null } });
+  },
+  upholdTarget,
+);
+
+export const rejectComplaint = useCase<Input>('reject_complaint', async (trx, actor, ticket, input) => {
+  const { reason } = parseInput(reasonSchema, input);
+  await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.complaintRejected(reason));
+  await applyTransition(trx, actor, ticket, 'reject_complaint', { data: { upheld: false, reason } });
+});
+
+/** One entry per action of the transition table, for channels that dispatch by name. */
+export const TRANSITION_USE_CASES: Record<Action, ReturnType<typeof useCase<Input>>> = {
+  accept: acceptTicket,
+  escalate: escalateTicket,
+  pause: pauseTicket,
+  resume: resumeTicket,
+  resolve: resolveTicket,
+  close: closeTicket,
+  cancel: cancelTicket,
+  complain: fileComplaint,
+  uphold_complaint: upholdComplaint,
+  reject_complaint: rejectComplaint,
+};

@@ -1,0 +1,64 @@
+import argon2 from 'argon2';
+import { z } from 'zod';
+import { passwordWeakness } from '../domain/password.js';
+import { cs } from '../i18n/cs.js';
+import type { Actor } from './actor.js';
+import type { ServiceContext } from './context.js';
+import { ValidationError } from './errors.js';
+import type { Knex } from 'knex';
+
+const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export const hashPassword = (password: string): Promise<string> => argon2.hash(password, HASH_OPTIONS);
+
+// Verifying against a fixed hash for unknown logins keeps their timing like a wrong password's.
+let dummyHash: Promise<string> | null = null;
+
+/** The active user with this login and password, or null; never says which part was wrong. */
+export async function authenticate(db: Knex, login: string, password: string): Promise<Actor | null> {
+  const user = await db('users')
+    .whereRaw('lower(login) = lower(?)', [login.trim()])
+    .where('active', true)
+    .first('id', 'login', 'name', 'email', 'role', 'password_hash');
+  if (!user) {
+    dummyHash ??= hashPassword('no-such-user-password');
+    await argon2.verify(await dummyHash, password).catch(() => false);
+    return null;
+  }
+  const ok = await argon2.verify(user.password_hash, password).catch(() => false);
+  if (!ok) return null;
+  const { password_hash: _omit, ...actor } = user;
+  return actor as Actor;
+}
+
+export async function findActiveUser(db: Knex, id: number): Promise<Actor | null> {
+  const user = await db('users').where({ id, active: true }).first('id', 'login', 'name', 'email', 'role');
+  return (user as Actor | undefined) ?? null;
+}
+
+const changeSchema = z.object({ current: z.string(), next: z.string(), confirm: z.string() });
+
+/**
+ * Use case: a user changes their password. The current password is required and every
+ * other session of the user ends.
+ */
+export async function changePassword(ctx: ServiceContext, actor: Actor, input: unknown, keepSessionId: string): Promise<void> {
+  const parsed = changeSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError({ current: cs.errors.required });
+  const { current, next, confirm } = parsed.data;
+  const row = await ctx.db('users').where({ id: actor.id }).first('password_hash');
+  if (!row || !(await argon2.verify(row.password_hash, current).catch(() => false))) {
+    throw new ValidationError({ current: cs.password.wrongCurrent });
+  }
+  const weakness = passwordWeakness(next, actor.login);
+  if (weakness) throw new ValidationError({ next: cs.password[weakness] });
+  if (next !== confirm) throw new ValidationError({ confirm: cs.password.mismatch });
+  const hash = await hashPassword(next);
+  await ctx.db.transaction(async (trx) => {
+    await trx('users').where({ id: actor.id }).update({ password_hash: hash });
+    await trx('sessions')
+      .whereRaw("(sess -> 'passport' ->> 'user') = ?", [String(actor.id)])
+      .whereNot('sid', keepSessionId)
+      .delete();
+  });
+}

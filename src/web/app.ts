@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import connectPgSimple from 'connect-pg-simple';
+import { csrfSync } from 'csrf-sync';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { cs } from '../i18n/cs.js';
+import { isStaff } from '../services/actor.js';
+import type { ServiceContext } from '../services/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
+import { configurePassport } from './auth.js';
+import { viewHelpers } from './format.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes } from './routes/auth.js';
+import { staffRoutes } from './routes/staff.js';
+import { ticketRoutes } from './routes/tickets.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface WebApp {
+  app: express.Express;
+  /** Ends the session store's pool. */
+  close(): Promise<void>;
+}
+
+export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string): WebApp {
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view cache', config.NODE_ENV !== 'development');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.disable('x-powered-by');
+
+  const tls = config.PUBLIC_URL.startsWith('https:');
+  app.use(
+    helmet({
+      // on plain-http development installs, HSTS and upgrade-insecure-requests would break the site
+      strictTransportSecurity: tls,
+      contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'upgrade-insecure-requests': tls ? [] : null } },
+    }),
+  );
+  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+
+  const sessionPool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  const PgStore = connectPgSimple(session);
+  app.use(
+    session({
+      name: 'hd.sid',
+      secret: sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      // sessions expire 12 h after sign-in; skipping "touch" saves a write per request
+      store: new PgStore({ pool: sessionPool, tableName: 'sessions', disableTouch: true, pruneSessionInterval: 15 * 60 }),
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 12 * 3600 * 1000 },
+    }),
+  );
+  const passport = configurePassport(ctx.db);
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+  });
+  app.use((req, res, next) => {
+    res.locals.t = cs;
+    res.locals.h = viewHelpers;
+    res.locals.user = req.user ?? null;
+    res.locals.staff = req.user ? isStaff(req.user) : false;
+    res.locals.csrfToken = generateToken(req);
+    res.locals.requestId = crypto.randomUUID;
+    next();
+  });
+  // multipart forms are checked after their body is parsed (see verifyCsrf in the routes)
+  app.use((req, res, next) => (req.is('multipart/form-data') ? next() : csrfSynchronisedProtection(req, res, next)));
+
+  app.use(authRoutes(passport, config));
+  app.use(accountRoutes(ctx));
+  app.use(ticketRoutes(ctx, csrfSynchronisedProtection));
+  app.use(staffRoutes(ctx));
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).render('error', { status: 404, message: cs.errors.notFound });
+  });
+  app.use(errorHandler);
+
+  return { app, close: () => sessionPool.end() };
+}
+
+const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {
+  const wantsJson = req.accepts(['html', 'json']) === 'json';
+  let status = 500;
+  let message: string = cs.errors.server;
+  if (err instanceof NotFoundError) [status, message] = [404, cs.errors.notFound];
+  else if (err instanceof ConflictError) [status, message] = [409, err.userMessage];
+  else if (err instanceof ForbiddenError) [status, message] = [403, cs.errors.forbidden];
+  else if (err instanceof ValidationError) [status, message] = [400, Object.values(err.fields).join(' ')];
+  else if ((err as { code?: string }).code === 'EBADCSRFTOKEN') [status, message] = [403, cs.errors.csrf];
+  else if ((err as { status?: number }).status === 400 || (err as { type?: string }).type === 'entity.too.large') {
+    [status, message] = [400, cs.errors.form];
+  } else console.error(err);
+  if (wantsJson) res.status(status).json({ error: message, ...(err instanceof ValidationError ? { fields: err.fields } : {}) });
+  else res.status(status).render('error', { status, message });
+};

@@ -1,0 +1,45 @@
+import type { Knex } from 'knex';
+import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { type Actor, isStaff } from '../services/actor.js';
+import { authenticate, findActiveUser } from '../services/users.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User extends Actor {}
+  }
+}
+
+export function configurePassport(db: Knex): passport.PassportStatic {
+  passport.use(
+    new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) => {
+      authenticate(db, login, password).then((user) => done(null, user ?? false), done);
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, user.id));
+  passport.deserializeUser((id: number, done) => {
+    // a deactivated user's sessions end at their next request
+    findActiveUser(db, id).then((user) => done(null, user ?? false), done);
+  });
+  return passport;
+}
+
+export function requireUser(req: Request, res: Response, next: NextFunction): void {
+  if (req.user) return next();
+  if (req.method === 'GET') return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
+  res.status(401).render('error', { status: 401, message: res.locals.t.errors.forbidden });
+}
+
+export function requireStaff(req: Request, res: Response, next: NextFunction): void {
+  if (req.user && isStaff(req.user)) return next();
+  // to a customer the staff pages do not exist
+  res.status(404).render('error', { status: 404, message: res.locals.t.errors.notFound });
+}
+
+/** The signed-in user; only call behind requireUser. */
+export function currentUser(req: Request): Actor {
+  if (!req.user) throw new Error('no user on the request');
+  return req.user;
+}

@@ -1,0 +1,47 @@
+import { formatPhone } from '../domain/phone.js';
+
+const ZONE = 'Europe/Prague';
+const dateTime = new Intl.DateTimeFormat('cs-CZ', {
+  timeZone: ZONE,
+  day: 'numeric',
+  month: 'numeric',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dateOnly = new Intl.DateTimeFormat('cs-CZ', { timeZone: ZONE, day: 'numeric', month: 'numeric', year: 'numeric' });
+
+/** 15.10.2024 16:15, as the manual shows it, in the vendor's zone. */
+export function formatDateTime(d: Date | string | null | undefined): string {
+  if (!d) return '-';
+  const parts = Object.fromEntries(dateTime.formatToParts(new Date(d)).map((p) => [p.type, p.value]));
+  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+/** 'YYYY-MM-DD' (a calendar date) → 15.10.2024 */
+export function formatDate(d: string | Date | null | undefined): string {
+  if (!d) return '-';
+  if (typeof d === 'string') {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
+    if (m) return `${Number(m[3])}.${Number(m[2])}.${m[1]}`;
+  }
+  return dateOnly.format(new Date(d)).replace(/\s/g, '');
+}
+
+/** 2 d 3 h 15 min */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 60_000));
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', `${m} min`].filter(Boolean);
+  return parts.join(' ');
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB`;
+}
+
+export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone };

@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import { cs } from '../../i18n/cs.js';
+import type { ServiceContext } from '../../services/context.js';
+import { ValidationError } from '../../services/errors.js';
+import { changePassword } from '../../services/users.js';
+import { currentUser, requireUser } from '../auth.js';
+
+export function accountRoutes(ctx: ServiceContext): Router {
+  const r = Router();
+  r.get('/account/password', requireUser, (_req, res) => {
+    res.render('password', { errors: {}, done: false });
+  });
+  r.post('/account/password', requireUser, async (req, res) => {
+    try {
+      await changePassword(ctx, currentUser(req), req.body, req.sessionID);
+      res.render('password', { errors: {}, done: true });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      res.status(400).render('password', { errors: e.fields, done: false, formError: cs.errors.form });
+    }
+  });
+  return r;
+}

@@ -1,0 +1,69 @@
+import { type Request, Router } from 'express';
+import { type Action, findRule, isStateCode } from '../../domain/states.js';
+import type { ServiceContext } from '../../services/context.js';
+import { NotFoundError, ValidationError } from '../../services/errors.js';
+import { contractsWithParagraphs, type QueueFilter, staffMembers, staffQueue } from '../../services/queries.js';
+import { assignTicket, changeClassification, logEffort } from '../../services/staff-edits.js';
+import { TRANSITION_USE_CASES } from '../../services/transitions.js';
+import { currentUser, requireStaff } from '../auth.js';
+import { parseTicketNumber, renderTicket, type Tab, TAB_PATHS } from './tickets.js';
+
+function queueFilter(q: Record<string, unknown>): QueueFilter {
+  const state = String(q.state ?? 'open');
+  const assignee = String(q.assignee ?? '');
+  return {
+    state: state === 'open' ? 'open' : isStateCode(state) ? state : undefined,
+    contract_id: Number(q.contract) || undefined,
+    assignee: assignee === 'none' ? 'none' : Number(assignee) || undefined,
+    text: typeof q.text === 'string' ? q.text.slice(0, 200) : undefined,
+    sort: q.sort === 'created_asc' ? 'created_asc' : 'created_desc',
+    page: Number(q.page) || 1,
+  };
+}
+
+export function staffRoutes(ctx: ServiceContext): Router {
+  const r = Router();
+
+  r.get('/staff/queue', requireStaff, async (req, res) => {
+    const filter = queueFilter(req.query as Record<string, unknown>);
+    const user = currentUser(req);
+    const [result, contracts, solvers] = await Promise.all([
+      staffQueue(ctx.db, user, filter),
+      contractsWithParagraphs(ctx.db, user),
+      staffMembers(ctx.db),
+    ]);
+    res.render('queue', { result, filter, contracts, solvers, query: req.query });
+  });
+
+  /** Runs a staff use case; refused input shows the ticket again with the errors next to the form. */
+  const staffPost = (path: string, form: (req: Request) => string, run: (req: Request, number: number) => Promise<unknown>, backTo: Tab = 'request') => {
+    r.post(path, requireStaff, async (req, res) => {
+      const number = parseTicketNumber(req.params.number);
+      try {
+        await run(req, number);
+        res.redirect(303, `/tickets/${number}${TAB_PATHS[backTo]}`);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        const values = { ...req.body };
+        delete values._csrf;
+        await renderTicket(ctx, req, res, number, backTo, { form: form(req), values, errors: e.fields }, 400);
+      }
+    });
+  };
+
+  // a customer's forged POST gets 404 from requireStaff; a forbidden transition gets 409 from the use case
+  staffPost(
+    '/tickets/:number/actions/:action',
+    (req) => String(req.params.action),
+    async (req, number) => {
+      const action = String(req.params.action);
+      if (!findRule(action)) throw new NotFoundError();
+      await TRANSITION_USE_CASES[action as Action](ctx, currentUser(req), number, req.body);
+    },
+  );
+  staffPost('/tickets/:number/assign', () => 'assign', (req, n) => assignTicket(ctx, currentUser(req), n, req.body));
+  staffPost('/tickets/:number/classification', () => 'classification', (req, n) => changeClassification(ctx, currentUser(req), n, req.body));
+  staffPost('/tickets/:number/effort', () => 'effort', (req, n) => logEffort(ctx, currentUser(req), n, req.body), 'evaluation');
+
+  return r;
+}

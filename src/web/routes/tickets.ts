@@ -1,0 +1,172 @@
+import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { allowedActions, customerMayComment, type ListName, staffMayComment } from '../../domain/states.js';
+import { cs } from '../../i18n/cs.js';
+import { actorKind, isStaff } from '../../services/actor.js';
+import type { ServiceContext } from '../../services/context.js';
+import { addMessage } from '../../services/conversation.js';
+import { createTicket } from '../../services/create-ticket.js';
+import { NotFoundError, ValidationError } from '../../services/errors.js';
+import {
+  attachmentForDownload,
+  contractsWithParagraphs,
+  findVisibleNumber,
+  listTickets,
+  paragraphsOfContract,
+  staffMembers,
+  ticketAttachments,
+  ticketDetail,
+  ticketEfforts,
+  ticketEvents,
+  ticketMessages,
+} from '../../services/queries.js';
+import { fileComplaint } from '../../services/transitions.js';
+import { currentUser, requireUser } from '../auth.js';
+import { incomingFiles, uploadFiles } from '../upload.js';
+
+export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
+export const TAB_PATHS: Record<Tab, string> = { request: '', conversation: '/komunikace', evaluation: '/vyhodnoceni', history: '/historie' };
+
+export function parseTicketNumber(raw: unknown): number {
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new NotFoundError();
+  return Number(raw);
+}
+
+/** Form state shown again after a refused submission: which form, its values, its errors. */
+export interface FormState {
+  form: string;
+  values: Record<string, unknown>;
+  errors: Record<string, string>;
+}
+
+/** Renders one tab of the ticket page; throws NotFoundError for a ticket the user may not see. */
+export async function renderTicket(ctx: ServiceContext, req: Request, res: Response, number: number, tab: Tab, state?: FormState, status = 200) {
+  const user = currentUser(req);
+  const ticket = await ticketDetail(ctx.db, user, number);
+  const staff = isStaff(user);
+  const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
+    tab === 'conversation' ? ticketMessages(ctx.db, user, number) : [],
+    tab === 'conversation' || tab === 'request' ? ticketAttachments(ctx.db, user, number, tab === 'request') : [],
+    tab === 'history' ? ticketEvents(ctx.db, user, number) : [],
+    tab === 'evaluation' ? ticketEfforts(ctx.db, user, number) : [],
+    staff ? staffMembers(ctx.db) : [],
+    staff ? paragraphsOfContract(ctx.db, ticket.contract_id) : [],
+  ]);
+  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
+  res.status(status).render('ticket', {
+    ticket,
+    tab,
+    tabPaths: TAB_PATHS,
+    messages,
+    attachments,
+    events,
+    efforts,
+    solvers,
+    paragraphs,
+    complaint,
+    actions: allowedActions(ticket.state, actorKind(user)),
+    mayComment: staff ? staffMayComment(ticket.state) : customerMayComment(ticket.state),
+    form: state ?? { form: '', values: {}, errors: {} },
+    limits: ctx.limits,
+  });
+}
+
+async function latestComplaintReason(ctx: ServiceContext, number: number): Promise<string | null> {
+  const row = await ctx.db('ticket_events').where({ ticket_number: number, kind: 'complaint' }).orderBy('id', 'desc').first('data');
+  return (row?.data?.reason as string | undefined) ?? null;
+}
+
+function listName(raw: unknown): ListName {
+  return raw === 'resolved' || raw === 'closed' ? raw : 'current';
+}
+
+export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): Router {
+  const r = Router();
+  const upload = uploadFiles(ctx.limits);
+
+  r.get('/', requireUser, (req, res) => res.redirect(isStaff(currentUser(req)) ? '/staff/queue' : '/tickets'));
+
+  r.get('/tickets', requireUser, async (req, res) => {
+    const list = listName(req.query.list);
+    const page = Number(req.query.page) || 1;
+    const result = await listTickets(ctx.db, currentUser(req), list, page);
+    res.render('overview', { list, result, search: '', searchError: null });
+  });
+
+  r.get('/tickets/search', requireUser, async (req, res) => {
+    const q = String(req.query.q ?? '').trim();
+    const found = /^\d{1,15}$/.test(q) ? await findVisibleNumber(ctx.db, currentUser(req), Number(q)) : null;
+    if (found !== null) return res.redirect(`/tickets/${found}`);
+    const result = await listTickets(ctx.db, currentUser(req), 'current', 1);
+    const searchError = /^\d{1,15}$/.test(q) ? cs.overview.notFound(q) : cs.overview.badNumber;
+    res.status(404).render('overview', { list: 'current', result, search: q, searchError });
+  });
+
+  const renderNewForm = async (req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) => {
+    const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
+    res.status(status).render('new-ticket', { contracts, values, errors, limits: ctx.limits });
+  };
+
+  r.get('/tickets/new', requireUser, async (req, res) => {
+    const user = currentUser(req);
+    await renderNewForm(req, res, { contact_email: user.email }, {});
+  });
+
+  r.post('/tickets/new', requireUser, upload, verifyCsrf, async (req, res) => {
+    const values = { ...req.body };
+    delete values._csrf;
+    if (req.uploadError) return renderNewForm(req, res, values, { files: req.uploadError }, 400);
+    try {
+      const number = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
+      res.redirect(303, `/tickets/${number}`);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderNewForm(req, res, values, e.fields, 400);
+    }
+  });
+
+  for (const [tab, suffix] of Object.entries(TAB_PATHS) as [Tab, string][]) {
+    r.get(`/tickets/:number${suffix}`, requireUser, async (req, res) => {
+      await renderTicket(ctx, req, res, parseTicketNumber(req.params.number), tab);
+    });
+  }
+
+  r.post('/tickets/:number/messages', requireUser, upload, verifyCsrf, async (req, res) => {
+    const number = parseTicketNumber(req.params.number);
+    const values = { body: req.body.body, internal: req.body.internal };
+    if (req.uploadError) {
+      return renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: { files: req.uploadError } }, 400);
+    }
+    try {
+      await addMessage(ctx, currentUser(req), number, values, incomingFiles(req), 'web');
+      res.redirect(303, `/tickets/${number}/komunikace`);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: e.fields }, 400);
+    }
+  });
+
+  r.post('/tickets/:number/complaint', requireUser, async (req, res) => {
+    const number = parseTicketNumber(req.params.number);
+    try {
+      await fileComplaint(ctx, currentUser(req), number, { reason: req.body.reason });
+      res.redirect(303, `/tickets/${number}`);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderTicket(ctx, req, res, number, 'request', { form: 'complain', values: { reason: req.body.reason }, errors: e.fields }, 400);
+    }
+  });
+
+  r.get('/tickets/:number/attachments/:id', requireUser, async (req, res) => {
+    const number = parseTicketNumber(req.params.number);
+    const fileId = parseTicketNumber(req.params.id);
+    const file = await attachmentForDownload(ctx.db, currentUser(req), number, fileId);
+    // always a download: uploaded HTML or SVG must never render in our origin
+    res.attachment(file.name);
+    res.type(file.content_type);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.send(file.data);
+  });
+
+  return r;
+}
