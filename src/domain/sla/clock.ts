@@ -79,14 +79,14 @@ export function runningIntervals(
   if (target === 'reaction') {
     for (const seg of segments) {
       if (REACTION_ENDS.has(seg.state)) return { running: normaliseIntervals(running), clock: 'stopped' };
-      if (seg.state === 'new') running.push(seg);
+      if (seg.state === 'new') running.push({ from: seg.from, to: seg.to });
     }
     return { running: normaliseIntervals(running), clock: last === 'new' ? 'running' : 'paused' };
   }
   for (const [i, seg] of segments.entries()) {
     const next = segments[i + 1]?.state;
     if (RESOLUTION_RUNS.has(seg.state) || (seg.state === 'complained' && next !== undefined && UPHOLDS.has(next))) {
-      running.push(seg);
+      running.push({ from: seg.from, to: seg.to });
     }
   }
   const clock: ClockState = RESOLUTION_RUNS.has(last)

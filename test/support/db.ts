@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../src/db/knex.js';
+import { ensureTicketNumberStart } from '../../src/db/migrate.js';
+import type { ServiceContext } from '../../src/services/context.js';
+
+export interface TestDatabase {
+  db: Db;
+  url: string;
+  ctx: ServiceContext;
+  drop(): Promise<void>;
+}
+
+/** A clean, migrated database of this test file's own, cloned from the run's template. */
+export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFiles: 10 }): Promise<TestDatabase> {
+  const serverUrl = inject('pgServerUrl');
+  const template = inject('templateDb');
+  const name = `hd_test_${process.ppid}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name} template ${template}`);
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = createDb(url, 5);
+  await ensureTicketNumberStart(db, 98000);
+  return {
+    db,
+    url,
+    ctx: { db, limits },
+    drop: async () => {
+      await db.destroy();
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
