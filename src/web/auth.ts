@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { NextFunction, Request, Response } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { type Actor, isStaff } from '../services/actor.js';
 import { authenticate, findActiveUser } from '../services/users.js';
@@ -12,7 +12,9 @@ declare global {
   }
 }
 
-export function configurePassport(db: Knex): passport.PassportStatic {
+/** One Passport per app (not the module singleton), so several apps in one process keep their own database. */
+export function configurePassport(db: Knex): InstanceType<typeof Passport> {
+  const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) => {
       authenticate(db, login, password).then((user) => done(null, user ?? false), done);

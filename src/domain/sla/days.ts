@@ -40,6 +40,7 @@ export class CompiledCalendar {
   readonly zone: string;
   /** W in ms. */
   readonly serviceDayMs: number;
+  private readonly tz: IANAZone;
   private readonly weekMinutes: readonly (readonly number[])[];
   private readonly holidays: ReadonlySet<string>;
   private readonly midnights = new Map<number, number>();
@@ -51,10 +52,11 @@ export class CompiledCalendar {
       throw new SlaInputError('calendar.timezone', `unknown time zone "${calendar.timezone}"`);
     }
     this.zone = calendar.timezone;
+    this.tz = IANAZone.create(this.zone);
     this.holidays = calendar.holidays;
     this.serviceDayMs = serviceDayMinutes(calendar) * 60_000;
     this.weekMinutes = WEEKDAYS.map((wd) => calendar.windows[wd].flatMap(([s, e]) => [minutesOf(s), minutesOf(e)]));
-    this.offsetGuessMs = IANAZone.create(this.zone).offset(0) * 60_000;
+    this.offsetGuessMs = this.offsetMs(0);
   }
 
   /** Local midnight of day d (luxon moves a midnight that falls into a DST gap forward). */
@@ -88,6 +90,27 @@ export class CompiledCalendar {
     return this.holidays.has(isoOf(d));
   }
 
+  private offsetMs(t: number): number {
+    return this.tz.offset(t) * 60_000;
+  }
+
+  /** The first instant in (lo, hi] whose offset differs from `offset` (offset(hi) must differ). */
+  private transition(lo: number, hi: number, offset: number): number {
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.offsetMs(mid) === offset) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+
+  /**
+   * The instants of day d whose local time lies in a window. Within a stretch of constant
+   * offset o, local time hh:mm of the date is the instant d·24h + hh:mm − o; a DST day has two
+   * such stretches, split at the switch. For validated windows (no boundary in 02:00–02:59) this
+   * equals luxon's DateTime.fromObject per boundary; it also stays exact in zones that switch
+   * at other hours, where fromObject would pick one of two repeated local times.
+   */
   private build(d: number): Day {
     const start = this.midnight(d);
     const end = this.midnight(d + 1);
@@ -95,25 +118,24 @@ export class CompiledCalendar {
     const isoDate = isoOf(d);
     const windows: number[] = [];
     if (!this.holidays.has(isoDate)) {
-      const date = civil(d);
       const minutes = this.weekMinutes[weekday - 1]!;
-      for (let i = 0; i < minutes.length; i += 2) {
-        const open = this.at(date, minutes[i]!, end);
-        const close = this.at(date, minutes[i + 1]!, end);
-        // Guards zones whose DST switch is not at 02:00: keep pieces ordered and non-empty.
-        const from = Math.max(open, windows[windows.length - 1] ?? start);
-        if (close > from) windows.push(from, close);
+      const before = this.offsetMs(start);
+      const after = this.offsetMs(end - 1);
+      const cut = before === after ? end : this.transition(start, end - 1, before);
+      const stretches: [number, number, number][] = [[start, cut, before]];
+      if (cut < end) stretches.push([cut, end, after]);
+      for (const [from, to, offset] of stretches) {
+        const base = d * DAY_MS - offset;
+        for (let i = 0; i < minutes.length; i += 2) {
+          const open = Math.max(base + minutes[i]! * 60_000, from);
+          const close = Math.min(base + minutes[i + 1]! * 60_000, to);
+          if (close <= open) continue;
+          if (windows[windows.length - 1] === open) windows[windows.length - 1] = close;
+          else windows.push(open, close);
+        }
       }
     }
     return { start, end, windows, isoDate, weekday };
-  }
-
-  private at(date: { year: number; month: number; day: number }, minutes: number, nextMidnight: number): number {
-    if (minutes >= 1440) return nextMidnight;
-    return DateTime.fromObject(
-      { ...date, hour: Math.floor(minutes / 60), minute: minutes % 60 },
-      { zone: this.zone },
-    ).toMillis();
   }
 }
 

@@ -1,6 +1,6 @@
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { Router } from 'express';
-import type { PassportStatic } from 'passport';
+import type { Passport } from 'passport';
 import type { Config } from '../../config.js';
 import { cs } from '../../i18n/cs.js';
 
@@ -9,7 +9,7 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-export function authRoutes(passport: PassportStatic, config: Config): Router {
+export function authRoutes(passport: InstanceType<typeof Passport>, config: Config): Router {
   const r = Router();
   const loginLimiter = rateLimit({
     windowMs: 15 * 60 * 1000,
