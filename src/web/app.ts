@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import connectPgSimple from 'connect-pg-simple';
@@ -72,7 +71,6 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
     res.locals.csrfToken = generateToken(req);
-    res.locals.requestId = crypto.randomUUID;
     next();
   });
   // multipart forms are checked after their body is parsed (see verifyCsrf in the routes)
