@@ -10,6 +10,7 @@ export interface TicketListRow {
   number: number;
   created_at: Date;
   resolved_at: Date | null;
+  closed_at?: Date | null;
   subject: string;
   state: StateCode;
   assignee_name: string | null;
@@ -35,13 +36,16 @@ async function paginate(q: Knex.QueryBuilder, page: number, orderBy: [string, 'a
   return { rows, page: current, pages, total };
 }
 
+/** The date each list shows and sorts by: created, resolved or closed. */
+export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'closed' } as const satisfies Record<ListName, string>;
+
 /** Customer overview: one of the three lists, newest first, 50 a page. */
 export async function listTickets(db: Knex, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
   const q = visibleTickets(db, actor)
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .whereIn('t.state', LIST_STATES[list] as StateCode[])
-    .select('t.number', 't.created_at', 't.resolved_at', 't.subject', 't.state', 'a.name as assignee_name');
-  const byDate = list === 'current' ? 't.created_at' : 't.resolved_at';
+    .select('t.number', 't.created_at', 't.resolved_at', 't.closed_at', 't.subject', 't.state', 'a.name as assignee_name');
+  const byDate = `t.${LIST_DATE[list]}_at`;
   return paginate(q, page, [
     [byDate, 'desc'],
     ['t.number', 'desc'],

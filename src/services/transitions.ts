@@ -162,7 +162,12 @@ export const upholdComplaint = useCase<Input>(
   async (trx, actor, ticket, input) => {
     const { target, note } = parseInput(uphold, input);
     await addSystemMessage(trx, ticket.number, actor, note ? `${cs.systemMessages.complaintUpheld}\n${note}` : cs.systemMessages.complaintUpheld);
-    await applyTransition(trx, actor, ticket, 'uphold_complaint', { target, data: { upheld: true, note: note ?? null } });
+    // the ticket is open again: the contested resolution stays in the history only
+    await applyTransition(trx, actor, ticket, 'uphold_complaint', {
+      target,
+      set: { resolution: null, resolved_at: null },
+      data: { upheld: true, note: note ?? null },
+    });
   },
   upholdTarget,
 );

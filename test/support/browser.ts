@@ -12,6 +12,8 @@ export const chromiumArgs = [
   '--disable-component-update',
   '--no-first-run',
   '--disable-sync',
+  // Czech date inputs and number formats, as our users see them
+  '--lang=cs-CZ',
 ];
 
 const isCi = process.env.CI === 'true';

@@ -145,6 +145,7 @@ describe('overview lists and search', () => {
     expect(resolved).toContain('Číslo Vyřešeno Předmět Stav Řeší');
     expect(resolved).toContain(`${numbers.done} 15.10.2026 16:15 Vyřešený požadavek Vyřešeno`);
     expect(resolved).not.toContain('Otevřený požadavek');
+    expect(closed).toContain('Číslo Uzavřeno Předmět Stav Řeší');
     expect(closed).toContain('Uzavřený požadavek Uzavřeno');
   });
 

@@ -65,8 +65,11 @@ describe('the staff workflow over HTTP', () => {
     expect(await header(n)).toContain('Stav: Reklamováno');
     expect(await header(n)).toContain('Důvod reklamace: Chyba trvá.');
 
+    expect(visibleText((await customer.agent.get(`/tickets/${n}/komunikace`)).text)).toContain(cs.ticket.conversationWaitsForComplaint);
     expect((await act(n, 'uphold_complaint', { target: 'escalated' })).status).toBe(303);
     expect(await state(n)).toBe('escalated');
+    // reopened: the contested resolution is history, not the evaluation
+    expect(visibleText((await customer.agent.get(`/tickets/${n}/vyhodnoceni`)).text)).toContain(cs.ticket.notResolved);
     expect((await act(n, 'resolve', { resolution: 'Opraveno podruhé.' })).status).toBe(303);
     expect((await act(n, 'close')).status).toBe(303);
     expect(await header(n)).toContain('Stav: Uzavřeno');

@@ -8,10 +8,10 @@ import type { ServiceCalendar } from './calendar.js';
 import { SlaInputError } from './errors.js';
 import { normaliseIntervals, type Interval } from './intervals.js';
 import {
+  checkAmount,
   consumedMs,
   dueAt,
   measurementStart,
-  slaAmountSchema,
   unitMinutes,
   workingTime,
   type SlaMethod,
@@ -161,9 +161,7 @@ function knownEvents(submittedAt: number, events: readonly StateChange[], now: n
 /** Evaluates one clock (reaction or resolution) of a ticket. */
 export function evaluateClock(input: ClockInput): ClockResult {
   const { calendar, method, target, amount } = input;
-  if (!slaAmountSchema.safeParse(amount).success) {
-    throw new SlaInputError('amount', `must be a positive whole number, got ${String(amount)}`);
-  }
+  checkAmount(amount);
   const zone = calendar.timezone;
   const at = (ms: number) => DateTime.fromMillis(ms, { zone });
   const submittedAt = toMs(input.submittedAt, 'submittedAt');
@@ -205,18 +203,19 @@ export function evaluateClock(input: ClockInput): ClockResult {
 
   const lastChange = events[events.length - 1]?.at ?? submittedAt;
   const until = now ?? (clock === 'running' && due !== null ? due : lastChange);
-  const consumed = consumedMs(calendar, method, target, submittedAt, until, running) / 60_000;
-  const budget = base.budgetMinutes;
+  // whole milliseconds until the verdict, minutes only for the figures
+  const consumed = consumedMs(calendar, method, target, submittedAt, until, running);
+  const budget = base.budgetMinutes * 60_000;
   const breached = consumed > budget;
   return {
     ...base,
     clock,
     due: due === null ? null : at(due),
     measuredUntil: at(until),
-    consumedMinutes: consumed,
-    remainingMinutes: budget - consumed,
-    elapsed: consumed / unit,
-    remaining: (budget - consumed) / unit,
+    consumedMinutes: consumed / 60_000,
+    remainingMinutes: (budget - consumed) / 60_000,
+    elapsed: consumed / (unit * 60_000),
+    remaining: (budget - consumed) / (unit * 60_000),
     breached,
     met: breached ? false : clock === 'stopped' ? true : null,
   };

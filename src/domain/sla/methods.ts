@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ServiceCalendar } from './calendar.js';
-import { compile, weekdayOf, type CompiledCalendar } from './days.js';
+import { compile, type CompiledCalendar } from './days.js';
 import { SlaInputError } from './errors.js';
 import {
   consume,
@@ -16,6 +16,7 @@ import {
   type Counting,
   type Interval,
 } from './intervals.js';
+import { weekdayOf } from './zone.js';
 
 export const SLA_METHODS = ['Hod', 'ND-Hod', 'NBD-Hod', 'Min', 'Min-Cont', 'Den', 'Den-Cont'] as const;
 export type SlaMethod = (typeof SLA_METHODS)[number];
@@ -63,8 +64,9 @@ function unitMs(cc: CompiledCalendar, method: SlaMethod): number {
   return minutes === null ? cc.serviceDayMs : minutes * 60_000;
 }
 
-function checkAmount(amount: number): void {
-  if (!slaAmountSchema.safeParse(amount).success) {
+/** Throws unless amount is a positive whole number (the hot-path twin of slaAmountSchema). */
+export function checkAmount(amount: number): void {
+  if (!(Number.isSafeInteger(amount) && amount > 0)) {
     throw new SlaInputError('amount', `must be a positive whole number, got ${String(amount)}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   attachmentForDownload,
   contractsWithParagraphs,
   findVisibleNumber,
+  LIST_DATE,
   listTickets,
   paragraphsOfContract,
   staffMembers,
@@ -89,7 +90,7 @@ export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): R
     const list = listName(req.query.list);
     const page = Number(req.query.page) || 1;
     const result = await listTickets(ctx.db, currentUser(req), list, page);
-    res.render('overview', { list, result, search: '', searchError: null });
+    res.render('overview', { list, dateColumn: LIST_DATE[list], result, search: '', searchError: null });
   });
 
   r.get('/tickets/search', requireUser, async (req, res) => {
@@ -98,7 +99,7 @@ export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): R
     if (found !== null) return res.redirect(`/tickets/${found}`);
     const result = await listTickets(ctx.db, currentUser(req), 'current', 1);
     const searchError = /^\d{1,15}$/.test(q) ? cs.overview.notFound(q) : cs.overview.badNumber;
-    res.status(404).render('overview', { list: 'current', result, search: q, searchError });
+    res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
   });
 
   const renderNewForm = async (req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) => {
