@@ -9,22 +9,24 @@ import {
   SlaInputError,
   buildServiceCalendar,
   calendarConfigSchema,
+  checkHistory,
   evaluateClock,
   slaAmountSchema,
+  slaMethodSchema,
+  slaTargetSchema,
   yearsAround,
-  SLA_METHODS,
-  SLA_TARGETS,
   type ClockInput,
   type ClockResult,
   type StateChange,
 } from '../domain/sla/index.js';
-import { fieldName, fromZodError } from '../domain/sla/errors.js';
+import { fromZodError } from '../domain/sla/errors.js';
 
-const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+/** Date, time and an explicit offset: an instant, never a wall time read in the server's zone. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 const instantSchema = z
   .string({ invalid_type_error: 'must be an ISO 8601 instant with an offset' })
-  .refine((s) => OFFSET.test(s) && DateTime.fromISO(s, { setZone: true }).isValid, {
+  .refine((s) => INSTANT.test(s) && DateTime.fromISO(s, { setZone: true }).isValid, {
     message: 'must be an ISO 8601 instant with an offset, e.g. 2026-03-30T08:00:00+02:00',
   })
   .transform((s) => DateTime.fromISO(s, { setZone: true }).toMillis());
@@ -33,8 +35,8 @@ const requestSchema = z
   .object(
     {
       calendar: calendarConfigSchema,
-      method: z.enum(SLA_METHODS, { errorMap: () => ({ message: `must be one of ${SLA_METHODS.join(', ')}` }) }),
-      target: z.enum(SLA_TARGETS, { errorMap: () => ({ message: `must be one of ${SLA_TARGETS.join(', ')}` }) }),
+      method: slaMethodSchema,
+      target: slaTargetSchema,
       amount: slaAmountSchema,
       start: instantSchema,
       pauses: z
@@ -62,22 +64,19 @@ const requestSchema = z
 type Request = z.infer<typeof requestSchema>;
 
 function checkOrder(req: Request): void {
-  let prev = req.start;
-  for (const [i, e] of req.events.entries()) {
-    if (e.at < req.start) throw new SlaInputError(`events[${i}].at`, 'is before start');
-    if (e.at < prev) throw new SlaInputError(`events[${i}].at`, 'is before the previous event (events must be in time order)');
-    prev = e.at;
-  }
+  checkHistory(req.start, req.events); // before the pauses are merged in, so that indices match the input
   for (const [i, [from, to]] of req.pauses.entries()) {
-    if (from < req.start) throw new SlaInputError(`pauses[${i}][0]`, 'is before start');
+    if (from < req.start) throw new SlaInputError(`pauses[${i}][0]`, 'is before the submission');
     if (to <= from) throw new SlaInputError(`pauses[${i}]`, 'end is not after start');
   }
-  if (req.now !== undefined && req.now < req.start) throw new SlaInputError('now', 'is before start');
+  if (req.now !== undefined && req.now < req.start) throw new SlaInputError('now', 'is before the submission');
 }
 
 /**
  * Pauses as state changes: `paused` at from; at to, back to the state the events give at that
- * moment (the state before the pause, or whatever an event set meanwhile). Overlapping pauses merge.
+ * moment (the state before the pause, or whatever an event set meanwhile). Overlapping pauses
+ * merge. A pause while the ticket is still new (not reachable in the portal) also pauses the
+ * reaction clock, so `pauses` mean "subtract these intervals" for either target.
  */
 export function withPauses(
   events: readonly StateChange<number>[],
@@ -159,7 +158,7 @@ function evaluateOne(raw: unknown, prefix: string): SlaCliOutput {
   try {
     return toCliOutput(evaluateClock(toClockInput(raw)));
   } catch (e) {
-    if (e instanceof SlaInputError && prefix !== '') throw new SlaInputError(fieldName([], `${prefix}.${e.field}`), e.message);
+    if (e instanceof SlaInputError && prefix !== '') throw new SlaInputError(`${prefix}.${e.field}`, e.message);
     throw e;
   }
 }

@@ -5,6 +5,7 @@ import { checkFileLimits, type IncomingFile, storeAttachments } from './attachme
 import type { ServiceContext } from './context.js';
 import { ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { refreshStoredSla } from './sla.js';
 import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
 import { usableContracts } from './visibility.js';
 
@@ -57,6 +58,7 @@ export async function createTicket(
     const number = Number(row.number);
     await recordEvent(trx, { ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
     await storeAttachments(trx, number, null, files, actor);
+    await refreshStoredSla(trx, number);
     return number;
   });
 }

@@ -5,6 +5,7 @@ import { type Actor, isStaff } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import type { Tx } from './context.js';
 import { id, optionalId, optionalText, parseInput } from './validate.js';
@@ -68,6 +69,8 @@ export async function changeClassification(ctx: ServiceContext, actor: Actor, nu
       await recordEvent(trx, { ticket: number, actor, kind: 'field_changed', data: { field: 'category', from: ticket.category, to: category } });
     }
     if (Object.keys(changes).length > 0) await trx('tickets').where({ number }).update({ ...changes, updated_at: trx.fn.now() });
+    // another paragraph means other targets; the clocks still start at the submission
+    if (changes.paragraph_id) await refreshStoredSla(trx, number);
   });
 }
 

@@ -5,6 +5,7 @@ import { type Actor, actorId, actorKind, SYSTEM } from './actor.js';
 import type { ServiceContext, Tx } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { type EventKind, recordEvent } from './history.js';
+import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import { id, parseInput, requiredText } from './validate.js';
 
@@ -63,6 +64,7 @@ export async function applyTransition(
     data: { action, ...opts.data },
   });
   ticket.state = to;
+  await refreshStoredSla(trx, ticket.number);
   return to;
 }
 

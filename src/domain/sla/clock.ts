@@ -144,18 +144,22 @@ function toMs(value: InstantLike, field: string): number {
   return ms;
 }
 
-function knownEvents(submittedAt: number, events: readonly StateChange[], now: number | undefined): StateChange<number>[] {
-  const out: StateChange<number>[] = [];
+/** Throws SlaInputError unless the changes are in time order and none precedes the submission. */
+export function checkHistory(submittedAt: number, events: readonly StateChange<number>[]): void {
   let prev = submittedAt;
   for (const [i, e] of events.entries()) {
-    const at = toMs(e.at, `events[${i}].at`);
     if (!isStateCode(e.to)) throw new SlaInputError(`events[${i}].to`, `unknown state "${String(e.to)}"`);
-    if (at < submittedAt) throw new SlaInputError(`events[${i}].at`, 'is before the submission');
-    if (at < prev) throw new SlaInputError(`events[${i}].at`, 'is before the previous state change (events must be in time order)');
-    prev = at;
-    if (now === undefined || at <= now) out.push({ at, to: e.to });
+    if (e.at < submittedAt) throw new SlaInputError(`events[${i}].at`, 'is before the submission');
+    if (e.at < prev) throw new SlaInputError(`events[${i}].at`, 'is before the previous state change (events must be in time order)');
+    prev = e.at;
   }
-  return out;
+}
+
+/** The history in epoch ms, checked, without the changes after `now` (not yet known then). */
+function knownEvents(submittedAt: number, events: readonly StateChange[], now: number | undefined): StateChange<number>[] {
+  const all = events.map((e, i) => ({ at: toMs(e.at, `events[${i}].at`), to: e.to }));
+  checkHistory(submittedAt, all);
+  return now === undefined ? all : all.filter((e) => e.at <= now);
 }
 
 /** Evaluates one clock (reaction or resolution) of a ticket. */

@@ -42,6 +42,7 @@ export {
   type WorkingTime,
 } from './methods.js';
 export {
+  checkHistory,
   evaluateClock,
   runningIntervals,
   type ClockInput,

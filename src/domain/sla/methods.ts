@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ServiceCalendar } from './calendar.js';
 import { compile, type CompiledCalendar } from './days.js';
-import { SlaInputError } from './errors.js';
+import { SlaInputError, SlaWalkLimitError } from './errors.js';
 import {
   consume,
   inService,
@@ -20,11 +20,15 @@ import { weekdayOf } from './zone.js';
 
 export const SLA_METHODS = ['Hod', 'ND-Hod', 'NBD-Hod', 'Min', 'Min-Cont', 'Den', 'Den-Cont'] as const;
 export type SlaMethod = (typeof SLA_METHODS)[number];
-export const slaMethodSchema = z.enum(SLA_METHODS);
+export const slaMethodSchema = z.enum(SLA_METHODS, {
+  errorMap: () => ({ message: `must be one of ${SLA_METHODS.join(', ')}` }),
+});
 
 export const SLA_TARGETS = ['reaction', 'resolution'] as const;
 export type SlaTarget = (typeof SLA_TARGETS)[number];
-export const slaTargetSchema = z.enum(SLA_TARGETS);
+export const slaTargetSchema = z.enum(SLA_TARGETS, {
+  errorMap: () => ({ message: `must be one of ${SLA_TARGETS.join(', ')}` }),
+});
 
 /** Positive whole number of the method's unit. */
 export const slaAmountSchema = z
@@ -96,7 +100,7 @@ function nextBusinessDayIndex(cc: CompiledCalendar, t: number): number {
   for (let d = today + 1; d - today <= WALK_LIMIT_DAYS; d++) {
     if (weekdayOf(d) <= 5 && !cc.isHoliday(d)) return d;
   }
-  throw new SlaInputError('calendar.holidays', 'no business day within 3 years');
+  throw new SlaWalkLimitError(`no business day within ${WALK_LIMIT_DAYS} days: the holidays close every weekday`);
 }
 
 /**

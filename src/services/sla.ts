@@ -1,0 +1,171 @@
+import type { Knex } from 'knex';
+import {
+  buildServiceCalendar,
+  type ClockResult,
+  evaluateClock,
+  parseCalendarConfig,
+  type ServiceCalendar,
+  type SlaMethod,
+  type SlaTarget,
+  type StateChange,
+  yearsAround,
+} from '../domain/sla/index.js';
+import type { StateCode } from '../domain/states.js';
+import { SYSTEM } from './actor.js';
+import type { ServiceContext, Tx } from './context.js';
+import { every, withAdvisoryLock } from './jobs.js';
+
+type Conn = Knex | Tx;
+
+export interface Target {
+  method: SlaMethod;
+  amount: number;
+}
+
+export interface SlaSetup {
+  calendar: ServiceCalendar;
+  reaction: Target;
+  resolution: Target;
+}
+
+export interface TicketClocks {
+  /** false for kinds without SLA (question/consultation/change, hypercare) */
+  applies: boolean;
+  reaction: (ClockResult & Target) | null;
+  resolution: (ClockResult & Target) | null;
+}
+
+interface ParagraphCalendarRow {
+  sla_applies: boolean;
+  reaction_method: SlaMethod | null;
+  reaction_amount: number | null;
+  resolution_method: SlaMethod | null;
+  resolution_amount: number | null;
+  timezone: string;
+  windows: unknown;
+  holiday_country: string | null;
+  extra_closed_dates: string[];
+  service_day_minutes: number | null;
+}
+
+/** The paragraph's targets with the contract's calendar (zone, windows, holidays around `instants`). */
+export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instants: number[]): Promise<SlaSetup | null> {
+  const row = (await db('contract_paragraphs as p')
+    .join('contracts as c', 'c.id', 'p.contract_id')
+    .join('service_calendars as k', 'k.id', 'c.calendar_id')
+    .where('p.id', paragraphId)
+    .first(
+      'p.sla_applies', 'p.reaction_method', 'p.reaction_amount', 'p.resolution_method', 'p.resolution_amount',
+      'c.timezone', 'k.windows', 'k.holiday_country', 'k.extra_closed_dates', 'k.service_day_minutes',
+    )) as ParagraphCalendarRow | undefined;
+  if (!row || !row.sla_applies || !row.reaction_method || !row.resolution_method || !row.reaction_amount || !row.resolution_amount) {
+    return null;
+  }
+  const config = parseCalendarConfig({
+    timezone: row.timezone,
+    windows: row.windows,
+    country: row.holiday_country,
+    holidays: row.extra_closed_dates,
+    ...(row.service_day_minutes ? { serviceDayMinutes: row.service_day_minutes } : {}),
+  });
+  return {
+    calendar: buildServiceCalendar(config, yearsAround(config.timezone, instants)),
+    reaction: { method: row.reaction_method, amount: row.reaction_amount },
+    resolution: { method: row.resolution_method, amount: row.resolution_amount },
+  };
+}
+
+function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events: StateChange[], now: Date) {
+  const t = setup[target];
+  return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt, events, now }), ...t };
+}
+
+/** Both clocks of a ticket at `now`, computed from its history (the source of truth). */
+export async function ticketClocks(db: Conn, number: number, now = new Date()): Promise<TicketClocks> {
+  const ticket = await db('tickets').where({ number }).first('paragraph_id', 'created_at');
+  const events = (await db('ticket_events')
+    .where({ ticket_number: number })
+    .whereNotNull('to_state')
+    .whereNot('kind', 'created')
+    .orderBy('id')
+    .select('at', 'to_state')) as { at: Date; to_state: StateCode }[];
+  const changes: StateChange[] = events.map((e) => ({ at: e.at, to: e.to_state }));
+  // events carry the database's clock; never evaluate before the last of them (clock skew)
+  const lastKnown = Math.max(ticket.created_at.getTime(), ...events.map((e) => e.at.getTime()));
+  const at = new Date(Math.max(now.getTime(), lastKnown));
+  const setup = await slaSetupOfParagraph(db, ticket.paragraph_id, [ticket.created_at.getTime(), at.getTime()]);
+  if (!setup) return { applies: false, reaction: null, resolution: null };
+  return {
+    applies: true,
+    reaction: evaluate(setup, 'reaction', ticket.created_at, changes, at),
+    resolution: evaluate(setup, 'resolution', ticket.created_at, changes, at),
+  };
+}
+
+/**
+ * Stores the current due instants and verdicts on the ticket. Called in the transaction of
+ * every state change and reclassification, so the queue never sorts by a stale due.
+ */
+export async function refreshStoredSla(db: Conn, number: number): Promise<TicketClocks> {
+  // the transaction's own time: the same clock as the events it just wrote
+  const now = (await db.raw('select now() as now')).rows[0].now as Date;
+  const clocks = await ticketClocks(db, number, now);
+  const due = (c: ClockResult | null) => (c && c.clock === 'running' && c.due ? c.due.toJSDate() : null);
+  await db('tickets')
+    .where({ number })
+    .update({
+      reaction_due_at: due(clocks.reaction),
+      resolution_due_at: due(clocks.resolution),
+      reaction_breached: clocks.reaction?.breached ?? null,
+      resolution_breached: clocks.resolution?.breached ?? null,
+      sla_computed_at: now,
+    });
+  return clocks;
+}
+
+/**
+ * Recomputes the stored SLA of open tickets: those whose calendar changed since their last
+ * computation, or all open ones (`all`). Closed and cancelled tickets keep their stored
+ * verdicts (report stability). Returns how many tickets were recomputed.
+ */
+export async function recomputeOpenTickets(ctx: ServiceContext, opts: { all?: boolean; batch?: number } = {}): Promise<number> {
+  const batch = opts.batch ?? 500;
+  let done = 0;
+  let after = 0;
+  for (;;) {
+    const q = ctx.db('tickets as t')
+      .join('contracts as c', 'c.id', 't.contract_id')
+      .join('service_calendars as k', 'k.id', 'c.calendar_id')
+      .whereNotIn('t.state', ['closed', 'cancelled'])
+      .where('t.number', '>', after)
+      .orderBy('t.number')
+      .limit(batch)
+      .pluck('t.number');
+    if (!opts.all) q.where((w) => w.whereNull('t.sla_computed_at').orWhereRaw('k.updated_at > t.sla_computed_at'));
+    const numbers = (await q).map(Number);
+    if (numbers.length === 0) return done;
+    for (const n of numbers) {
+      await ctx.db.transaction(async (trx) => {
+        await trx('tickets').where({ number: n }).forUpdate().first('number');
+        await refreshStoredSla(trx, n);
+      });
+    }
+    done += numbers.length;
+    after = numbers[numbers.length - 1]!;
+  }
+}
+
+// One process at a time runs the recomputation.
+const LOCK_KEY = 0x4844_0002;
+
+/** Every 5 minutes: tickets whose calendar was edited; once a day (and first after start): all open tickets. */
+export function startSlaRecompute(ctx: ServiceContext): () => void {
+  let lastFull = 0;
+  return every(5 * 60_000, 30_000, 'SLA recomputation', () =>
+    withAdvisoryLock(ctx.db, LOCK_KEY, async () => {
+      const full = Date.now() - lastFull > 24 * 3600_000;
+      await recomputeOpenTickets(ctx, { all: full });
+      if (full) lastFull = Date.now();
+    }),
+  );
+}
