@@ -13,6 +13,7 @@ import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
 import { configurePassport } from './auth.js';
 import { viewHelpers } from './format.js';
+import { slaHelpers } from './sla-format.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { staffRoutes } from './routes/staff.js';
@@ -65,9 +66,10 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
   });
+  const helpers = { ...viewHelpers, ...slaHelpers };
   app.use((req, res, next) => {
     res.locals.t = cs;
-    res.locals.h = viewHelpers;
+    res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
     res.locals.csrfToken = generateToken(req);

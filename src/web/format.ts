@@ -45,3 +45,5 @@ export function formatSize(bytes: number): string {
 }
 
 export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone };
+
+

@@ -20,6 +20,7 @@ import {
   ticketEvents,
   ticketMessages,
 } from '../../services/queries.js';
+import { ticketClocks } from '../../services/sla.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
 import { incomingFiles, uploadFiles } from '../upload.js';
@@ -44,7 +45,8 @@ export async function renderTicket(ctx: ServiceContext, req: Request, res: Respo
   const user = currentUser(req);
   const ticket = await ticketDetail(ctx.db, user, number);
   const staff = isStaff(user);
-  const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
+  const [clocks, messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
+    ticketClocks(ctx.db, number),
     tab === 'conversation' ? ticketMessages(ctx.db, user, number) : [],
     tab === 'conversation' || tab === 'request' ? ticketAttachments(ctx.db, user, number, tab === 'request') : [],
     tab === 'history' ? ticketEvents(ctx.db, user, number) : [],
@@ -55,6 +57,7 @@ export async function renderTicket(ctx: ServiceContext, req: Request, res: Respo
   const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
   res.status(status).render('ticket', {
     ticket,
+    clocks,
     tab,
     tabPaths: TAB_PATHS,
     messages,
