@@ -36,7 +36,7 @@ export const cs = {
     order: 'Objednávka',
     question: 'Dotaz / konzultace / změna',
     hypercare: 'Hypercare',
-  } as Record<string, string>,
+  },
   channels: { web: 'web', email: 'e-mail', hotline: 'HotLine', api: 'API', system: 'systém' } as Record<string, string>,
   roles: { customer: 'zákazník', agent: 'pracovník podpory', admin: 'administrátor' } as Record<string, string>,
   nav: {

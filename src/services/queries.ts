@@ -6,6 +6,9 @@ import { usableContracts, visibleTickets } from './visibility.js';
 
 export const PAGE_SIZE = 50;
 
+/** The nearer of the two running clocks' due instants (stored on the ticket, see services/sla.ts). */
+const SLA_DUE = 'least(t.reaction_due_at, t.resolution_due_at)';
+
 export interface TicketListRow {
   number: number;
   created_at: Date;
@@ -17,6 +20,8 @@ export interface TicketListRow {
   contract_number?: string;
   company_name?: string;
   reporter_name?: string;
+  sla_due?: Date | null;
+  sla_breached?: boolean;
 }
 
 export interface Page<T> {
@@ -26,12 +31,13 @@ export interface Page<T> {
   total: number;
 }
 
-async function paginate(q: Knex.QueryBuilder, page: number, orderBy: [string, 'asc' | 'desc'][]): Promise<Page<TicketListRow>> {
+/** Counts the filtered rows, then applies `order` and fetches one page. */
+async function paginate(q: Knex.QueryBuilder, page: number, order: (q: Knex.QueryBuilder) => void): Promise<Page<TicketListRow>> {
   const countRow = await q.clone().clearSelect().count<{ count: number }[]>('* as count').first();
   const total = Number(countRow?.count ?? 0);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const current = Math.min(Math.max(1, page), pages);
-  for (const [col, dir] of orderBy) q.orderBy(col, dir);
+  order(q);
   const rows = (await q.limit(PAGE_SIZE).offset((current - 1) * PAGE_SIZE)) as TicketListRow[];
   return { rows, page: current, pages, total };
 }
@@ -46,10 +52,7 @@ export async function listTickets(db: Knex, actor: Actor, list: ListName, page =
     .whereIn('t.state', LIST_STATES[list] as StateCode[])
     .select('t.number', 't.created_at', 't.resolved_at', 't.closed_at', 't.subject', 't.state', 'a.name as assignee_name');
   const byDate = `t.${LIST_DATE[list]}_at`;
-  return paginate(q, page, [
-    [byDate, 'desc'],
-    ['t.number', 'desc'],
-  ]);
+  return paginate(q, page, (o) => o.orderBy(byDate, 'desc').orderBy('t.number', 'desc'));
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */
@@ -63,7 +66,9 @@ export interface QueueFilter {
   contract_id?: number;
   assignee?: number | 'none';
   text?: string;
-  sort?: 'created_desc' | 'created_asc';
+  /** breached: a clock overran (stored verdict or a running due in the past); a number: due within that many hours */
+  sla?: 'breached' | number;
+  sort?: 'created_desc' | 'created_asc' | 'due_asc';
   page?: number;
 }
 
@@ -77,6 +82,8 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
     .select(
       't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state',
       'a.name as assignee_name', 'c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name',
+      db.raw(`${SLA_DUE} as sla_due`),
+      db.raw('coalesce(t.reaction_breached, false) or coalesce(t.resolution_breached, false) or ' + `${SLA_DUE} < now() as sla_breached`),
     );
   if (f.state === 'open') q.whereIn('t.state', LIST_STATES.current as StateCode[]);
   else if (f.state && (STATES as readonly string[]).includes(f.state)) q.where('t.state', f.state);
@@ -91,11 +98,16 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
       if (/^\d{1,15}$/.test(text)) w.orWhere('t.number', Number(text));
     });
   }
-  const dir = f.sort === 'created_asc' ? 'asc' : 'desc';
-  return paginate(q, f.page ?? 1, [
-    ['t.created_at', dir],
-    ['t.number', dir],
-  ]);
+  if (f.sla === 'breached') {
+    q.where((w) => w.where('t.reaction_breached', true).orWhere('t.resolution_breached', true).orWhereRaw(`${SLA_DUE} < now()`));
+  } else if (typeof f.sla === 'number') {
+    q.whereRaw(`${SLA_DUE} between now() and now() + make_interval(hours => ?)`, [f.sla]);
+  }
+  const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
+  return paginate(q, f.page ?? 1, (o) => {
+    if (f.sort === 'due_asc') o.orderByRaw(`${SLA_DUE} asc nulls last`);
+    o.orderBy('t.created_at', dir).orderBy('t.number', dir);
+  });
 }
 
 export interface TicketDetail {

@@ -169,3 +169,28 @@ export function startSlaRecompute(ctx: ServiceContext): () => void {
     }),
   );
 }
+
+export interface Deadlines {
+  reaction: ClockResult & Target;
+  resolution: ClockResult & Target;
+}
+
+/**
+ * Both deadlines of a paragraph for a ticket submitted at `start` (the SLA calculator);
+ * null for paragraphs without SLA.
+ */
+export async function deadlinesFor(db: Conn, paragraphId: number, start: Date): Promise<Deadlines | null> {
+  const setup = await slaSetupOfParagraph(db, paragraphId, [start.getTime()]);
+  if (!setup) return null;
+  const clock = (target: SlaTarget) => {
+    const t = setup[target];
+    return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt: start }), ...t };
+  };
+  return { reaction: clock('reaction'), resolution: clock('resolution') };
+}
+
+/** The contract zone of a paragraph, to read a local date-time typed into the calculator. */
+export async function paragraphZone(db: Conn, paragraphId: number): Promise<string | null> {
+  const row = await db('contract_paragraphs as p').join('contracts as c', 'c.id', 'p.contract_id').where('p.id', paragraphId).first('c.timezone');
+  return (row?.timezone as string | undefined) ?? null;
+}

@@ -1,4 +1,8 @@
 import { type Request, Router } from 'express';
+import { DateTime } from 'luxon';
+import { SlaInputError } from '../../domain/sla/index.js';
+import { cs } from '../../i18n/cs.js';
+import { deadlinesFor, paragraphZone } from '../../services/sla.js';
 import { type Action, findRule, isStateCode } from '../../domain/states.js';
 import type { ServiceContext } from '../../services/context.js';
 import { NotFoundError, ValidationError } from '../../services/errors.js';
@@ -8,6 +12,9 @@ import { TRANSITION_USE_CASES } from '../../services/transitions.js';
 import { currentUser, requireStaff } from '../auth.js';
 import { parseTicketNumber, renderTicket, type Tab, TAB_PATHS } from './tickets.js';
 
+/** The "due within N hours" choices of the queue filter. */
+export const SLA_WITHIN = [1, 4, 8, 24];
+
 function queueFilter(q: Record<string, unknown>): QueueFilter {
   const state = String(q.state ?? 'open');
   const assignee = String(q.assignee ?? '');
@@ -16,7 +23,8 @@ function queueFilter(q: Record<string, unknown>): QueueFilter {
     contract_id: Number(q.contract) || undefined,
     assignee: assignee === 'none' ? 'none' : Number(assignee) || undefined,
     text: typeof q.text === 'string' ? q.text.slice(0, 200) : undefined,
-    sort: q.sort === 'created_asc' ? 'created_asc' : 'created_desc',
+    sla: q.sla === 'breached' ? 'breached' : SLA_WITHIN.includes(Number(q.sla)) ? Number(q.sla) : undefined,
+    sort: q.sort === 'created_asc' || q.sort === 'due_asc' ? q.sort : 'created_desc',
     page: Number(q.page) || 1,
   };
 }
@@ -32,7 +40,31 @@ export function staffRoutes(ctx: ServiceContext): Router {
       contractsWithParagraphs(ctx.db, user),
       staffMembers(ctx.db),
     ]);
-    res.render('queue', { result, filter, contracts, solvers, query: req.query });
+    res.render('queue', { result, filter, contracts, solvers, slaWithin: SLA_WITHIN, query: req.query });
+  });
+
+  r.get('/staff/sla-calculator', requireStaff, async (req, res) => {
+    const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
+    const paragraphId = Number(req.query.paragraph_id) || null;
+    const startText = typeof req.query.start === 'string' ? req.query.start : '';
+    let result = null;
+    let error: string | null = null;
+    if (paragraphId && startText) {
+      const zone = await paragraphZone(ctx.db, paragraphId);
+      const start = zone ? DateTime.fromISO(startText, { zone }) : null;
+      if (!zone) error = cs.errors.choice;
+      else if (!start?.isValid) error = cs.errors.date;
+      else {
+        try {
+          result = { deadlines: await deadlinesFor(ctx.db, paragraphId, start.toJSDate()), start };
+        } catch (e) {
+          if (!(e instanceof SlaInputError)) throw e;
+          error = `${cs.sla.calendarError} ${e.message}`;
+        }
+      }
+    }
+    const now = DateTime.now().setZone('Europe/Prague').toFormat("yyyy-MM-dd'T'HH:mm");
+    res.status(error ? 400 : 200).render('sla-calculator', { contracts, paragraphId, startText: startText || now, result, error });
   });
 
   /** Runs a staff use case; refused input shows the ticket again with the errors next to the form. */
