@@ -3,6 +3,7 @@ import { openRuntime } from './bootstrap.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
 import { startAutoClose } from './services/auto-close.js';
+import { startSlaRecompute } from './services/sla.js';
 import { createApp } from './web/app.js';
 
 const config = loadConfig();
@@ -18,7 +19,7 @@ if (config.SEED_DEMO && (await seedDemo(ctx))) {
 
 const secret = config.SESSION_SECRET ?? (await sharedSecret(ctx.db, 'session'));
 const web = createApp(ctx, config, secret, runtime.databaseUrl);
-const stopAutoClose = startAutoClose(ctx, config.AUTO_CLOSE_DAYS);
+const stopJobs = [startAutoClose(ctx, config.AUTO_CLOSE_DAYS), startSlaRecompute(ctx)];
 const server = web.app.listen(config.PORT, config.HOST, () => {
   console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
 });
@@ -28,7 +29,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: shutting down`);
-  stopAutoClose();
+  for (const stop of stopJobs) stop();
   server.close();
   await web.close();
   await runtime.close();
