@@ -27,6 +27,32 @@ export const configSchema = z.object({
   /** Resolved tickets are closed automatically after this many days (0 = never). */
   AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).default(14),
   LOG_REQUESTS: bool.default('false'),
+
+  // E-mail (EMAIL.md §4.10). Without IMAP_HOST no mailbox is polled; without SMTP_HOST mail waits in the outbox.
+  HELPDESK_ADDRESS: z.string().email().default('helpdesk.tech@seyfor.com'),
+  HELPDESK_MESSAGE_ID_DOMAIN: z.string().min(1).default('helpdesk.seyfor.com'),
+  IMAP_HOST: z.string().optional(),
+  IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  IMAP_SECURE: bool.default('true'),
+  IMAP_USER: z.string().optional(),
+  IMAP_PASSWORD: z.string().optional(),
+  IMAP_MAILBOX: z.string().default('INBOX'),
+  IMAP_PROCESSED_FOLDER: z.string().default('Helpdesk/Processed'),
+  IMAP_IGNORED_FOLDER: z.string().default('Helpdesk/Ignored'),
+  IMAP_REJECTED_FOLDER: z.string().default('Helpdesk/Rejected'),
+  IMAP_QUARANTINE_FOLDER: z.string().default('Helpdesk/Quarantine'),
+  MAIL_POLL_SECONDS: z.coerce.number().min(1).default(60),
+  MAIL_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).default(25 * 1024 * 1024),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  MAIL_TRUSTED_AUTHSERV_ID: z.string().default(''),
+  MAIL_REQUIRE_DMARC_PASS: bool.default('false'),
+  MAIL_TICKET_ID_DIGITS: z.string().regex(/^\d+-\d+$/).default('5-8'),
+  MAIL_SENDER_HOURLY_LIMIT: z.coerce.number().int().min(1).default(20),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: bool.default('false'),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
