@@ -68,6 +68,12 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('ticket_messages', (t) => {
     // the Message-ID of the mail a comment came from (threading)
     t.text('email_message_id');
+    t.index(['email_message_id']);
+  });
+  await knex.schema.alterTable('attachments', (t) => {
+    // inline images of an e-mail (cid: parts)
+    t.boolean('inline').notNullable().defaultTo(false);
+    t.text('content_id');
   });
 
   // the outbox: written in the transaction of the change, sent afterwards by a worker
@@ -97,6 +103,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('outbound_mail');
+  await knex.schema.alterTable('attachments', (t) => t.dropColumns('inline', 'content_id'));
   await knex.schema.alterTable('ticket_messages', (t) => t.dropColumn('email_message_id'));
   await knex.schema.dropTableIfExists('inbound_mail');
   await knex.schema.dropTableIfExists('mailbox_state');

@@ -5,6 +5,24 @@ import { createDb, type Db } from './db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from './db/migrate.js';
 import type { ServiceContext } from './services/context.js';
 
+/** The use cases' context from the configuration. */
+export function serviceContext(db: Db, config: Config): ServiceContext {
+  const [min, max] = config.MAIL_TICKET_ID_DIGITS.split('-').map(Number) as [number, number];
+  return {
+    db,
+    limits: { maxBytes: config.ATTACHMENT_MAX_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES },
+    mail: { helpdeskAddress: config.HELPDESK_ADDRESS, messageIdDomain: config.HELPDESK_MESSAGE_ID_DOMAIN, publicUrl: config.PUBLIC_URL },
+    inbound: {
+      trustedAuthservId: config.MAIL_TRUSTED_AUTHSERV_ID,
+      requireDmarcPass: config.MAIL_REQUIRE_DMARC_PASS,
+      ticketIdDigits: { min, max },
+      senderHourlyLimit: config.MAIL_SENDER_HOURLY_LIMIT,
+      maxMessageBytes: config.MAIL_MAX_MESSAGE_BYTES,
+      maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    },
+  };
+}
+
 export interface Runtime {
   ctx: ServiceContext;
   databaseUrl: string;
@@ -26,7 +44,7 @@ export async function openRuntime(config: Config, log: (line: string) => void = 
   await migrateToLatest(db);
   await ensureTicketNumberStart(db, config.TICKET_NUMBER_START);
   return {
-    ctx: { db, limits: { maxBytes: config.ATTACHMENT_MAX_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES } },
+    ctx: serviceContext(db, config),
     databaseUrl,
     close: async () => {
       await db.destroy();

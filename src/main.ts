@@ -3,6 +3,7 @@ import { openRuntime } from './bootstrap.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
 import { startAutoClose } from './services/auto-close.js';
+import { createTransport, startOutboxWorker } from './services/mail/outbox.js';
 import { startSlaRecompute } from './services/sla.js';
 import { createApp } from './web/app.js';
 
@@ -20,6 +21,12 @@ if (config.SEED_DEMO && (await seedDemo(ctx))) {
 const secret = config.SESSION_SECRET ?? (await sharedSecret(ctx.db, 'session'));
 const web = createApp(ctx, config, secret, runtime.databaseUrl);
 const stopJobs = [startAutoClose(ctx, config.AUTO_CLOSE_DAYS), startSlaRecompute(ctx)];
+if (config.SMTP_HOST) {
+  const transport = createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, password: config.SMTP_PASSWORD });
+  stopJobs.push(startOutboxWorker(ctx.db, transport, ctx.mail!));
+} else {
+  console.log('SMTP_HOST is not set: notifications wait in the outbox.');
+}
 const server = web.app.listen(config.PORT, config.HOST, () => {
   console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
 });

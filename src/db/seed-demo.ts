@@ -57,6 +57,11 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
     { user_id: tester.id, contract_id: c2.id, sees_all_tickets: false },
     { user_id: novakova.id, contract_id: c3.id, sees_all_tickets: true },
   ]);
+  // manual §3.2: mail from these addresses creates tickets on that one contract
+  await db('authorized_addresses').insert([
+    { address: tester.email, user_id: tester.id, contract_id: c1.id },
+    { address: novakova.email, user_id: novakova.id, contract_id: c3.id },
+  ]);
 
   const para = async (contractId: number, code: string) => (await db('contract_paragraphs').where({ contract_id: contractId, code }).first('id')).id as number;
   const open = async (who: Actor, contractId: number, code: string, subject: string, description: string) =>

@@ -69,9 +69,12 @@ export const LIST_STATES: Record<ListName, readonly StateCode[]> = {
   closed: ['closed', 'cancelled'],
 };
 
-/** Customers may write into the conversation only while the ticket is being worked on. */
+/**
+ * Customers may write into the conversation while the ticket is being worked on, including
+ * while their complaint waits (they may add to it; EMAIL.md §4.3.5), but not once resolved.
+ */
 export function customerMayComment(state: StateCode): boolean {
-  return LIST_STATES.current.includes(state) && state !== 'complained';
+  return LIST_STATES.current.includes(state);
 }
 
 /** Staff may write (messages, internal notes) until the ticket is final. */

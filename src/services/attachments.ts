@@ -10,6 +10,9 @@ export interface IncomingFile {
   name: string;
   type: string;
   data: Buffer;
+  /** an e-mail's inline image (cid: part) */
+  inline?: boolean;
+  contentId?: string | null;
 }
 
 export function checkFileLimits(files: readonly IncomingFile[], limits: AttachmentLimits, field = 'files'): void {
@@ -50,6 +53,8 @@ export async function storeAttachments(
       content_type: file.type || 'application/octet-stream',
       size: file.data.length,
       uploaded_by: actorId(actor),
+      inline: file.inline ?? false,
+      content_id: file.contentId ?? null,
     });
     await recordEvent(trx, { ticket, actor, kind: 'attachment', data: { name, size: file.data.length }, internal });
   }

@@ -6,6 +6,7 @@ import { checkFileLimits, type IncomingFile, storeAttachments } from './attachme
 import type { ServiceContext } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { notifyStaffMessage } from './notifications.js';
 import { lockVisibleTicket } from './ticket-lock.js';
 import { applyTransition } from './transitions.js';
 import { optionalText } from './validate.js';
@@ -47,9 +48,10 @@ export async function addMessage(
     const messageId = Number(row.id);
     await recordEvent(trx, { ticket: number, actor, kind: 'message', data: { message_id: messageId }, internal });
     await storeAttachments(trx, number, messageId, files, actor, internal);
+    if (isStaff(actor) && !internal) await notifyStaffMessage(ctx, trx, number, actor.name, body ?? '');
 
     const resumed = !isStaff(actor) && ticket.state === 'paused';
-    if (resumed) await applyTransition(trx, actor, ticket, 'resume', { data: { by_reply: true } });
+    if (resumed) await applyTransition(ctx, trx, actor, ticket, 'resume', { data: { by_reply: true } });
     return { messageId, resumed };
   });
 }

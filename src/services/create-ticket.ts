@@ -5,6 +5,7 @@ import { checkFileLimits, type IncomingFile, storeAttachments } from './attachme
 import type { ServiceContext } from './context.js';
 import { ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { notifyCreated } from './notifications.js';
 import { refreshStoredSla } from './sla.js';
 import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
 import { usableContracts } from './visibility.js';
@@ -21,7 +22,11 @@ export const createTicketSchema = z.object({
   requested_resolution_date: futureDate,
 });
 
-export type CreateTicketInput = z.input<typeof createTicketSchema>;
+// e-mail and hotline tickets take the phone from the user's profile when there is one
+const createWithoutPhoneSchema = createTicketSchema.extend({ contact_phone: phone.optional() });
+
+/** The web form requires the phone; other channels may leave it out. */
+export type CreateTicketInput = z.input<typeof createWithoutPhoneSchema>;
 
 /** Use case: a ticket is reported (web form, e-mail, hotline, API). One transaction. */
 export async function createTicket(
@@ -31,7 +36,7 @@ export async function createTicket(
   files: readonly IncomingFile[] = [],
   channel: Channel = 'web',
 ): Promise<number> {
-  const data = parseInput(createTicketSchema, input);
+  const data = parseInput(channel === 'web' ? createTicketSchema : createWithoutPhoneSchema, input);
   checkFileLimits(files, ctx.limits);
   return ctx.db.transaction(async (trx) => {
     const contract = await usableContracts(trx, actor).where('c.id', data.contract_id).first('c.id');
@@ -46,7 +51,7 @@ export async function createTicket(
         contract_id: data.contract_id,
         paragraph_id: data.paragraph_id,
         reporter_id: actorId(actor),
-        contact_phone: data.contact_phone,
+        contact_phone: data.contact_phone ?? null,
         contact_email: data.contact_email ?? actor.email,
         subject: data.subject,
         description: data.description,
@@ -59,6 +64,7 @@ export async function createTicket(
     await recordEvent(trx, { ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
     await storeAttachments(trx, number, null, files, actor);
     await refreshStoredSla(trx, number);
+    await notifyCreated(ctx, trx, number);
     return number;
   });
 }

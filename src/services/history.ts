@@ -11,7 +11,15 @@ export type EventKind =
   | 'complaint'
   | 'complaint_decision'
   | 'field_changed'
-  | 'effort';
+  | 'effort'
+  /** a mail-created ticket that follows a resolved or closed one */
+  | 'linked'
+  /** an e-mail attachment over the limits, not stored */
+  | 'attachment_skipped'
+  /** one of our notifications bounced */
+  | 'delivery_failed'
+  /** the first event of a ticket brought over from the old system */
+  | 'imported';
 
 export interface NewEvent {
   ticket: number;

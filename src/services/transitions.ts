@@ -5,6 +5,7 @@ import { type Actor, actorId, actorKind, SYSTEM } from './actor.js';
 import type { ServiceContext, Tx } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { type EventKind, recordEvent } from './history.js';
+import { notifyStateChange } from './notifications.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import { id, parseInput, requiredText } from './validate.js';
@@ -41,13 +42,15 @@ export function assertAllowed(ticket: LockedTicket, action: Action, actor: Actor
  * The caller has already checked the action with assertAllowed and validated its input.
  */
 export async function applyTransition(
+  ctx: ServiceContext,
   trx: Tx,
   actor: Actor,
   ticket: LockedTicket,
   action: Action,
   opts: { target?: StateCode; data?: Record<string, unknown>; set?: Record<string, unknown> } = {},
 ): Promise<StateCode> {
-  const before = ticket.state === 'paused' ? await stateBeforePause(trx, ticket.number) : null;
+  const from = ticket.state;
+  const before = from === 'paused' ? await stateBeforePause(trx, ticket.number) : null;
   const to = nextState(ticket.state, action, actorKind(actor), { stateBeforePause: before, target: opts.target });
   const stamps: Record<string, unknown> = { updated_at: trx.fn.now() };
   if (to === 'resolved') stamps.resolved_at = trx.fn.now();
@@ -65,6 +68,7 @@ export async function applyTransition(
   });
   ticket.state = to;
   await refreshStoredSla(trx, ticket.number);
+  await notifyStateChange(ctx, trx, ticket.number, from, to, opts.data ?? {});
   return to;
 }
 
@@ -88,14 +92,14 @@ async function activeStaff(trx: Tx, userId: number): Promise<{ id: number; name:
 /** Runs one state-changing use case in one transaction on a ticket the actor may see. */
 function useCase<I>(
   action: Action,
-  body: (trx: Tx, actor: Actor, ticket: LockedTicket, input: I) => Promise<void>,
+  body: (trx: Tx, actor: Actor, ticket: LockedTicket, input: I, ctx: ServiceContext) => Promise<void>,
   target?: (input: unknown) => StateCode | undefined,
 ) {
   return async (ctx: ServiceContext, actor: Actor, number: number, input: I): Promise<StateCode> =>
     ctx.db.transaction(async (trx) => {
       const ticket = await lockVisibleTicket(trx, actor, number);
       assertAllowed(ticket, action, actor, target?.(input));
-      await body(trx, actor, ticket, input);
+      await body(trx, actor, ticket, input, ctx);
       return ticket.state;
     });
 }
@@ -112,60 +116,60 @@ const upholdTarget = (input: unknown): StateCode | undefined => {
 };
 
 /** Staff accept a new ticket; whoever accepts it handles it until someone is assigned. */
-export const acceptTicket = useCase<Input>('accept', async (trx, actor, ticket) => {
+export const acceptTicket = useCase<Input>('accept', async (trx, actor, ticket, _input, ctx) => {
   const set = ticket.assignee_id === null && actor !== SYSTEM ? { assignee_id: actor.id } : {};
-  await applyTransition(trx, actor, ticket, 'accept', { set, data: set.assignee_id ? { assignee: actor.name } : {} });
+  await applyTransition(ctx, trx, actor, ticket, 'accept', { set, data: set.assignee_id ? { assignee: actor.name } : {} });
 });
 
-export const escalateTicket = useCase<Input>('escalate', async (trx, actor, ticket, input) => {
+export const escalateTicket = useCase<Input>('escalate', async (trx, actor, ticket, input, ctx) => {
   const { assignee_id } = parseInput(z.object({ assignee_id: id }), input);
   const solver = await activeStaff(trx, assignee_id);
-  await applyTransition(trx, actor, ticket, 'escalate', {
+  await applyTransition(ctx, trx, actor, ticket, 'escalate', {
     set: { assignee_id: solver.id },
     data: { assignee_id: solver.id, assignee: solver.name },
   });
 });
 
 /** Staff pause the ticket and ask the customer for cooperation (a message they see). */
-export const pauseTicket = useCase<Input>('pause', async (trx, actor, ticket, input) => {
+export const pauseTicket = useCase<Input>('pause', async (trx, actor, ticket, input, ctx) => {
   const { cooperation } = parseInput(z.object({ cooperation: requiredText(20_000) }), input);
   await addStaffMessage(trx, ticket.number, actor, cooperation);
-  await applyTransition(trx, actor, ticket, 'pause', { data: { cooperation } });
+  await applyTransition(ctx, trx, actor, ticket, 'pause', { data: { cooperation } });
 });
 
-export const resumeTicket = useCase<Input>('resume', async (trx, actor, ticket) => {
-  await applyTransition(trx, actor, ticket, 'resume');
+export const resumeTicket = useCase<Input>('resume', async (trx, actor, ticket, _input, ctx) => {
+  await applyTransition(ctx, trx, actor, ticket, 'resume');
 });
 
-export const resolveTicket = useCase<Input>('resolve', async (trx, actor, ticket, input) => {
+export const resolveTicket = useCase<Input>('resolve', async (trx, actor, ticket, input, ctx) => {
   const { resolution } = parseInput(z.object({ resolution: requiredText(20_000) }), input);
-  await applyTransition(trx, actor, ticket, 'resolve', { set: { resolution }, data: { resolution } });
+  await applyTransition(ctx, trx, actor, ticket, 'resolve', { set: { resolution }, data: { resolution } });
 });
 
-export const closeTicket = useCase<Input>('close', async (trx, actor, ticket) => {
-  await applyTransition(trx, actor, ticket, 'close');
+export const closeTicket = useCase<Input>('close', async (trx, actor, ticket, _input, ctx) => {
+  await applyTransition(ctx, trx, actor, ticket, 'close');
 });
 
 /** Staff cancel (wrong classification, duplicate); the customer is told why in the conversation. */
-export const cancelTicket = useCase<Input>('cancel', async (trx, actor, ticket, input) => {
+export const cancelTicket = useCase<Input>('cancel', async (trx, actor, ticket, input, ctx) => {
   const { reason } = parseInput(reasonSchema, input);
   await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.cancelled(reason));
-  await applyTransition(trx, actor, ticket, 'cancel', { data: { reason } });
+  await applyTransition(ctx, trx, actor, ticket, 'cancel', { data: { reason } });
 });
 
 /** The customer contests the resolution (Reklamace). */
-export const fileComplaint = useCase<Input>('complain', async (trx, actor, ticket, input) => {
+export const fileComplaint = useCase<Input>('complain', async (trx, actor, ticket, input, ctx) => {
   const { reason } = parseInput(reasonSchema, input);
-  await applyTransition(trx, actor, ticket, 'complain', { data: { reason } });
+  await applyTransition(ctx, trx, actor, ticket, 'complain', { data: { reason } });
 });
 
 export const upholdComplaint = useCase<Input>(
   'uphold_complaint',
-  async (trx, actor, ticket, input) => {
+  async (trx, actor, ticket, input, ctx) => {
     const { target, note } = parseInput(uphold, input);
     await addSystemMessage(trx, ticket.number, actor, note ? `${cs.systemMessages.complaintUpheld}\n${note}` : cs.systemMessages.complaintUpheld);
     // the ticket is open again: the contested resolution stays in the history only
-    await applyTransition(trx, actor, ticket, 'uphold_complaint', {
+    await applyTransition(ctx, trx, actor, ticket, 'uphold_complaint', {
       target,
       set: { resolution: null, resolved_at: null },
       data: { upheld: true, note: note ?? null },
@@ -174,10 +178,10 @@ export const upholdComplaint = useCase<Input>(
   upholdTarget,
 );
 
-export const rejectComplaint = useCase<Input>('reject_complaint', async (trx, actor, ticket, input) => {
+export const rejectComplaint = useCase<Input>('reject_complaint', async (trx, actor, ticket, input, ctx) => {
   const { reason } = parseInput(reasonSchema, input);
   await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.complaintRejected(reason));
-  await applyTransition(trx, actor, ticket, 'reject_complaint', { data: { upheld: false, reason } });
+  await applyTransition(ctx, trx, actor, ticket, 'reject_complaint', { data: { upheld: false, reason } });
 });
 
 /** One entry per action of the transition table, for channels that dispatch by name. */

@@ -6,6 +6,7 @@ import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { ValidationError } from './errors.js';
 import type { Knex } from 'knex';
+import { NOTIFICATION_KINDS, type NotificationKind } from './notifications.js';
 
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -61,4 +62,17 @@ export async function changePassword(ctx: ServiceContext, actor: Actor, input: u
       .whereNot('sid', keepSessionId)
       .delete();
   });
+}
+
+/** The user's notification choices; every kind is on unless switched off. */
+export async function notificationPrefs(db: Knex, actor: Actor): Promise<Record<NotificationKind, boolean>> {
+  const row = await db('users').where({ id: actor.id }).first('notify_prefs');
+  const stored = (row?.notify_prefs ?? {}) as Record<string, boolean>;
+  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, stored[k] !== false])) as Record<NotificationKind, boolean>;
+}
+
+/** Use case: a user chooses which notifications they get (a checked box = on). */
+export async function updateNotificationPrefs(ctx: ServiceContext, actor: Actor, input: Record<string, unknown>): Promise<void> {
+  const prefs = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, input[k] === 'on' || input[k] === '1' || input[k] === true]));
+  await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(prefs) });
 }

@@ -16,6 +16,7 @@ import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
+import { mailRoutes } from './routes/mail.js';
 import { staffRoutes } from './routes/staff.js';
 import { ticketRoutes } from './routes/tickets.js';
 
@@ -82,6 +83,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(accountRoutes(ctx));
   app.use(ticketRoutes(ctx, csrfSynchronisedProtection));
   app.use(staffRoutes(ctx));
+  app.use(mailRoutes(ctx));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).render('error', { status: 404, message: cs.errors.notFound });

@@ -57,8 +57,8 @@ describe('ticket states', () => {
     for (const s of STATES) expect(allowedActions(s, 'system')).toEqual(s === 'resolved' ? ['close'] : []);
   });
 
-  it('stops customer comments once resolved, and while a complaint waits', () => {
-    expect(STATES.filter(customerMayComment)).toEqual(['new', 'accepted', 'escalated', 'paused']);
+  it('stops customer comments once resolved, but lets them add to a waiting complaint', () => {
+    expect(STATES.filter(customerMayComment)).toEqual(['new', 'accepted', 'escalated', 'paused', 'complained']);
   });
 
   it('replays history and detects a gap', () => {

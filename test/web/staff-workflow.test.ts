@@ -65,7 +65,9 @@ describe('the staff workflow over HTTP', () => {
     expect(await header(n)).toContain('Stav: Reklamováno');
     expect(await header(n)).toContain('Důvod reklamace: Chyba trvá.');
 
-    expect(visibleText((await customer.agent.get(`/tickets/${n}/komunikace`)).text)).toContain(cs.ticket.conversationWaitsForComplaint);
+    const addToComplaint = await customer.agent.post(`/tickets/${n}/messages`).field('_csrf', customer.csrf).field('body', 'Doplňuji: logo chybí i v PDF.');
+    expect(addToComplaint.status).toBe(303);
+    expect(await state(n)).toBe('complained');
     expect((await act(n, 'uphold_complaint', { target: 'escalated' })).status).toBe(303);
     expect(await state(n)).toBe('escalated');
     // reopened: the contested resolution is history, not the evaluation

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { cs } from '../../i18n/cs.js';
 import type { ServiceContext } from '../../services/context.js';
 import { ValidationError } from '../../services/errors.js';
-import { changePassword } from '../../services/users.js';
+import { changePassword, notificationPrefs, updateNotificationPrefs } from '../../services/users.js';
 import { currentUser, requireUser } from '../auth.js';
 
 export function accountRoutes(ctx: ServiceContext): Router {
@@ -18,6 +18,13 @@ export function accountRoutes(ctx: ServiceContext): Router {
       if (!(e instanceof ValidationError)) throw e;
       res.status(400).render('password', { errors: e.fields, done: false, formError: cs.errors.form });
     }
+  });
+  r.get('/account/notifications', requireUser, async (req, res) => {
+    res.render('notifications', { prefs: await notificationPrefs(ctx.db, currentUser(req)), saved: false });
+  });
+  r.post('/account/notifications', requireUser, async (req, res) => {
+    await updateNotificationPrefs(ctx, currentUser(req), req.body);
+    res.render('notifications', { prefs: await notificationPrefs(ctx.db, currentUser(req)), saved: true });
   });
   return r;
 }

@@ -1,0 +1,483 @@
+/**
+ * Portal benchmark (prints figures; it is not a test).
+ *
+ *   npm run bench:portal
+ *
+ * 1. starts an embedded PostgreSQL in a fresh temp folder (or uses BENCH_DATABASE_URL's server),
+ *    creates a database, migrates it and seeds BENCH_TICKETS tickets (default 1,000,000);
+ * 2. starts the real app in a child process (bench/portal/server.ts);
+ * 3. signs in as the customer `bench` like a browser and loads the pages with autocannon:
+ *    the overview, a ticket's conversation tab and request tab, and ticket creation;
+ * 4. profiles the SQL of each page (EXPLAIN ANALYZE of the slow statements) and prints a summary
+ *    against the targets; removes everything it created.
+ *
+ * Environment: BENCH_TICKETS, BENCH_DURATION (s per page, default 20), BENCH_WARMUP (s, default 3),
+ * BENCH_CONNECTIONS (default 10), BENCH_PG_PORT (default 57432), BENCH_DATABASE_URL,
+ * BENCH_DB_POOL (app's knex pool, default 10), BENCH_EXPLAIN=all, BENCH_EXPLAIN_MS (default 2),
+ * BENCH_KEEP=1 (keep the database and its data folder), BENCH_CPU_PROF=<dir> (V8 CPU profile of the
+ * app server, written when it stops).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
+import { createDb } from '../../src/db/knex.js';
+import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
+import { listTickets, ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/queries.js';
+import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
+import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
+import { BENCH_LOGIN, BENCH_PASSWORD, seedPortal, type SeedResult } from './seed.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const env = process.env;
+const num = (name: string, fallback: number) => {
+  const v = Number(env[name]);
+  return env[name] && Number.isFinite(v) ? v : fallback;
+};
+const TICKETS = num('BENCH_TICKETS', 1_000_000);
+const DURATION = num('BENCH_DURATION', 20);
+const WARMUP = num('BENCH_WARMUP', 3);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
+const PG_PORT = num('BENCH_PG_PORT', 57432);
+const TARGET = { p99Ms: 50, rps: 1500, seedMs: 3 * 60 * 1000 };
+
+const log = (line = '') => console.log(line);
+
+// ---- infrastructure -----------------------------------------------------------------------
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePort(from: number): Promise<number> {
+  for (let p = from; p < from + 50; p++) if (await portFree(p)) return p;
+  throw new Error(`no free port in ${from}..${from + 49}`);
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+interface Cleanup {
+  server?: ChildProcess;
+  pg?: EmbeddedServer;
+  tmp?: string;
+  dropDb?: { adminUrl: string; name: string };
+}
+const cleanup: Cleanup = {};
+let cleaned = false;
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function cleanUp(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  if (cleanup.server) await stopServer(cleanup.server).catch(() => undefined);
+  const keep = env.BENCH_KEEP === '1';
+  if (cleanup.dropDb && !keep) {
+    const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
+    await c.connect().catch(() => undefined);
+    await c.query(`drop database if exists "${cleanup.dropDb.name}" with (force)`).catch((e) => log(`could not drop ${cleanup.dropDb?.name}: ${e}`));
+    await c.end().catch(() => undefined);
+  }
+  if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
+  if (keep) log(`BENCH_KEEP=1: database ${cleanup.dropDb?.name ?? '?'} kept${cleanup.tmp ? ` in ${cleanup.tmp}/pg (PostgreSQL stopped)` : ''}`);
+  else if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function startServer(url: string): Promise<{ child: ChildProcess; base: string }> {
+  const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'bench/portal/server.ts')], {
+    cwd: ROOT,
+    env: { ...env, BENCH_SERVER_DB_URL: url, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  cleanup.server = child;
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
+    lines.on('line', (line) => {
+      const m = /^LISTENING (\d+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      } else process.stdout.write(`[server] ${line}\n`);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+// ---- browser-like sign-in ------------------------------------------------------------------
+
+function sessionCookie(res: Response, previous: string | null): string | null {
+  for (const c of res.headers.getSetCookie()) {
+    const m = /^(hd\.sid=[^;]+)/.exec(c);
+    if (m) return m[1]!;
+  }
+  return previous;
+}
+
+function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no _csrf field in the page');
+  return m[1]!;
+}
+
+async function signIn(base: string): Promise<{ cookie: string; csrf: string }> {
+  const r1 = await fetch(`${base}/login`, { redirect: 'manual' });
+  let cookie = sessionCookie(r1, null);
+  const csrf1 = csrfFrom(await r1.text());
+  if (!cookie) throw new Error(`GET /login set no session cookie (status ${r1.status})`);
+  const r2 = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ login: BENCH_LOGIN, password: BENCH_PASSWORD, _csrf: csrf1 }).toString(),
+  });
+  await r2.text();
+  if (r2.status !== 302) throw new Error(`POST /login answered ${r2.status}, expected 302`);
+  const after = sessionCookie(r2, null);
+  if (!after || after === cookie) throw new Error('the session was not regenerated at sign-in');
+  cookie = after;
+  // the new session has no CSRF token yet; the first page stores one
+  const r3 = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie } });
+  cookie = sessionCookie(r3, cookie)!;
+  const html = await r3.text();
+  if (r3.status !== 200) throw new Error(`GET /tickets after sign-in answered ${r3.status}`);
+  return { cookie, csrf: csrfFrom(html) };
+}
+
+function multipart(fields: Record<string, string>): { body: Buffer; contentType: string } {
+  const boundary = '----helpdeskBench7MA4YWxkTrZu0gW';
+  const parts = Object.entries(fields).map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+  );
+  return { body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8'), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+// ---- load ------------------------------------------------------------------------------------
+
+interface PageResult {
+  page: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  avg: number;
+  requests: number;
+  errors: number;
+  statuses: string;
+  target: boolean;
+  cpu: CpuUse;
+}
+
+/** pids whose CPU is accounted per request: the app server and PostgreSQL's postmaster (embedded only) */
+const pids: { server?: number; postmaster: number | null } = { postmaster: null };
+
+async function load(
+  page: string,
+  base: string,
+  req: { path: string; method?: 'GET' | 'POST'; headers: Record<string, string>; body?: Buffer },
+  okStatus: (s: number) => boolean,
+  target: boolean,
+): Promise<PageResult> {
+  const opts = {
+    url: `${base}${req.path}`,
+    method: req.method ?? 'GET',
+    headers: req.headers,
+    body: req.body,
+    connections: CONNECTIONS,
+  };
+  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP });
+  const before = sampleCpu(pids.server, pids.postmaster);
+  const r = await autocannon({ ...opts, duration: DURATION });
+  const cpu = cpuPerRequest(before, sampleCpu(pids.server, pids.postmaster), r.requests.total);
+  const stats = r.statusCodeStats ?? {};
+  let bad = r.errors; // connection errors and timeouts
+  const statuses: string[] = [];
+  for (const [code, s] of Object.entries(stats)) {
+    const count = s?.count ?? 0;
+    statuses.push(`${code}×${count}`);
+    if (!okStatus(Number(code))) bad += count;
+  }
+  const res: PageResult = {
+    page,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    avg: r.latency.average,
+    requests: r.requests.total,
+    errors: bad,
+    statuses: statuses.join(' ') + (r.errors ? ` conn-errors×${r.errors} (timeouts ${r.timeouts})` : ''),
+    target,
+    cpu,
+  };
+  log(
+    `  ${page.padEnd(34)} ${res.rps.toFixed(0).padStart(6)} req/s   p50 ${fmtMs(res.p50)}   p99 ${fmtMs(res.p99)}   ` +
+      `avg ${fmtMs(res.avg)}   ${res.requests} requests   errors ${res.errors}   [${res.statuses}]`,
+  );
+  log(
+    `  ${''.padEnd(34)} CPU per request: app server ${cpu.serverMs.toFixed(2)} ms, PostgreSQL ${pids.postmaster ? `${cpu.postgresMs.toFixed(2)} ms` : 'n/a'}, ` +
+      `load generator ${cpu.loadgenMs.toFixed(2)} ms; machine ${cpu.machineBusyPct.toFixed(0)} % busy`,
+  );
+  return res;
+}
+
+const fmtMs = (v: number) => `${v.toFixed(v < 10 ? 1 : 0).padStart(5)} ms`;
+
+// ---- main --------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  log(`helpdesk.tech portal benchmark: ${TICKETS.toLocaleString('en')} tickets, ${CONNECTIONS} connections, ${DURATION} s per page (+${WARMUP} s warm-up)`);
+  log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+
+  // -- database
+  let adminUrl: string;
+  if (env.BENCH_DATABASE_URL) {
+    adminUrl = env.BENCH_DATABASE_URL;
+    log(`PostgreSQL: ${new URL(adminUrl).host} (BENCH_DATABASE_URL)`);
+  } else {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-portal-'));
+    await chmod(tmp, 0o755);
+    cleanup.tmp = tmp;
+    const port = await freePort(PG_PORT);
+    const t = performance.now();
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, 'pg'),
+      port,
+      log: (line) => {
+        if (/ERROR|FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
+      },
+    });
+    cleanup.pg = server;
+    pids.postmaster = postmasterPidOf(path.join(tmp, 'pg'));
+    adminUrl = server.url('postgres');
+    log(`PostgreSQL: embedded on port ${port}, data in ${tmp} (started in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  const dbName = `helpdesk_bench_portal_${process.pid}`;
+  {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    const version = (await c.query('show server_version')).rows[0]?.server_version as string;
+    const sb = (await c.query('show shared_buffers')).rows[0]?.shared_buffers as string;
+    const wm = (await c.query('show work_mem')).rows[0]?.work_mem as string;
+    log(`PostgreSQL ${version}, shared_buffers ${sb}, work_mem ${wm}`);
+    await c.query(`create database "${dbName}"`);
+    await c.end();
+  }
+  cleanup.dropDb = { adminUrl, name: dbName };
+  const url = withDatabase(adminUrl, dbName);
+  {
+    const db = createDb(url, 2);
+    await migrateToLatest(db);
+    await ensureTicketNumberStart(db, 98000);
+    await db.destroy();
+  }
+
+  // -- seed
+  log('\nSeeding');
+  const seed: SeedResult = await seedPortal(url, {
+    tickets: TICKETS,
+    benchTickets: 10_000,
+    companies: 200,
+    firstNumber: 98000,
+    ownServer: !env.BENCH_DATABASE_URL,
+    log,
+  });
+  log(`  seed ${'TOTAL'.padEnd(28)} ${(seed.totalMs / 1000).toFixed(1).padStart(6)} s`);
+  log(`  rows: ${Object.entries(seed.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
+  {
+    const db = createDb(url, 2);
+    await ensureTicketNumberStart(db, 98000);
+    const sizes = (await db.raw(`select pg_size_pretty(pg_database_size(current_database())) as size`)).rows[0].size as string;
+    log(`  database size ${sizes}`);
+    await db.destroy();
+  }
+
+  // -- what the bench customer sees; the ticket shown on the detail pages
+  const db = createDb(url, 2);
+  const benchRow = (await db('users').where({ login: BENCH_LOGIN }).first('id', 'login', 'name', 'email')) as {
+    id: number; login: string; name: string; email: string;
+  };
+  const actor = benchActor(benchRow);
+  const visible = await db.raw(
+    `select count(*) filter (where state in ('new','accepted','escalated','paused','complained')) as current, count(*) as total,
+            count(*) filter (where reporter_id = ?) as own
+     from tickets where contract_id = ? or (contract_id = ? and reporter_id = ?)`,
+    [actor.id, seed.benchContracts.seesAll, seed.benchContracts.ownOnly, actor.id],
+  );
+  const v = visible.rows[0] as { current: number; total: number; own: number };
+  log(`  bench customer: reported ${Number(v.own).toLocaleString('en')} tickets on contract ${seed.benchContracts.ownOnly} (sees own only), ` +
+      `sees all of contract ${seed.benchContracts.seesAll}; visible ${Number(v.total).toLocaleString('en')}, of them ${v.current} in the current list`);
+  const detail = (
+    await db.raw(
+      `select m.ticket_number as number, count(*) as messages
+       from ticket_messages m join tickets t on t.number = m.ticket_number
+       where t.reporter_id = ? and t.state in ('accepted', 'escalated') and not m.internal
+       group by 1 having count(*) >= 3 order by 1 desc limit 1`,
+      [actor.id],
+    )
+  ).rows[0] as { number: number; messages: number } | undefined;
+  if (!detail) throw new Error('no ticket of the bench customer with three messages');
+  const { contract_id: newContract, paragraph_id: newParagraph } = (await db('contract_paragraphs')
+    .where({ contract_id: seed.benchContracts.ownOnly, code: 'A1' })
+    .first('contract_id', 'id as paragraph_id')) as { contract_id: number; paragraph_id: number };
+  log(`  detail ticket: ${detail.number} (${detail.messages} messages)`);
+
+  // -- app
+  log('\nApp');
+  const { child, base } = await startServer(url);
+  pids.server = child.pid;
+  log(`  listening on ${base} (child pid ${child.pid})`);
+  const { cookie, csrf } = await signIn(base);
+  log(`  signed in as ${BENCH_LOGIN}; session cookie ${cookie.slice(0, 18)}…, csrf token ${csrf.slice(0, 8)}…`);
+  const headers = { cookie };
+
+  // sanity: each page answers as a browser expects, with real content (not a login redirect or a 403)
+  const check = async (p: string, expect: RegExp) => {
+    const r = await fetch(`${base}${p}`, { headers, redirect: 'manual' });
+    const body = await r.text();
+    if (r.status !== 200 || !expect.test(body)) throw new Error(`GET ${p}: status ${r.status}, content check ${expect} failed`);
+  };
+  await check('/tickets', new RegExp(`href="/tickets/\\d+"`));
+  await check(`/tickets/${detail.number}/komunikace`, new RegExp(String(detail.number)));
+  await check(`/tickets/${detail.number}`, new RegExp(String(detail.number)));
+  const form = multipart({
+    _csrf: csrf,
+    contract_id: String(newContract),
+    paragraph_id: String(newParagraph),
+    contact_phone: '602123456',
+    subject: 'Benchmark: nefunkční tisk',
+    description: 'Dobrý den,\r\ntiskárna v kanceláři 12 netiskne. Prosíme o prověření.\r\nDěkuji',
+  });
+  {
+    const r = await fetch(`${base}/tickets/new`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': form.contentType },
+      body: new Uint8Array(form.body),
+    });
+    await r.text();
+    if (r.status !== 303) throw new Error(`POST /tickets/new answered ${r.status}, expected 303`);
+    log(`  sanity checks passed (POST /tickets/new → 303 ${r.headers.get('location')})`);
+  }
+
+  // -- SQL profile of the measured pages
+  const probes: PageProbe[] = [
+    { page: 'overview /tickets', run: (d) => listTickets(d, actor, 'current', 1) },
+    {
+      page: 'detail /komunikace',
+      run: async (d) => {
+        await ticketDetail(d, actor, detail.number);
+        await Promise.all([ticketMessages(d, actor, detail.number), ticketAttachments(d, actor, detail.number, false)]);
+      },
+    },
+    {
+      page: 'detail /tickets/<n>',
+      run: async (d) => {
+        await ticketDetail(d, actor, detail.number);
+        await ticketAttachments(d, actor, detail.number, true);
+      },
+    },
+  ];
+  // not under load: the other two lists of the overview, for comparison
+  probes.push({ page: 'overview ?list=resolved', run: (d) => listTickets(d, actor, 'resolved', 1) });
+  probes.push({ page: 'overview ?list=closed', run: (d) => listTickets(d, actor, 'closed', 1) });
+  const explainAll = env.BENCH_EXPLAIN === 'all';
+  const profile: QueryProfile[] = await profilePages(url, probes, { runs: 15, explainOverMs: num('BENCH_EXPLAIN_MS', 2), explainAll });
+  await db.destroy();
+
+  // -- load
+  log(`\nLoad (autocannon, ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up)`);
+  const ok = (s: number) => s >= 200 && s < 300;
+  const results: PageResult[] = [];
+  results.push(await load('GET /tickets (overview, page 1)', base, { path: '/tickets', headers }, ok, true));
+  results.push(await load(`GET /tickets/${detail.number}/komunikace`, base, { path: `/tickets/${detail.number}/komunikace`, headers }, ok, true));
+  results.push(await load(`GET /tickets/${detail.number}`, base, { path: `/tickets/${detail.number}`, headers }, ok, true));
+  results.push(
+    await load(
+      'POST /tickets/new (multipart)',
+      base,
+      { path: '/tickets/new', method: 'POST', headers: { cookie, 'content-type': form.contentType }, body: form.body },
+      (s) => s === 303,
+      false,
+    ),
+  );
+
+  // -- SQL profile output
+  log('\nSQL per page (median of 15 in-process runs, single connection, no load)');
+  for (const q of profile) {
+    log(`  ${q.page.padEnd(24)} ${fmtMs(q.medianMs)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 150)}${q.sql.length > 150 ? '…' : ''}`);
+  }
+  const plans = profile.filter((q) => q.plan);
+  if (plans.length) {
+    log(`\nEXPLAIN (ANALYZE, BUFFERS) of ${explainAll ? 'every statement' : `statements over ${num('BENCH_EXPLAIN_MS', 2)} ms`}`);
+    for (const q of plans) {
+      log(`\n-- ${q.page}: ${fmtMs(q.medianMs)}`);
+      log(`-- ${q.sql}`);
+      log(`-- bindings: ${JSON.stringify(q.bindings)}`);
+      log(q.plan!);
+    }
+  }
+
+  // -- summary
+  const seedOk = seed.totalMs <= TARGET.seedMs;
+  log('\nSummary');
+  log(
+    `  ${'page'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}  ` +
+      `${'CPU ms/req app+pg+load'.padEnd(24)} target (p99 ≤ ${TARGET.p99Ms} ms, ≥ ${TARGET.rps} req/s)`,
+  );
+  for (const r of results) {
+    const verdict = !r.target
+      ? '(no target)'
+      : r.p99 <= TARGET.p99Ms && r.rps >= TARGET.rps && r.errors === 0
+        ? 'MET'
+        : `MISSED${r.p99 > TARGET.p99Ms ? ' p99' : ''}${r.rps < TARGET.rps ? ' req/s' : ''}${r.errors ? ' errors' : ''}`;
+    const cpu = `${r.cpu.serverMs.toFixed(2)}+${pids.postmaster ? r.cpu.postgresMs.toFixed(2) : '?'}+${r.cpu.loadgenMs.toFixed(2)}`;
+    log(
+      `  ${r.page.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(7)}  ` +
+        `${cpu.padEnd(24)} ${verdict}`,
+    );
+  }
+  log(`  ${`seeding ${TICKETS.toLocaleString('en')} tickets`.padEnd(34)} ${`${(seed.totalMs / 1000).toFixed(1)} s`.padStart(7)}${' '.repeat(52)}${seedOk ? 'MET' : 'MISSED'} (≤ ${TARGET.seedMs / 1000} s${TICKETS < 1_000_000 ? ', target is for 1,000,000' : ''})`);
+  for (const p of seed.phases) log(`    ${p.name.padEnd(32)} ${(p.ms / 1000).toFixed(1).padStart(6)} s`);
+  const allErrors = results.reduce((n, r) => n + r.errors, 0);
+  if (allErrors) log(`\n  WARNING: ${allErrors} responses had an unexpected status; their figures are not meaningful.`);
+}
+
+const started = performance.now();
+try {
+  await main();
+} catch (e) {
+  process.exitCode = 1;
+  console.error(e);
+} finally {
+  await cleanUp();
+  log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}

@@ -1,0 +1,50 @@
+/**
+ * The portal under load, in a process of its own so the load generator never shares its
+ * event loop. Started by bench/portal/run.ts as `node --import tsx bench/portal/server.ts`
+ * with BENCH_SERVER_DB_URL (and optionally BENCH_DB_POOL) in the environment; prints
+ * `LISTENING <port>` on stdout once it accepts connections and stops on SIGTERM/SIGINT.
+ */
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../src/config.js';
+import { createDb } from '../../src/db/knex.js';
+import { createApp } from '../../src/web/app.js';
+
+const url = process.env.BENCH_SERVER_DB_URL;
+if (!url) {
+  console.error('server.ts: BENCH_SERVER_DB_URL is not set');
+  process.exit(2);
+}
+const poolMax = Number(process.env.BENCH_DB_POOL ?? 10);
+
+const config = loadConfig({
+  NODE_ENV: 'production',
+  SEED_DEMO: 'false',
+  LOGIN_RATE_LIMIT: '100000',
+  DATABASE_URL: url,
+  PUBLIC_URL: 'http://127.0.0.1:3000',
+});
+const ctx = { db: createDb(url, poolMax), limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10 } };
+const web = createApp(ctx, config, crypto.randomBytes(32).toString('base64url'), url);
+const server = web.app.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`LISTENING ${port}\n`);
+});
+// keep-alive sockets of the load generator must not outlive a benchmark phase
+server.keepAliveTimeout = 5000;
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // in-flight queries of cut connections may still fail here; the process ends either way
+  await web.close().catch(() => undefined);
+  await ctx.db.destroy().catch(() => undefined);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+// the parent went away without a signal (killed hard): do not linger
+process.on('disconnect', () => void stop());

@@ -1,0 +1,392 @@
+/**
+ * Every reference of an import document (company, contract number, calendar, paragraph code,
+ * login, Message-ID) must exist in the same document or already in the database. The checks
+ * read the raw document, so that they run even where zod found other faults in the same object,
+ * and report every problem, not the first.
+ */
+import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
+import { formatPath, type PathPart, type Problem } from './problems.js';
+import { contractNumberKey, emailKey, loginKey, messageIdKey, nameKey } from './schema.js';
+
+type Raw = Record<string, unknown>;
+
+const record = (v: unknown): Raw | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : undefined;
+const items = (v: unknown, key: string): [number, Raw][] => {
+  const list = record(v)?.[key];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item, i): [number, Raw][] => {
+    const r = record(item);
+    return r ? [[i, r]] : [];
+  });
+};
+const contractKey = (company: string, number: string) => `${company}\u0000${number}`;
+const STAFF = new Set(['agent', 'admin']);
+const MESSAGE_KINDS_TO_OUTBOX = new Set(['notification', 'comment']);
+
+interface DocContract {
+  path: PathPart[];
+  codes: Set<string>;
+}
+interface DocUser {
+  path: PathPart[];
+  role: string | undefined;
+  contracts: Set<string>;
+}
+
+/** Problems with the document's references; reads the database, writes nothing. */
+export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const add = (path: PathPart[], message: string) => problems.push({ path: formatPath(path), message });
+
+  // ---- what the document declares ----
+  const docCalendars = new Map<string, PathPart[]>();
+  for (const [i, c] of items(doc, 'calendars')) {
+    const name = nameKey(c.name);
+    if (name === undefined) continue;
+    const previous = docCalendars.get(name);
+    if (previous) add(['calendars', i, 'name'], `duplicate calendar "${name}" (also ${formatPath(previous)})`);
+    else docCalendars.set(name, ['calendars', i]);
+  }
+  const docCompanies = new Map<string, PathPart[]>();
+  for (const [i, c] of items(doc, 'companies')) {
+    const name = nameKey(c.name);
+    if (name === undefined) continue;
+    const previous = docCompanies.get(name);
+    if (previous) add(['companies', i, 'name'], `duplicate company "${name}" (also ${formatPath(previous)})`);
+    else docCompanies.set(name, ['companies', i]);
+  }
+  const docContracts = new Map<string, DocContract>();
+  const docContractNumbers = new Map<string, { company: string; path: PathPart[] }>();
+  for (const [i, c] of items(doc, 'contracts')) {
+    const company = nameKey(c.company);
+    const number = contractNumberKey(c.number);
+    if (company === undefined || number === undefined) continue;
+    const key = contractKey(company, number);
+    const previous = docContracts.get(key);
+    if (previous) {
+      add(['contracts', i, 'number'], `duplicate contract "${number}" of company "${company}" (also ${formatPath(previous.path)})`);
+      continue;
+    }
+    const sameNumber = docContractNumbers.get(number);
+    if (sameNumber) {
+      add(
+        ['contracts', i, 'number'],
+        `contract number "${number}" is also used by company "${sameNumber.company}" (${formatPath(sameNumber.path)}); contract numbers are unique`,
+      );
+      continue;
+    }
+    docContractNumbers.set(number, { company, path: ['contracts', i] });
+    const codes = new Set<string>();
+    for (const [, p] of items(c, 'paragraphs')) {
+      const code = nameKey(p.code);
+      if (code !== undefined) codes.add(code);
+    }
+    docContracts.set(key, { path: ['contracts', i], codes });
+  }
+  const docUsers = new Map<string, DocUser>();
+  for (const [i, u] of items(doc, 'users')) {
+    const login = loginKey(u.login);
+    if (login === undefined) continue;
+    const previous = docUsers.get(login);
+    if (previous) {
+      add(['users', i, 'login'], `duplicate login "${String(u.login).trim()}" (also ${formatPath(previous.path)}; logins are case-insensitive)`);
+      continue;
+    }
+    const contracts = new Set<string>();
+    for (const [, c] of items(u, 'contracts')) {
+      const company = nameKey(c.company);
+      const number = contractNumberKey(c.number);
+      if (company !== undefined && number !== undefined) contracts.add(contractKey(company, number));
+    }
+    docUsers.set(login, { path: ['users', i], role: typeof u.role === 'string' ? u.role : undefined, contracts });
+  }
+
+  // ---- what the references need from the database ----
+  const refCalendars = new Set(docCalendars.keys());
+  const refCompanies = new Set(docCompanies.keys());
+  const refNumbers = new Set(docContractNumbers.keys());
+  const refLogins = new Set(docUsers.keys());
+  const refAddresses = new Set<string>();
+  const ticketNumbers = new Set<number>();
+  const messageIds = new Set<string>();
+  const company = (v: unknown) => {
+    const k = nameKey(v);
+    if (k !== undefined) refCompanies.add(k);
+  };
+  const number = (v: unknown) => {
+    const k = contractNumberKey(v);
+    if (k !== undefined) refNumbers.add(k);
+  };
+  const login = (v: unknown) => {
+    const k = loginKey(v);
+    if (k !== undefined) refLogins.add(k);
+  };
+  for (const [, c] of items(doc, 'contracts')) {
+    company(c.company);
+    const cal = nameKey(c.calendar);
+    if (cal !== undefined) refCalendars.add(cal);
+  }
+  for (const [, u] of items(doc, 'users')) {
+    for (const [, c] of items(u, 'contracts')) {
+      company(c.company);
+      number(c.number);
+    }
+    const auth = record(u.authorized_email);
+    if (auth) {
+      company(auth.company);
+      number(auth.number);
+      const address = emailKey(auth.address);
+      if (address !== undefined) refAddresses.add(address);
+    }
+  }
+  for (const [, t] of items(doc, 'tickets')) {
+    company(t.company);
+    number(t.contract);
+    login(t.reporter);
+    login(t.assignee);
+    if (typeof t.number === 'number' && Number.isSafeInteger(t.number)) ticketNumbers.add(t.number);
+    for (const [, m] of items(t, 'messages')) {
+      login(m.author);
+      const id = messageIdKey(m.message_id);
+      if (id !== undefined) messageIds.add(id);
+    }
+  }
+
+  const dbCalendars = new Set(
+    (await db('service_calendars').whereIn('name', [...refCalendars]).pluck('name')) as string[],
+  );
+  const dbCompanyCounts = new Map<string, number>();
+  for (const row of (await db('companies').whereIn('name', [...refCompanies]).select('name')) as { name: string }[]) {
+    dbCompanyCounts.set(row.name, (dbCompanyCounts.get(row.name) ?? 0) + 1);
+  }
+  const dbContracts = new Map<string, { id: number; company: string }>();
+  for (const row of (await db('contracts as c')
+    .join('companies as co', 'co.id', 'c.company_id')
+    .whereIn('c.number', [...refNumbers])
+    .select('c.id', 'c.number', 'co.name as company')) as { id: number; number: string; company: string }[]) {
+    dbContracts.set(row.number, { id: row.id, company: row.company });
+  }
+  const dbCodes = new Map<number, Set<string>>();
+  for (const row of (await db('contract_paragraphs')
+    .whereIn('contract_id', [...dbContracts.values()].map((c) => c.id))
+    .select('contract_id', 'code')) as { contract_id: number; code: string }[]) {
+    const set = dbCodes.get(row.contract_id) ?? new Set<string>();
+    set.add(row.code);
+    dbCodes.set(row.contract_id, set);
+  }
+  const dbUsers = new Map<string, { id: number; role: string; contracts: Set<string> }>();
+  for (const row of (await db('users')
+    .whereRaw('lower(login) = any(?)', [[...refLogins]])
+    .select('id', db.raw('lower(login) as key'), 'role')) as { id: number; key: string; role: string }[]) {
+    dbUsers.set(row.key, { id: row.id, role: row.role, contracts: new Set() });
+  }
+  const usersById = new Map([...dbUsers.values()].map((u) => [u.id, u]));
+  for (const row of (await db('user_contracts as uc')
+    .join('contracts as c', 'c.id', 'uc.contract_id')
+    .join('companies as co', 'co.id', 'c.company_id')
+    .whereIn('uc.user_id', [...usersById.keys()])
+    .select('uc.user_id', 'c.number', 'co.name as company')) as { user_id: number; number: string; company: string }[]) {
+    usersById.get(row.user_id)?.contracts.add(contractKey(row.company, row.number));
+  }
+  const dbAddresses = new Map<string, string>();
+  for (const row of (await db('authorized_addresses as a')
+    .join('users as u', 'u.id', 'a.user_id')
+    .whereIn('a.address', [...refAddresses])
+    .select('a.address', db.raw('lower(u.login) as login'))) as { address: string; login: string }[]) {
+    dbAddresses.set(row.address, row.login);
+  }
+  const dbTickets = new Map<number, { created_at: Date; imported: boolean }>();
+  for (const row of (await db('tickets as t')
+    .whereIn('t.number', [...ticketNumbers])
+    .select(
+      't.number',
+      't.created_at',
+      db.raw("exists (select 1 from ticket_events e where e.ticket_number = t.number and e.kind = 'imported') as imported"),
+    )) as { number: number; created_at: Date; imported: boolean }[]) {
+    dbTickets.set(Number(row.number), { created_at: row.created_at, imported: row.imported });
+  }
+  const dbOutbound = new Map<string, { ticket: number | null; status: string }>();
+  for (const row of (await db('outbound_mail').whereIn('message_id', [...messageIds]).select('message_id', 'ticket_number', 'status')) as {
+    message_id: string;
+    ticket_number: number | null;
+    status: string;
+  }[]) {
+    dbOutbound.set(row.message_id, { ticket: row.ticket_number === null ? null : Number(row.ticket_number), status: row.status });
+  }
+  const dbMessageTickets = new Map<string, Set<number>>();
+  for (const row of (await db('ticket_messages').whereIn('email_message_id', [...messageIds]).select('email_message_id', 'ticket_number')) as {
+    email_message_id: string;
+    ticket_number: number;
+  }[]) {
+    const set = dbMessageTickets.get(row.email_message_id) ?? new Set<number>();
+    set.add(Number(row.ticket_number));
+    dbMessageTickets.set(row.email_message_id, set);
+  }
+
+  // ---- resolution helpers: report a problem and return false when a reference does not resolve ----
+  const nowhere = '(neither in the document nor in the database)';
+  const companyExists = (path: PathPart[], value: unknown): string | undefined => {
+    const name = nameKey(value);
+    if (name === undefined) return undefined; // zod reported it
+    const inDb = dbCompanyCounts.get(name) ?? 0;
+    if (inDb > 1) {
+      add(path, `company "${name}" is ambiguous: the database has ${inDb} companies of that name`);
+      return undefined;
+    }
+    if (!docCompanies.has(name) && inDb === 0) {
+      add(path, `unknown company "${name}" ${nowhere}`);
+      return undefined;
+    }
+    return name;
+  };
+  /** The contract key when (company, number) names a contract of the document or the database. */
+  const contractExists = (companyPath: PathPart[], companyValue: unknown, numberPath: PathPart[], numberValue: unknown): string | undefined => {
+    const co = companyExists(companyPath, companyValue);
+    const no = contractNumberKey(numberValue);
+    if (co === undefined || no === undefined) return undefined;
+    const key = contractKey(co, no);
+    if (docContracts.has(key)) return key;
+    const inDb = dbContracts.get(no);
+    if (inDb && inDb.company === co) return key;
+    add(numberPath, `unknown contract "${no}" of company "${co}" ${nowhere}`);
+    return undefined;
+  };
+  const roleOf = (key: string): string | undefined => docUsers.get(key)?.role ?? dbUsers.get(key)?.role;
+  const userExists = (path: PathPart[], value: unknown): string | undefined => {
+    const key = loginKey(value);
+    if (key === undefined) return undefined;
+    if (!docUsers.has(key) && !dbUsers.has(key)) {
+      add(path, `unknown login "${String(value).trim()}" ${nowhere}`);
+      return undefined;
+    }
+    return key;
+  };
+  const isMember = (login: string, contract: string) =>
+    Boolean(docUsers.get(login)?.contracts.has(contract) || dbUsers.get(login)?.contracts.has(contract));
+
+  // ---- companies ----
+  for (const [i, c] of items(doc, 'companies')) {
+    const name = nameKey(c.name);
+    const inDb = name === undefined ? 0 : (dbCompanyCounts.get(name) ?? 0);
+    if (inDb > 1) add(['companies', i, 'name'], `company "${name}" is ambiguous: the database has ${inDb} companies of that name`);
+  }
+
+  // ---- contracts ----
+  for (const [i, c] of items(doc, 'contracts')) {
+    const co = companyExists(['contracts', i, 'company'], c.company);
+    const cal = nameKey(c.calendar);
+    if (cal !== undefined && !docCalendars.has(cal) && !dbCalendars.has(cal)) {
+      add(['contracts', i, 'calendar'], `unknown calendar "${cal}" ${nowhere}`);
+    }
+    const no = contractNumberKey(c.number);
+    if (co !== undefined && no !== undefined) {
+      const inDb = dbContracts.get(no);
+      if (inDb && inDb.company !== co) {
+        add(
+          ['contracts', i, 'number'],
+          `contract number "${no}" already belongs to company "${inDb.company}" in the database; contract numbers are unique`,
+        );
+      }
+    }
+  }
+
+  // ---- users ----
+  const addresses = new Map<string, PathPart[]>();
+  for (const [i, u] of items(doc, 'users')) {
+    const login = loginKey(u.login);
+    for (const [j, c] of items(u, 'contracts')) {
+      contractExists(['users', i, 'contracts', j, 'company'], c.company, ['users', i, 'contracts', j, 'number'], c.number);
+    }
+    const auth = record(u.authorized_email);
+    if (!auth) continue;
+    const path: PathPart[] = ['users', i, 'authorized_email'];
+    const address = emailKey(auth.address);
+    if (address !== undefined) {
+      const previous = addresses.get(address);
+      if (previous) add([...path, 'address'], `address "${address}" is already authorized for ${formatPath(previous)}`);
+      else addresses.set(address, ['users', i]);
+      const owner = dbAddresses.get(address);
+      if (owner !== undefined && login !== undefined && owner !== login) {
+        add([...path, 'address'], `address "${address}" is already authorized for user "${owner}" in the database`);
+      }
+    }
+    const key = contractExists([...path, 'company'], auth.company, [...path, 'number'], auth.number);
+    if (key !== undefined && login !== undefined && !isMember(login, key)) {
+      add(path, `must be bound to one of the user's contracts; "${contractNumberKey(auth.number)}" of "${nameKey(auth.company)}" is not in users[${i}].contracts`);
+    }
+  }
+
+  // ---- tickets ----
+  const docTickets = new Map<number, number>();
+  const docMessageIds = new Map<string, PathPart[]>();
+  for (const [i, t] of items(doc, 'tickets')) {
+    const path: PathPart[] = ['tickets', i];
+    const num = typeof t.number === 'number' && Number.isSafeInteger(t.number) && t.number > 0 ? t.number : undefined;
+    if (num !== undefined) {
+      const previous = docTickets.get(num);
+      if (previous !== undefined) add([...path, 'number'], `duplicate ticket number ${num} (also tickets[${previous}])`);
+      else docTickets.set(num, i);
+      const existing = dbTickets.get(num);
+      if (existing && !existing.imported) {
+        add([...path, 'number'], `ticket ${num} already exists in the portal and was not imported; it cannot be overwritten`);
+      } else if (existing && typeof t.created_at === 'string') {
+        const at = DateTime.fromISO(t.created_at, { setZone: true });
+        if (at.isValid && at.toMillis() !== existing.created_at.getTime()) {
+          add([...path, 'created_at'], `differs from the imported ticket's ${existing.created_at.toISOString()}; the history is append-only, the creation time cannot change`);
+        }
+      }
+    }
+    const contract = contractExists([...path, 'company'], t.company, [...path, 'contract'], t.contract);
+    const code = nameKey(t.paragraph);
+    if (contract !== undefined && code !== undefined) {
+      const inDoc = docContracts.get(contract)?.codes.has(code) ?? false;
+      const dbContract = dbContracts.get(contractNumberKey(t.contract)!);
+      const inDb = dbContract !== undefined && (dbCodes.get(dbContract.id)?.has(code) ?? false);
+      if (!inDoc && !inDb) {
+        add([...path, 'paragraph'], `unknown paragraph "${code}" of contract "${contractNumberKey(t.contract)}" ${nowhere}`);
+      }
+    }
+    const reporter = userExists([...path, 'reporter'], t.reporter);
+    if (reporter !== undefined && contract !== undefined && roleOf(reporter) === 'customer' && !isMember(reporter, contract)) {
+      add([...path, 'reporter'], `customer "${reporter}" is not bound to contract "${contractNumberKey(t.contract)}" of company "${nameKey(t.company)}"`);
+    }
+    if (t.assignee !== null && t.assignee !== undefined) {
+      const assignee = userExists([...path, 'assignee'], t.assignee);
+      const role = assignee === undefined ? undefined : roleOf(assignee);
+      if (assignee !== undefined && role !== undefined && !STAFF.has(role)) {
+        add([...path, 'assignee'], `"${assignee}" is a ${role}; only staff (agent, admin) can be assigned`);
+      }
+    }
+    for (const [j, m] of items(t, 'messages')) {
+      const mpath: PathPart[] = [...path, 'messages', j];
+      if (m.author !== null && m.author !== undefined) {
+        const author = userExists([...mpath, 'author'], m.author);
+        const role = author === undefined ? undefined : roleOf(author);
+        if (m.kind === 'internal' && role !== undefined && !STAFF.has(role)) {
+          add([...mpath, 'author'], `"${author}" is a ${role}; internal notes are written by staff`);
+        }
+      }
+      const id = messageIdKey(m.message_id);
+      if (id === undefined) continue;
+      const previous = docMessageIds.get(id);
+      if (previous) {
+        add([...mpath, 'message_id'], `duplicate Message-ID ${id} (also ${formatPath(previous)})`);
+        continue;
+      }
+      docMessageIds.set(id, mpath);
+      const out = dbOutbound.get(id);
+      const toOutbox = m.direction === 'out' && typeof m.kind === 'string' && MESSAGE_KINDS_TO_OUTBOX.has(m.kind);
+      if (out && toOutbox && out.status !== 'imported') {
+        add([...mpath, 'message_id'], `${id} is mail the portal sent itself (status ${out.status}); it cannot be replaced by an import`);
+      } else if (out && out.ticket !== null && num !== undefined && out.ticket !== num) {
+        add([...mpath, 'message_id'], `${id} is already recorded for ticket ${out.ticket}`);
+      }
+      const onTickets = dbMessageTickets.get(id);
+      const other = onTickets && num !== undefined ? [...onTickets].find((n) => n !== num) : undefined;
+      if (other !== undefined) add([...mpath, 'message_id'], `${id} is already a message of ticket ${other}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,57 @@
+import type { Knex } from 'knex';
+import { type Actor, isStaff } from '../actor.js';
+import type { ServiceContext } from '../context.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { ingestMail } from './ingest.js';
+import type { IngestResult } from './types.js';
+
+export const MAIL_OUTCOMES = [
+  'create_ticket', 'comment_on_ticket', 'duplicate', 'ignore_auto_reply', 'ignore_bounce', 'reject_unauthorized', 'too_large', 'quarantine', 'failed',
+] as const;
+
+export interface InboundRow {
+  id: number;
+  received_at: Date;
+  from_address: string | null;
+  subject: string | null;
+  message_id: string | null;
+  outcome: string;
+  reason: string | null;
+  ticket_number: number | null;
+  review: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** The mail audit log for staff, newest first (every fetched message has a row). */
+export async function listInboundMail(db: Knex, actor: Actor, filter: { outcome?: string; pendingOnly?: boolean }, limit = 200): Promise<InboundRow[]> {
+  if (!isStaff(actor)) throw new ForbiddenError();
+  const q = db('inbound_mail').orderBy('id', 'desc').limit(limit)
+    .select('id', 'received_at', 'from_address', 'subject', 'message_id', 'outcome', 'reason', 'ticket_number', 'review', 'attempts', 'last_error');
+  if (filter.outcome) q.where('outcome', filter.outcome);
+  if (filter.pendingOnly) q.where('review', 'pending');
+  return q;
+}
+
+export async function rawMail(db: Knex, actor: Actor, id: number): Promise<Buffer> {
+  if (!isStaff(actor)) throw new ForbiddenError();
+  const row = await db('inbound_mail as i').join('raw_mails as r', 'r.sha256', 'i.raw_sha256').where('i.id', id).first('r.data');
+  if (!row) throw new NotFoundError('mail');
+  return row.data as Buffer;
+}
+
+/** Staff release a quarantined message: it is ingested again as if it had just arrived. */
+export async function releaseMail(ctx: ServiceContext, actor: Actor, id: number): Promise<IngestResult> {
+  if (!isStaff(actor)) throw new ForbiddenError();
+  const row = await ctx.db('inbound_mail').where({ id }).first('outcome', 'review');
+  if (!row) throw new NotFoundError('mail');
+  if (row.outcome !== 'quarantine' || row.review !== 'pending') throw new ConflictError('Zprávu lze uvolnit jen z karantény.');
+  return ingestMail(ctx, await rawMail(ctx.db, actor, id), { mailbox: null }, { release: true });
+}
+
+/** Staff discard a quarantined message: it stays in the audit log, marked discarded. */
+export async function discardMail(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
+  if (!isStaff(actor)) throw new ForbiddenError();
+  const n = await ctx.db('inbound_mail').where({ id, outcome: 'quarantine', review: 'pending' }).update({ review: 'discarded' });
+  if (n === 0) throw new ConflictError('Zprávu lze zahodit jen z karantény.');
+}

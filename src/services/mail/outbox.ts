@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { MailSettings } from '../context.js';
+import { every } from '../jobs.js';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+}
+
+export function createTransport(smtp: SmtpSettings): Transporter {
+  return nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    // one connection reused for a batch: a new SMTP session per mail is slow
+    pool: true,
+    maxConnections: 2,
+  });
+}
+
+/** After this many failed attempts a mail is marked failed; until then it waits and retries. */
+export const MAX_SEND_ATTEMPTS = 12;
+
+/** 1, 2, 4 … minutes, at most one hour: a failed SMTP server delays mail, never loses it. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(60, 2 ** Math.max(0, attempts - 1)) * 60_000;
+}
+
+interface OutboxRow {
+  id: number;
+  ticket_number: number | null;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  in_reply_to: string | null;
+  references: string[] | null;
+}
+
+/**
+ * Sends the outbox mail that is due, in one transaction with SKIP LOCKED so several app
+ * processes never send the same mail twice. Returns how many were sent and how many failed.
+ */
+export async function sendDueMail(db: Knex, transport: Transporter, settings: MailSettings, batch = 50): Promise<{ sent: number; failed: number }> {
+  return db.transaction(async (trx) => {
+    const rows = (await trx('outbound_mail')
+      .where('status', 'pending')
+      .where('next_attempt_at', '<=', trx.fn.now())
+      .orderBy('id')
+      .limit(batch)
+      .forUpdate()
+      .skipLocked()
+      .select('*')) as OutboxRow[];
+    let sent = 0;
+    let failed = 0;
+    for (const m of rows) {
+      try {
+        await transport.sendMail({
+          from: settings.helpdeskAddress,
+          to: m.to_address,
+          subject: m.subject,
+          text: m.text_body,
+          ...(m.html_body ? { html: m.html_body } : {}),
+          messageId: m.message_id,
+          ...(m.in_reply_to ? { inReplyTo: m.in_reply_to } : {}),
+          ...(m.references?.length ? { references: m.references } : {}),
+          headers: {
+            // RFC 3834: auto-responders must not answer us; Outlook's own suppression too
+            'Auto-Submitted': 'auto-generated',
+            'X-Auto-Response-Suppress': 'All',
+            ...(m.ticket_number ? { 'X-Helpdesk-Ticket': String(m.ticket_number) } : {}),
+          },
+        });
+        await trx('outbound_mail').where({ id: m.id }).update({ status: 'sent', sent_at: trx.fn.now(), last_error: null, attempts: trx.raw('attempts + 1') });
+        sent += 1;
+      } catch (e) {
+        failed += 1;
+        const row = await trx('outbound_mail').where({ id: m.id }).first('attempts');
+        const attempts = Number(row.attempts) + 1;
+        await trx('outbound_mail')
+          .where({ id: m.id })
+          .update({
+            attempts,
+            last_error: String((e as Error).message ?? e).slice(0, 1000),
+            status: attempts >= MAX_SEND_ATTEMPTS ? 'failed' : 'pending',
+            next_attempt_at: trx.raw("now() + make_interval(secs => ?)", [retryDelayMs(attempts) / 1000]),
+          });
+      }
+    }
+    return { sent, failed };
+  });
+}
+
+/** Sends due outbox mail every `intervalMs` in this process; returns the stop function. */
+export function startOutboxWorker(db: Knex, transport: Transporter, settings: MailSettings, intervalMs = 5_000): () => void {
+  const stop = every(intervalMs, 1_000, 'outbox', () => sendDueMail(db, transport, settings));
+  return () => {
+    stop();
+    transport.close();
+  };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import type { StateCode } from '../domain/states.js';
+import { cs } from '../i18n/cs.js';
+import { DEFAULT_MAIL_SETTINGS, type ServiceContext, type Tx } from './context.js';
+
+/** Kinds of notification a user can switch off in their settings (default: all on). */
+export const NOTIFICATION_KINDS = ['created', 'state_changed', 'staff_message', 'complaint_decided'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+interface TicketForMail {
+  number: number;
+  subject: string;
+  contact_email: string | null;
+  channel: string;
+  reporter_email: string;
+  notify_prefs: Record<string, boolean>;
+}
+
+async function ticketForMail(trx: Tx, number: number): Promise<TicketForMail> {
+  const row = await trx('tickets as t')
+    .join('users as u', 'u.id', 't.reporter_id')
+    .where('t.number', number)
+    .first('t.number', 't.subject', 't.contact_email', 't.channel', 'u.email as reporter_email', 'u.notify_prefs');
+  return { ...row, number: Number(row.number) } as TicketForMail;
+}
+
+/** The reporter and the ticket's contact e-mail, once each, unless the reporter switched the kind off. */
+function recipients(t: TicketForMail, kind: NotificationKind, always = false): string[] {
+  if (!always && t.notify_prefs?.[kind] === false) return [];
+  const all = [t.contact_email, t.reporter_email].filter((a): a is string => !!a).map((a) => a.toLowerCase());
+  return [...new Set(all)];
+}
+
+export function newMessageId(ticket: number | null, domain: string): string {
+  return `<hd-notif.${ticket ?? 0}.${Date.now().toString(36)}.${randomBytes(6).toString('hex')}@${domain}>`;
+}
+
+/** Message-IDs of the ticket's mail so far, oldest first: our notifications and the mail we received. */
+async function threadOf(trx: Tx, ticket: number): Promise<string[]> {
+  const rows = await trx
+    .select('message_id', 'at')
+    .from(
+      trx('outbound_mail').where({ ticket_number: ticket }).select('message_id', 'created_at as at')
+        .unionAll(trx('inbound_mail').where({ ticket_number: ticket }).whereNotNull('message_id').select(trx.raw("'<' || message_id || '>'"), 'received_at as at'))
+        .as('m'),
+    )
+    .orderBy('at');
+  return rows.map((r) => r.message_id as string);
+}
+
+function render(ctx: ServiceContext, ticket: number, lines: string[]) {
+  const link = `${(ctx.mail ?? DEFAULT_MAIL_SETTINGS).publicUrl}/tickets/${ticket}`;
+  const text = [...lines, '', `${cs.mail.link}: ${link}`, '', cs.mail.footer].join('\n');
+  const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const html = `<!doctype html><html lang="cs"><body style="font-family:sans-serif">${lines.map((l) => `<p>${esc(l).replace(/\n/g, '<br>')}</p>`).join('')}<p><a href="${esc(link)}">${esc(cs.mail.link)}</a></p><p style="color:#666">${esc(cs.mail.footer)}</p></body></html>`;
+  return { text, html };
+}
+
+/** Writes one notification per recipient into the outbox, in the caller's transaction. */
+async function enqueue(ctx: ServiceContext, trx: Tx, t: TicketForMail, to: string[], purpose: string, subject: string, lines: string[]) {
+  if (to.length === 0) return;
+  const settings = ctx.mail ?? DEFAULT_MAIL_SETTINGS;
+  const thread = await threadOf(trx, t.number);
+  const { text, html } = render(ctx, t.number, lines);
+  for (const address of to) {
+    await trx('outbound_mail').insert({
+      ticket_number: t.number,
+      message_id: newMessageId(t.number, settings.messageIdDomain),
+      to_address: address,
+      subject: `[${t.number}] - ${subject}`,
+      text_body: text,
+      html_body: html,
+      purpose,
+      in_reply_to: thread.at(-1) ?? null,
+      references: thread.slice(-10),
+    });
+  }
+}
+
+/** Ticket created: the receipt with its number. For e-mail it is the contractual confirmation (manual §3.2), always sent. */
+export async function notifyCreated(ctx: ServiceContext, trx: Tx, number: number): Promise<void> {
+  const t = await ticketForMail(trx, number);
+  await enqueue(ctx, trx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject));
+}
+
+export async function notifyStateChange(
+  ctx: ServiceContext,
+  trx: Tx,
+  number: number,
+  from: StateCode,
+  to: StateCode,
+  data: Record<string, unknown>,
+): Promise<void> {
+  const t = await ticketForMail(trx, number);
+  if (from === 'complained' && data.upheld !== undefined) {
+    const upheld = data.upheld === true;
+    await enqueue(ctx, trx, t, recipients(t, 'complaint_decided'), 'complaint_decided', cs.mail.complaintSubject(t.subject, upheld),
+      cs.mail.complaintBody(upheld, cs.states[to], (data.reason as string | undefined) ?? (data.note as string | undefined) ?? null));
+    return;
+  }
+  const detail = (data.cooperation ?? data.resolution ?? data.reason ?? null) as string | null;
+  await enqueue(ctx, trx, t, recipients(t, 'state_changed'), 'state_changed', cs.mail.stateSubject(t.subject, cs.states[to]),
+    cs.mail.stateBody(cs.states[from], cs.states[to], to, detail));
+}
+
+export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: number, author: string, body: string): Promise<void> {
+  const t = await ticketForMail(trx, number);
+  await enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
+}
