@@ -31,15 +31,28 @@ export interface Page<T> {
   total: number;
 }
 
-/** Counts the filtered rows, then applies `order` and fetches one page. */
+/**
+ * One page in the given order with the total in the same query (a window count); only a page
+ * past the end needs a second query to learn the total and show the last page instead.
+ */
 async function paginate(q: Knex.QueryBuilder, page: number, order: (q: Knex.QueryBuilder) => void): Promise<Page<TicketListRow>> {
-  const countRow = await q.clone().clearSelect().count<{ count: number }[]>('* as count').first();
-  const total = Number(countRow?.count ?? 0);
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const current = Math.min(Math.max(1, page), pages);
-  order(q);
-  const rows = (await q.limit(PAGE_SIZE).offset((current - 1) * PAGE_SIZE)) as TicketListRow[];
-  return { rows, page: current, pages, total };
+  const requested = Math.max(1, Math.floor(page));
+  const fetch = async (p: number) => {
+    const pageQuery = q.clone().select(q.client.raw('count(*) over () as total_rows'));
+    order(pageQuery);
+    return (await pageQuery.limit(PAGE_SIZE).offset((p - 1) * PAGE_SIZE)) as (TicketListRow & { total_rows?: number })[];
+  };
+  let current = requested;
+  let rows = await fetch(current);
+  let total = Number(rows[0]?.total_rows ?? 0);
+  if (rows.length === 0 && current > 1) {
+    const countRow = await q.clone().clearSelect().count<{ count: number }[]>('* as count').first();
+    total = Number(countRow?.count ?? 0);
+    current = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    rows = total > 0 ? await fetch(current) : [];
+  }
+  for (const r of rows) delete r.total_rows;
+  return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total };
 }
 
 /** The date each list shows and sorts by: created, resolved or closed. */

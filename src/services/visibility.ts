@@ -9,16 +9,14 @@ import { type Actor, isStaff } from './actor.js';
 export function visibleTickets(db: Knex | Knex.Transaction, actor: Actor, alias = 't'): Knex.QueryBuilder {
   const q = db({ [alias]: 'tickets' });
   if (isStaff(actor)) return q;
-  return q.where((w) => {
-    w.whereIn(
-      `${alias}.contract_id`,
-      db('user_contracts').select('contract_id').where({ user_id: actor.id, sees_all_tickets: true }),
-    ).orWhere((own) => {
-      own
-        .where(`${alias}.reporter_id`, actor.id)
-        .whereIn(`${alias}.contract_id`, db('user_contracts').select('contract_id').where({ user_id: actor.id }));
-    });
-  });
+  // one EXISTS (not an OR of two IN lists) lets PostgreSQL walk the index per contract
+  return q.whereExists(
+    db('user_contracts as uc')
+      .select(db.raw('1'))
+      .where('uc.user_id', actor.id)
+      .whereRaw('?? = ??', ['uc.contract_id', `${alias}.contract_id`])
+      .where((w) => w.where('uc.sees_all_tickets', true).orWhere(`${alias}.reporter_id`, actor.id)),
+  );
 }
 
 /** Contracts the actor may create tickets for (customers: their memberships; staff: all active). */

@@ -7,6 +7,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { statementName } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
 import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
@@ -44,10 +45,12 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
       contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'upgrade-insecure-requests': tls ? [] : null } },
     }),
   );
-  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false }));
+  // only asset paths look at the disk; pages skip the static lookup
+  const assets = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false });
+  app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
-  const sessionPool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  const sessionPool = preparedSessionReads(new pg.Pool({ connectionString: databaseUrl, max: 5 }));
   const PgStore = connectPgSimple(session);
   app.use(
     session({
@@ -91,6 +94,20 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(errorHandler);
 
   return { app, close: () => sessionPool.end() };
+}
+
+const ASSET_PATH = /\.(css|js|svg|png|ico|woff2?)$/;
+
+type PoolQuery = (text: unknown, params?: unknown, cb?: unknown) => unknown;
+
+/** The session store reads the session on every request: a named statement keeps its plan. */
+function preparedSessionReads(pool: pg.Pool): pg.Pool {
+  const query = pool.query.bind(pool) as unknown as PoolQuery;
+  (pool as unknown as { query: PoolQuery }).query = (text, params, cb) =>
+    typeof text === 'string' && /^\s*select\b/i.test(text) && Array.isArray(params)
+      ? query({ name: statementName(text), text, values: params }, cb)
+      : query(text, params, cb);
+  return pool;
 }
 
 const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {

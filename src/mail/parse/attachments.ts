@@ -41,6 +41,7 @@ const EXT_BY_TYPE: Record<string, string> = {
   'text/rfc822-headers': 'txt',
   'message/rfc822': 'eml',
   'message/delivery-status': 'txt',
+  'message/disposition-notification': 'txt',
   'audio/mpeg': 'mp3',
   'video/mp4': 'mp4',
 };

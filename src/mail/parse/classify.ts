@@ -197,15 +197,11 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
   return { authservId, results };
 }
 
-/** The first Authentication-Results whose authserv-id is the trusted one (top-most = our MTA's). */
-function trusted(m: ParsedMail, trustedAuthservId: string): AuthenticationResults | null {
+/** Every Authentication-Results stamped with the trusted authserv-id, top-most (most recent hop) first. */
+function trusted(m: ParsedMail, trustedAuthservId: string): AuthenticationResults[] {
   const id = trustedAuthservId.trim().toLowerCase();
-  if (id === '') return null;
-  for (const raw of m.authResults) {
-    const ar = parseAuthenticationResults(raw);
-    if (ar && ar.authservId === id) return ar;
-  }
-  return null;
+  if (id === '') return [];
+  return m.authResults.map(parseAuthenticationResults).filter((ar): ar is AuthenticationResults => ar !== null && ar.authservId === id);
 }
 
 export interface TrustedVerdicts {
@@ -215,13 +211,24 @@ export interface TrustedVerdicts {
   dmarc: string | null;
 }
 
-/** The spf/dkim/dmarc verdicts of the trusted Authentication-Results for the audit record (§4.9). */
+/**
+ * The spf/dkim/dmarc verdicts of the trusted MTA for the audit record (§4.9); `null` when no
+ * Authentication-Results carries the trusted authserv-id. Each method is read from the FIRST
+ * (top-most) trusted header that reports it: a receiving MTA often stamps one header per filter
+ * (OpenDKIM, OpenDMARC, SPF policy), all with its own id and all above anything the sender wrote.
+ */
 export function trustedAuthResults(m: ParsedMail, trustedAuthservId: string): TrustedVerdicts | null {
-  const ar = trusted(m, trustedAuthservId);
-  if (!ar) return null;
-  const of = (method: string) => ar.results.filter((r) => r.method === method).map((r) => r.result);
-  const dkim = of('dkim');
-  return { spf: of('spf')[0] ?? null, dkim: dkim.includes('pass') ? 'pass' : (dkim[0] ?? null), dmarc: of('dmarc')[0] ?? null };
+  const headers = trusted(m, trustedAuthservId);
+  if (headers.length === 0) return null;
+  const firstFor = (method: string): string[] => {
+    for (const ar of headers) {
+      const found = ar.results.filter((r) => r.method === method).map((r) => r.result);
+      if (found.length > 0) return found;
+    }
+    return [];
+  };
+  const dkim = firstFor('dkim');
+  return { spf: firstFor('spf')[0] ?? null, dkim: dkim.includes('pass') ? 'pass' : (dkim[0] ?? null), dmarc: firstFor('dmarc')[0] ?? null };
 }
 
 export interface DmarcOptions {
@@ -230,8 +237,9 @@ export interface DmarcOptions {
 }
 
 /**
- * §4.2 #6. Only the FIRST Authentication-Results whose authserv-id equals `trustedAuthservId`
- * counts (headers further down may be forged by the sender). An empty trusted id → 'none'.
+ * §4.2 #6. Only Authentication-Results whose authserv-id equals `trustedAuthservId` count, and of
+ * those the FIRST (top-most) one that reports dmarc (headers further down may be forged by the
+ * sender; see trustedAuthResults). An empty trusted id → 'none'.
  * 'fail' = reject as spoofed. With `requireDmarcPass`, anything but dmarc=pass (including a
  * missing trusted header) is 'fail'.
  */
