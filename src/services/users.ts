@@ -57,11 +57,15 @@ export async function changePassword(ctx: ServiceContext, actor: Actor, input: u
   const hash = await hashPassword(next);
   await ctx.db.transaction(async (trx) => {
     await trx('users').where({ id: actor.id }).update({ password_hash: hash });
-    await trx('sessions')
-      .whereRaw("(sess -> 'passport' ->> 'user') = ?", [String(actor.id)])
-      .whereNot('sid', keepSessionId)
-      .delete();
+    await endSessions(trx, actor.id, keepSessionId);
   });
+}
+
+/** Signs the user out everywhere (but `keepSessionId`): sessions carry the user, so revoking access means deleting them. */
+export async function endSessions(db: Knex, userId: number, keepSessionId?: string): Promise<number> {
+  const q = db('sessions').whereRaw("(sess -> 'passport' -> 'user' ->> 'id') = ?", [String(userId)]);
+  if (keepSessionId) q.whereNot('sid', keepSessionId);
+  return q.delete();
 }
 
 /** The user's notification choices; every kind is on unless switched off. */

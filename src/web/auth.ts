@@ -20,10 +20,12 @@ export function configurePassport(db: Knex): InstanceType<typeof Passport> {
       authenticate(db, login, password).then((user) => done(null, user ?? false), done);
     }),
   );
-  passport.serializeUser((user, done) => done(null, user.id));
-  passport.deserializeUser((id: number, done) => {
-    // a deactivated user's sessions end at their next request
-    findActiveUser(db, id).then((user) => done(null, user ?? false), done);
+  // The session (server-side, in PostgreSQL) keeps who signed in, so a page needs no user query.
+  // Whatever revokes access (password change, deactivation) deletes the user's sessions: endSessions.
+  passport.serializeUser((user, done) => done(null, { id: user.id, login: user.login, name: user.name, email: user.email, role: user.role }));
+  passport.deserializeUser((stored: Actor | number, done) => {
+    if (typeof stored === 'object' && stored !== null) return done(null, stored);
+    findActiveUser(db, stored).then((user) => done(null, user ?? false), done);
   });
   return passport;
 }
