@@ -460,6 +460,8 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
   let loop: Promise<void> | null = null;
   let dirty = false;
   let wakeUp: (() => void) | null = null;
+  /** the loop's client while it is connecting (stop() closes it instead of waiting for a timeout) */
+  let connecting: ImapFlow | null = null;
 
   const wake = () => {
     const w = wakeUp;
@@ -502,9 +504,11 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
       });
       client.on('close', () => wake());
       try {
+        connecting = client;
         await client.connect();
         await ensureFolders(client);
         await client.mailboxOpen(imapPath(mailbox));
+        connecting = null;
         reconnects = 0;
         dirty = true; // run at once after (re)connecting
         let nextPollAt = 0;
@@ -529,6 +533,7 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
       } catch (e) {
         if (!stopping) log(`IMAP error: ${errorText(e)}`);
       } finally {
+        connecting = null;
         await closeClient(client).catch(() => undefined);
       }
       if (stopping) break;
@@ -549,6 +554,7 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
     async stop() {
       stopping = true;
       wake();
+      connecting?.close();
       const l = loop;
       loop = null;
       if (l) await l;

@@ -80,9 +80,17 @@ function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events:
   return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt, events, now }), ...t };
 }
 
-/** Both clocks of a ticket at `now`, computed from its history (the source of truth). */
-export async function ticketClocks(db: Conn, number: number, now = new Date()): Promise<TicketClocks> {
-  const ticket = await db('tickets').where({ number }).first('paragraph_id', 'created_at');
+/**
+ * Both clocks of a ticket at `now`, computed from its history (the source of truth). A caller
+ * that has the ticket row already passes it and saves a query.
+ */
+export async function ticketClocks(
+  db: Conn,
+  number: number,
+  now = new Date(),
+  known?: { paragraph_id: number; created_at: Date },
+): Promise<TicketClocks> {
+  const ticket = known ?? (await db('tickets').where({ number }).first('paragraph_id', 'created_at'));
   const events = (await db('ticket_events')
     .where({ ticket_number: number })
     .whereNotNull('to_state')

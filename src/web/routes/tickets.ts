@@ -46,7 +46,7 @@ export async function renderTicket(ctx: ServiceContext, req: Request, res: Respo
   const ticket = await ticketDetail(ctx.db, user, number);
   const staff = isStaff(user);
   const [clocks, messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
-    ticketClocks(ctx.db, number),
+    ticketClocks(ctx.db, number, new Date(), ticket),
     tab === 'conversation' ? ticketMessages(ctx.db, user, number) : [],
     tab === 'conversation' || tab === 'request' ? ticketAttachments(ctx.db, user, number, tab === 'request') : [],
     tab === 'history' ? ticketEvents(ctx.db, user, number) : [],
