@@ -90,7 +90,7 @@ export async function ticketClocks(
   now = new Date(),
   known?: { paragraph_id: number; created_at: Date },
 ): Promise<TicketClocks> {
-  const ticket = known ?? (await db('tickets').where({ number }).first('paragraph_id', 'created_at'));
+  const ticket = known ?? ((await db('tickets').where({ number }).first('paragraph_id', 'created_at')) as { paragraph_id: number; created_at: Date });
   const events = (await db('ticket_events')
     .where({ ticket_number: number })
     .whereNotNull('to_state')
