@@ -57,6 +57,9 @@ export async function startEmbeddedPostgres(opts: {
   log?: (line: string) => void;
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(opts.dataDir);
+  // a command (mailgate, import) run beside `npm start` uses the portal's server instead of a second one
+  const running = await runningServer(dataDir);
+  if (running) return { url: (database = 'postgres') => serverUrl(running.port, database), stop: async () => {} };
   await prepareParentForRoot(dataDir);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -75,11 +78,27 @@ export async function startEmbeddedPostgres(opts: {
   // A server killed hard leaves its pid file behind; remove it when no process owns it.
   await removeStalePidFile(dataDir);
   await pg.start();
-  return {
-    url: (database = 'postgres') =>
-      `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`,
-    stop: () => pg.stop(),
-  };
+  return { url: (database = 'postgres') => serverUrl(opts.port, database), stop: () => pg.stop() };
+}
+
+function serverUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/** The live postmaster of this cluster, from its pid file (line 1: pid, line 4: port). */
+async function runningServer(dataDir: string): Promise<{ port: number } | null> {
+  const content = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  if (!content) return null;
+  const lines = content.split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!(pid > 0) || !(port > 0)) return null;
+  try {
+    process.kill(pid, 0);
+    return { port };
+  } catch {
+    return null;
+  }
 }
 
 async function removeStalePidFile(dataDir: string): Promise<void> {
