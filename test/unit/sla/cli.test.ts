@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { freshDatabase, type TestDatabase } from '../../support/db.js';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSla, toClockInput, withPauses } from '../../../src/cli/sla-input.js';
 import { SlaInputError } from '../../../src/domain/sla/index.js';
 import { at } from './fixtures.js';
@@ -170,8 +171,21 @@ describe('sla command input and output', () => {
 });
 
 describe('sla command as a process', () => {
+  // the command migrates its database first, like every command: give it a test database
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await freshDatabase();
+  });
+  afterAll(async () => {
+    await tdb.drop();
+  });
   function run(stdin: string) {
-    return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/sla.ts'], { cwd: ROOT, input: stdin, encoding: 'utf8' });
+    return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/sla.ts'], {
+      cwd: ROOT,
+      input: stdin,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: tdb.url },
+    });
   }
 
   it('prints the figures and exits 0 for a valid request, and prints the field error and exits 1 for a bad one', () => {
