@@ -3,6 +3,8 @@ import { openRuntime } from './bootstrap.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
 import { startAutoClose } from './services/auto-close.js';
+import { createMailPoller } from './mail/poller.js';
+import { ingestMail, recordMailFailure } from './services/mail/ingest.js';
 import { createTransport, startOutboxWorker } from './services/mail/outbox.js';
 import { startSlaRecompute } from './services/sla.js';
 import { createApp } from './web/app.js';
@@ -26,6 +28,24 @@ if (config.SMTP_HOST) {
   stopJobs.push(startOutboxWorker(ctx.db, transport, ctx.mail!));
 } else {
   console.log('SMTP_HOST is not set: notifications wait in the outbox.');
+}
+if (config.IMAP_HOST) {
+  const poller = createMailPoller({
+    db: ctx.db,
+    imap: { host: config.IMAP_HOST, port: config.IMAP_PORT, secure: config.IMAP_SECURE, user: config.IMAP_USER ?? '', password: config.IMAP_PASSWORD ?? '' },
+    mailbox: config.IMAP_MAILBOX,
+    folders: { processed: config.IMAP_PROCESSED_FOLDER, ignored: config.IMAP_IGNORED_FOLDER, rejected: config.IMAP_REJECTED_FOLDER, quarantine: config.IMAP_QUARANTINE_FOLDER },
+    maxMessageBytes: config.MAIL_MAX_MESSAGE_BYTES,
+    maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    pollSeconds: config.MAIL_POLL_SECONDS,
+    ingest: (raw, source) => ingestMail(ctx, raw, source),
+    recordFailure: (raw, source, error) => recordMailFailure(ctx, raw, source, error),
+    log: (line) => console.log(`[imap] ${line}`),
+  });
+  poller.start();
+  stopJobs.push(() => void poller.stop());
+} else {
+  console.log('IMAP_HOST is not set: no mailbox is polled (mailgate still works).');
 }
 const server = web.app.listen(config.PORT, config.HOST, () => {
   console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);

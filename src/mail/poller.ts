@@ -373,7 +373,7 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
         if (leftover) report.refiled++;
         else report.ingested++;
         if (oversized) report.tooLarge++;
-        file(oversized ? 'rejected' : folderFor(result.outcome), meta.uid);
+        file(oversized ? 'rejected' : folderFor(result.outcome, result.reason), meta.uid);
       }
       await flush();
     }

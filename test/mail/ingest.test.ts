@@ -69,7 +69,7 @@ describe('a new ticket from an authorised address', () => {
     const tickets = await count('tickets');
     const outbox = await count('outbound_mail');
     const again = await ingest(raw);
-    expect(again).toEqual({ outcome: 'duplicate', ticket: first.ticket });
+    expect(again).toEqual({ outcome: 'duplicate', reason: 'create_ticket', ticket: first.ticket });
     expect(await count('tickets')).toBe(tickets);
     expect(await count('outbound_mail')).toBe(outbox);
   });

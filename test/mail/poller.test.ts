@@ -11,7 +11,7 @@
  * exactly as the real one is specified to.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -20,6 +20,7 @@ import { createMailPoller, type MailPoller, type MailPollerOptions } from '../..
 import type { IngestResult, MailFolder, MailSource } from '../../src/services/mail/types.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { seedWorld } from '../support/world.js';
 
 const enabled = dovecotAvailable('mail poller (test/mail/poller.test.ts)');
 
@@ -511,34 +512,48 @@ describe.skipIf(!enabled)('mail poller against Dovecot', () => {
   const realIngestion =
     existsSync(ingestModule) && /export (async )?function ingestMail\b/.test(readFileSync(ingestModule, 'utf8')) &&
     /export (async )?function recordMailFailure\b/.test(readFileSync(ingestModule, 'utf8')) &&
-    existsSync(fixturesDir) && readdirSync(fixturesDir).some((f) => f.endsWith('.eml'));
+    existsSync(path.join(fixturesDir, 'new-request-plain.eml'));
 
-  it.skipIf(!realIngestion)('the real ingestion (ingestMail/recordMailFailure) with a real fixture', async () => {
+  it.skipIf(!realIngestion)('the real ingestion (ingestMail/recordMailFailure) with fixtures from test/fixtures/mail', async () => {
     const mod = (await import(ingestModule)) as {
-      ingestMail: (ctx: unknown, raw: Buffer, source: MailSource) => Promise<IngestResult>;
-      recordMailFailure: (ctx: unknown, raw: Buffer, source: MailSource, err: unknown) => Promise<{ attempts: number; quarantined: boolean }>;
+      ingestMail: (ctx: TestDatabase['ctx'], raw: Buffer, source: MailSource) => Promise<IngestResult>;
+      recordMailFailure: (ctx: TestDatabase['ctx'], raw: Buffer, source: MailSource, err: unknown) => Promise<{ attempts: number; quarantined: boolean }>;
     };
+    const world = await seedWorld(t.db);
+    await t.db('authorized_addresses').insert({ address: 'jan.novak@firma.cz', user_id: world.users.alice.id, contract_id: world.contractA });
+    const fixture = (name: string) => readFileSync(path.join(fixturesDir, name));
     const user = newUser();
-    const file = readdirSync(fixturesDir).filter((f) => f.endsWith('.eml')).sort()[0] as string;
-    const raw = readFileSync(path.join(fixturesDir, file));
-    await append(user, [raw, raw]);
-    const calls: IngestResult[] = [];
+    await append(user, [
+      fixture('new-request-plain.eml'), // authorised sender → ticket
+      fixture('new-request-plain.eml'), // the same mail again → duplicate
+      fixture('out-of-office-auto-submitted.eml'), // → ignored
+      fixture('multiple-from-addresses.eml'), // two From addresses → rejected
+    ]);
+    const results: IngestResult[] = [];
     const p = poller(user, {
-      ingest: async (r, s) => {
-        const res = await mod.ingestMail(t.ctx, r, s);
-        calls.push(res);
+      ingest: async (raw, source) => {
+        const res = await mod.ingestMail(t.ctx, raw, source);
+        results.push(res);
         return res;
       },
-      recordFailure: (r, s, e) => mod.recordMailFailure(t.ctx, r, s, e),
+      recordFailure: (raw, source, err) => mod.recordMailFailure(t.ctx, raw, source, err),
     });
     const rep = await p.runOnce();
-    expect(rep.failed).toBeNull();
-    expect(calls).toHaveLength(2);
-    expect(calls[1]?.outcome).toBe('duplicate');
-    expect(rep.lastUid).toBe(2);
+    expect(rep).toMatchObject({ failed: null, ingested: 4, lastUid: 4, remaining: 0 });
+    expect(results.map((r) => r.outcome)).toEqual(['create_ticket', 'duplicate', 'ignore_auto_reply', 'reject_unauthorized']);
+    expect(results[1]?.ticket).toBe(results[0]?.ticket);
+    const ticket = await t.db('tickets').where({ number: results[0]?.ticket }).first('channel', 'contract_id', 'reporter_id');
+    expect(ticket).toEqual({ channel: 'email', contract_id: world.contractA, reporter_id: world.users.alice.id });
+    expect(await t.db('inbound_mail').where({ mailbox: 'INBOX' }).orderBy('uid').pluck('outcome')).toEqual([
+      'create_ticket',
+      'ignore_auto_reply',
+      'reject_unauthorized',
+    ]);
+    expect(await state()).toMatchObject({ last_uid: 4 });
     expect(await contents(user, 'INBOX')).toEqual([]);
-    const rows = await t.db('inbound_mail').where({ mailbox: 'INBOX' }).count('* as n').first();
-    expect(Number(rows?.n)).toBe(1);
+    expect(await contents(user, imapPath(FOLDERS.processed))).toHaveLength(2);
+    expect(await contents(user, imapPath(FOLDERS.ignored))).toHaveLength(1);
+    expect(await contents(user, imapPath(FOLDERS.rejected))).toHaveLength(1);
   });
 });
 

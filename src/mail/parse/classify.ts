@@ -179,7 +179,8 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
   // split at semicolons outside quoted strings
   const [head, ...segments] = clean.split(/;(?=(?:[^"]*"[^"]*")*[^"]*$)/);
   const authservId = (head ?? '').trim().split(' ')[0]?.toLowerCase() ?? '';
-  if (authservId === '') return null;
+  // a value that starts with `method=result` has no authserv-id (malformed): it cannot be trusted
+  if (authservId === '' || authservId.includes('=')) return null;
   const results: AuthMethodResult[] = [];
   for (const segment of segments) {
     let current: AuthMethodResult | null = null;

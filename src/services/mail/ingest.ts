@@ -241,7 +241,8 @@ export async function ingestMail(ctx: ServiceContext, raw: Buffer, source: MailS
     const retrying = existing && (existing.outcome === 'failed' || (opts.release && existing.outcome === 'quarantine'));
     if (existing && !retrying) {
       await advanceMailbox(trx, source);
-      return { outcome: 'duplicate', ...(existing.ticket_number ? { ticket: Number(existing.ticket_number) } : {}) };
+      // the reason names what the first copy became, so the poller files this one alike
+      return { outcome: 'duplicate', reason: existing.outcome, ...(existing.ticket_number ? { ticket: Number(existing.ticket_number) } : {}) };
     }
     let rawSha: string | null = null;
     if (!tooLarge) {

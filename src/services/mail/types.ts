@@ -35,7 +35,11 @@ export interface IngestResult {
 /** The IMAP folder a handled message is filed into after the commit. */
 export type MailFolder = 'processed' | 'ignored' | 'rejected' | 'quarantine';
 
-export function folderFor(outcome: MailOutcome): MailFolder {
+const OUTCOMES: readonly string[] = ['create_ticket', 'comment_on_ticket', 'reject_unauthorized', 'ignore_auto_reply', 'ignore_bounce', 'duplicate', 'too_large', 'quarantine'];
+
+/** A duplicate (a re-fetch after a crash, a re-delivery) goes where its first copy went: its reason names that outcome. */
+export function folderFor(outcome: MailOutcome, reason?: string): MailFolder {
+  if (outcome === 'duplicate' && reason && reason !== 'duplicate' && OUTCOMES.includes(reason)) return folderFor(reason as MailOutcome);
   switch (outcome) {
     case 'create_ticket':
     case 'comment_on_ticket':
