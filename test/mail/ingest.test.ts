@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/services/create-ticket.js';
+import { importDocument } from '../../src/services/import/index.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { acceptTicket, pauseTicket, resolveTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -226,4 +228,30 @@ describe('mailgate command', () => {
     expect(last).toMatchObject({ outcome: 'create_ticket', title: 'Z MTA roury', reporter: 'alice@example.cz', contract: 'A-1', paragraph: 'I1' });
     expect(await tdb.db('tickets').where({ number: last.ticket, channel: 'email' }).count('* as n').first()).toEqual({ n: 1 });
   }, 60_000);
+});
+
+describe('replies to mail of the old system', () => {
+  it('threads a reply to an imported notification onto the imported ticket, like a reply to our own', async () => {
+    const imported = await freshDatabase();
+    try {
+      const doc = JSON.parse(await readFile('test/fixtures/import/sample.json', 'utf8'));
+      await importDocument(imported.db, doc);
+      const reply = Buffer.from([
+        'From: Jana Nováková <jana.novakova@kiosky.cz>', 'To: helpdesk.tech@seyfor.com', 'Subject: Re: Nefunkční aplikace',
+        `Message-ID: <reply-${Date.now()}@mail.kiosky.cz>`, 'In-Reply-To: <hd-notif.98570.3.4f8a1c0e@helpdesk.seyfor.com>',
+        'References: <hd-notif.98570.3.4f8a1c0e@helpdesk.seyfor.com>', 'Date: Mon, 16 Nov 2026 09:00:00 +0100',
+        'Content-Type: text/plain; charset=utf-8', '', 'Posílám požadované údaje.', '',
+      ].join('\r\n'));
+      const result = await ingestMail(imported.ctx, reply, { mailbox: null });
+      expect(result).toMatchObject({ outcome: 'comment_on_ticket', ticket: 98570, text: 'Posílám požadované údaje.' });
+      const ref = Buffer.from([
+        'From: jana.novakova@kiosky.cz', 'To: helpdesk.tech@seyfor.com', 'Subject: Doplnění',
+        `Message-ID: <reply2-${Date.now()}@mail.kiosky.cz>`, 'In-Reply-To: <CAF1x2y3z@mail.kiosky.cz>', 'Date: Mon, 16 Nov 2026 10:00:00 +0100',
+        'Content-Type: text/plain; charset=utf-8', '', 'Ještě jedna věc.', '',
+      ].join('\r\n'));
+      expect(await ingestMail(imported.ctx, ref, { mailbox: null })).toMatchObject({ outcome: 'comment_on_ticket', ticket: 98570 });
+    } finally {
+      await imported.drop();
+    }
+  });
 });
