@@ -278,6 +278,12 @@ export const cs = {
       ...(note ? [upheld ? `Zpráva:\n${note}` : `Důvod:\n${note}`] : []),
     ],
     messageSubject: (subject: string) => `Nová zpráva: ${subject}`,
+    tooLargeSubject: (subject: string) => `Zprávu nelze přijmout: ${subject}`,
+    tooLargeBody: (mb: number) => [
+      'Dobrý den,',
+      `Vaše zpráva je větší než ${mb} MB, a proto z ní nebyl založen požadavek ani komentář.`,
+      'Zašlete ji prosím znovu s menšími přílohami, nebo přílohy vložte do požadavku v portálu.',
+    ],
     messageBody: (author: string, body: string) => ['Dobrý den,', `${author} Vám napsal(a) do požadavku:`, body],
   },
   sla: {

@@ -107,3 +107,18 @@ export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: n
   const t = await ticketForMail(trx, number);
   await enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
 }
+
+/** One explanatory mail to an authorised sender whose message was too large to take (EMAIL.md §4.1.5). */
+export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<{ to: string; subject: string; text: string }> {
+  const settings = ctx.mail ?? DEFAULT_MAIL_SETTINGS;
+  const mail = { to, subject: cs.mail.tooLargeSubject(subject), text: cs.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n') };
+  await trx('outbound_mail').insert({
+    ticket_number: null,
+    message_id: newMessageId(null, settings.messageIdDomain),
+    to_address: to,
+    subject: mail.subject,
+    text_body: mail.text,
+    purpose: 'too_large',
+  });
+  return mail;
+}

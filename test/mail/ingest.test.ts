@@ -255,3 +255,17 @@ describe('replies to mail of the old system', () => {
     }
   });
 });
+
+describe('too large mail', () => {
+  it('creates nothing and tells an authorised sender once, without downloading the body', async () => {
+    const header = mail({ subject: 'Obrovská příloha', body: '' });
+    const tickets = await count('tickets');
+    const result = await ingestMail(tdb.ctx, header, { mailbox: 'INBOX', uid: 77, size: 50 * 1024 * 1024 });
+    expect(result.outcome).toBe('too_large');
+    expect(result.notifications).toEqual([{ to: 'alice@example.cz', subject: 'Zprávu nelze přijmout: Obrovská příloha', text: expect.stringContaining('větší než 25 MB') }]);
+    expect(await count('tickets')).toBe(tickets);
+    const forged = await ingestMail(tdb.ctx, mail({ from: 'cizi@spam.example', subject: 'Velký spam' }), { mailbox: 'INBOX', uid: 78, size: 50 * 1024 * 1024 });
+    expect(forged).toEqual({ outcome: 'too_large', reason: `size ${50 * 1024 * 1024} > ${25 * 1024 * 1024}` });
+    expect((await tdb.db('mailbox_state').where({ mailbox: 'INBOX' }).first()).last_uid).toBe(78);
+  });
+});

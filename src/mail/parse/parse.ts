@@ -20,6 +20,8 @@ export class MailParseError extends Error {
   }
 }
 
+type MpMail = Awaited<ReturnType<typeof simpleParser>>;
+
 const PARSER_OPTIONS = {
   keepCidLinks: true,
   // HTML-only mail is converted by us (images skipped, links kept, no wrapping)
@@ -33,7 +35,7 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   if (raw.length <= 4096 && /^[\s\0]*$/.test(raw.toString('latin1'))) {
     throw new MailParseError('empty message');
   }
-  let mail: Awaited<ReturnType<typeof simpleParser>>;
+  let mail: MpMail;
   try {
     mail = await simpleParser(raw, PARSER_OPTIONS);
   } catch (err) {
@@ -46,8 +48,6 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new MailParseError(err instanceof Error ? err.message : String(err), { cause: err });
   }
 }
-
-type MpMail = Awaited<ReturnType<typeof simpleParser>>;
 
 async function analyse(raw: Buffer, mail: MpMail): Promise<ParsedMail> {
   const lines: HeaderLines = mail.headerLines ?? [];
@@ -180,7 +180,7 @@ function htmlToPlain(html: string): string {
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
-      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+      { selector: 'table', options: { uppercaseHeaderCells: false } },
     ],
   })
     .replace(/\r\n?/g, '\n')

@@ -20,6 +20,7 @@ import { DEFAULT_INBOUND_SETTINGS, DEFAULT_MAIL_SETTINGS, type InboundSettings, 
 import { addMessage } from '../conversation.js';
 import { createTicket } from '../create-ticket.js';
 import { recordEvent } from '../history.js';
+import { notifyTooLarge } from '../notifications.js';
 import { visibleTickets } from '../visibility.js';
 import type { IngestResult, MailOutcome, MailSource } from './types.js';
 
@@ -184,6 +185,15 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
   return { ...(await describeResult(trx, 'create_ticket', number, description, sender, paragraph.code, files, since)), matchedBy: followed ? followed.by : 'none' };
 }
 
+/** Nothing is created; an authorised sender is told once why (a forged one gets nothing). */
+async function tooLargeMessage(ctx: ServiceContext, trx: Tx, m: ParsedMail | null, size: number): Promise<Handled> {
+  const settings = ctx.inbound ?? DEFAULT_INBOUND_SETTINGS;
+  const handled: Handled = { outcome: 'too_large', reason: `size ${size} > ${settings.maxMessageBytes}` };
+  const sender = m?.from.address ? await authorisedSender(trx, m.from.address) : null;
+  if (!m || !sender) return handled;
+  return { ...handled, notifications: [await notifyTooLarge(ctx, trx, m.from.address!, m.subject, settings.maxMessageBytes)] };
+}
+
 async function noteSkipped(trx: Tx, ticket: number, actor: Actor, skipped: { name: string; reason: string }[]) {
   for (const s of skipped) await recordEvent(trx, { ticket, actor, kind: 'attachment_skipped', data: { name: s.name, reason: s.reason } });
 }
@@ -250,7 +260,7 @@ export async function ingestMail(ctx: ServiceContext, raw: Buffer, source: MailS
       await trx('raw_mails').insert({ sha256: rawSha, size: raw.length, data: raw }).onConflict('sha256').ignore();
     }
     let handled: Handled;
-    if (tooLarge) handled = { outcome: 'too_large', reason: `size ${source.size ?? raw.length} > ${settings.maxMessageBytes}` };
+    if (tooLarge) handled = await tooLargeMessage(ctx, trx, parsed, source.size ?? raw.length);
     else if (!parsed) handled = { outcome: 'quarantine', reason: `unparseable: ${parseError}` };
     else handled = await handle(ctx, trx, parsed);
 
