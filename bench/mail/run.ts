@@ -21,12 +21,13 @@
  */
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
+import { withDatabase } from '../../src/db/url.js';
+import { freePort } from '../support/ports.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { createMailPoller } from '../../src/mail/poller.js';
@@ -84,24 +85,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freePort(from: number): Promise<number> {
-  for (let p = from; p < from + 50; p++) if (await portFree(p)) return p;
-  throw new Error(`no free port in ${from}..${from + 49}`);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

@@ -19,7 +19,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -27,6 +26,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
+import { withDatabase } from '../../src/db/url.js';
+import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { listTickets, ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/queries.js';
@@ -51,24 +52,6 @@ const log = (line = '') => console.log(line);
 
 // ---- infrastructure -----------------------------------------------------------------------
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freePort(from: number): Promise<number> {
-  for (let p = from; p < from + 50; p++) if (await portFree(p)) return p;
-  throw new Error(`no free port in ${from}..${from + 49}`);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 interface Cleanup {
   server?: ChildProcess;

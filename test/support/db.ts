@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart } from '../../src/db/migrate.js';
+import { withDatabase } from '../../src/db/url.js';
 import type { ServiceContext } from '../../src/services/context.js';
 
 export interface TestDatabase {
@@ -21,9 +22,7 @@ export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFi
   await admin.connect();
   await admin.query(`create database ${name} template ${template}`);
   await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const url = withDatabase(serverUrl, name);
   const db = createDb(url, 5);
   await ensureTicketNumberStart(db, 98000);
   return {

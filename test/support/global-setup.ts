@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { withDatabase } from '../../src/db/url.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,10 +55,4 @@ export default async function setup(project: TestProject) {
     await server?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
