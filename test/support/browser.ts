@@ -1,5 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { systemPartAvailable } from './system-part.js';
 
 /** Debian's chromium; tests never download a browser of their own. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -16,28 +16,9 @@ export const chromiumArgs = [
   '--lang=cs-CZ',
 ];
 
-const isCi = process.env.CI === 'true';
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether browser suites can run. Without chromium a CI run fails with a clear message;
- * a local run warns loudly and the caller skips (`describe.skipIf(!browserAvailable())`).
- */
+/** Whether browser suites can run (see systemPartAvailable). */
 export function browserAvailable(suite = 'browser tests'): boolean {
-  if (executable(chromiumPath)) return true;
-  const message = `chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`;
-  if (isCi) throw new Error(`[${suite}] ${message}; browser tests must run in CI.`);
-  const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n!! SKIPPING ${suite}: ${message}\n${bar}\n`);
-  return false;
+  return systemPartAvailable({ suite, file: chromiumPath, install: 'apt-get install -y chromium', override: 'CHROMIUM_PATH' });
 }
 
 export function launchBrowser(): Promise<Browser> {

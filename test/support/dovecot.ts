@@ -13,18 +13,18 @@
  * login/internal users are Debian's `dovenull`/`dovecot`; as non-root everything runs as the caller.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { systemPartAvailable } from './system-part.js';
 
 const run = promisify(execFile);
 
 export const dovecotPath = process.env.DOVECOT_BIN ?? '/usr/sbin/dovecot';
 export const IMAP_PASSWORD = 'secret';
 
-const isCi = process.env.CI === 'true';
 
 export interface DovecotServer {
   host: string;
@@ -41,26 +41,9 @@ export interface DovecotServer {
   stop(): void;
 }
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Whether IMAP suites can run. Without Dovecot a CI run fails with a clear message; a local run
- * warns loudly and the caller skips (`describe.skipIf(!dovecotAvailable('mail poller'))`).
- */
+/** Whether IMAP suites can run (see systemPartAvailable). */
 export function dovecotAvailable(suite = 'IMAP tests'): boolean {
-  if (executable(dovecotPath)) return true;
-  const message = `dovecot not found at ${dovecotPath}: install it with \`apt-get install -y dovecot-imapd\` (or set DOVECOT_BIN)`;
-  if (isCi) throw new Error(`[${suite}] ${message}; IMAP tests must run in CI.`);
-  const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n!! SKIPPING ${suite}: ${message}\n${bar}\n`);
-  return false;
+  return systemPartAvailable({ suite, file: dovecotPath, install: 'apt-get install -y dovecot-imapd', override: 'DOVECOT_BIN' });
 }
 
 // ---- process bookkeeping: ONE exit hook for every instance --------------------------------
@@ -232,7 +215,7 @@ export async function startDovecot(opts: { bin?: string; port?: number } = {}): 
   };
 
   const t0 = performance.now();
-  const setpriv = executable('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
+  const setpriv = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
   const [cmd, args] = setpriv
     ? [setpriv, ['--pdeathsig', 'KILL', bin, '-F', '-c', conf]]
     : [bin, ['-F', '-c', conf]];
