@@ -8,6 +8,7 @@ import {
   type SlaMethod,
   type SlaTarget,
   type StateChange,
+  type YearRange,
   yearsAround,
 } from '../domain/sla/index.js';
 import type { StateCode } from '../domain/states.js';
@@ -61,18 +62,33 @@ export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instant
   if (!row || !row.sla_applies || !row.reaction_method || !row.resolution_method || !row.reaction_amount || !row.resolution_amount) {
     return null;
   }
-  const config = parseCalendarConfig({
+  return {
+    calendar: serviceCalendar(row, yearsAround(row.timezone, instants)),
+    reaction: { method: row.reaction_method, amount: row.reaction_amount },
+    resolution: { method: row.resolution_method, amount: row.resolution_amount },
+  };
+}
+
+// Validating a calendar and compiling its days is most of an SLA evaluation: reuse them while
+// the calendar is unchanged (the key is its content, so an edit makes a new entry).
+const calendars = new Map<string, ServiceCalendar>();
+
+function serviceCalendar(row: ParagraphCalendarRow, years: YearRange): ServiceCalendar {
+  const input = {
     timezone: row.timezone,
     windows: row.windows,
     country: row.holiday_country,
     holidays: row.extra_closed_dates,
     ...(row.service_day_minutes ? { serviceDayMinutes: row.service_day_minutes } : {}),
-  });
-  return {
-    calendar: buildServiceCalendar(config, yearsAround(config.timezone, instants)),
-    reaction: { method: row.reaction_method, amount: row.reaction_amount },
-    resolution: { method: row.resolution_method, amount: row.resolution_amount },
   };
+  const key = JSON.stringify([input, years.from, years.to]);
+  let calendar = calendars.get(key);
+  if (!calendar) {
+    calendar = buildServiceCalendar(parseCalendarConfig(input), years);
+    if (calendars.size >= 500) calendars.clear();
+    calendars.set(key, calendar);
+  }
+  return calendar;
 }
 
 function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events: StateChange[], now: Date) {
