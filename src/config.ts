@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const bool = z
@@ -8,6 +9,8 @@ const bool = z
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** web processes sharing PORT (sessions live in PostgreSQL); default: one per core, at most 4 */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(Math.min(4, availableParallelism())),
   HOST: z.string().default('0.0.0.0'),
   /** External base URL, used in links (e-mails) and to decide on secure cookies. */
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),

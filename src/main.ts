@@ -1,66 +1,95 @@
-import { loadConfig } from './config.js';
-import { openRuntime } from './bootstrap.js';
+/**
+ * `npm start`. The primary process reaches the database (starting the embedded PostgreSQL when
+ * there is no DATABASE_URL), migrates and seeds it, then runs WEB_CONCURRENCY web processes on
+ * the one port (sessions live in PostgreSQL, so they are interchangeable); the first of them
+ * also runs the background jobs. With WEB_CONCURRENCY=1 everything runs in this process.
+ */
+import cluster from 'node:cluster';
+import { openRuntime, type Runtime } from './bootstrap.js';
+import { type Config, loadConfig } from './config.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
-import { startAutoClose } from './services/auto-close.js';
-import { createMailPoller } from './mail/poller.js';
-import { ingestMail, recordMailFailure } from './services/mail/ingest.js';
-import { createTransport, startOutboxWorker } from './services/mail/outbox.js';
-import { startSlaRecompute } from './services/sla.js';
+import { startBackgroundJobs } from './jobs.js';
 import { createApp } from './web/app.js';
 
 const config = loadConfig();
-const runtime = await openRuntime(config, (line) => {
-  if (/ERROR|FATAL/.test(line)) console.error(`[postgres] ${line}`);
-});
-const { ctx } = runtime;
 
-if (config.SEED_DEMO && (await seedDemo(ctx))) {
-  console.log('Demo data seeded. Sign in as:');
-  for (const u of DEMO_USERS) console.log(`  ${u.login} / ${u.password}  (${u.role})`);
-}
-
-const secret = config.SESSION_SECRET ?? (await sharedSecret(ctx.db, 'session'));
-const web = createApp(ctx, config, secret, runtime.databaseUrl);
-const stopJobs = [startAutoClose(ctx, config.AUTO_CLOSE_DAYS), startSlaRecompute(ctx)];
-if (config.SMTP_HOST) {
-  const transport = createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, password: config.SMTP_PASSWORD });
-  stopJobs.push(startOutboxWorker(ctx.db, transport, ctx.mail!));
-} else {
-  console.log('SMTP_HOST is not set: notifications wait in the outbox.');
-}
-if (config.IMAP_HOST) {
-  const poller = createMailPoller({
-    db: ctx.db,
-    imap: { host: config.IMAP_HOST, port: config.IMAP_PORT, secure: config.IMAP_SECURE, user: config.IMAP_USER ?? '', password: config.IMAP_PASSWORD ?? '' },
-    mailbox: config.IMAP_MAILBOX,
-    folders: { processed: config.IMAP_PROCESSED_FOLDER, ignored: config.IMAP_IGNORED_FOLDER, rejected: config.IMAP_REJECTED_FOLDER, quarantine: config.IMAP_QUARANTINE_FOLDER },
-    maxMessageBytes: config.MAIL_MAX_MESSAGE_BYTES,
-    maxAttempts: config.MAIL_MAX_ATTEMPTS,
-    pollSeconds: config.MAIL_POLL_SECONDS,
-    ingest: (raw, source) => ingestMail(ctx, raw, source),
-    recordFailure: (raw, source, error) => recordMailFailure(ctx, raw, source, error),
-    log: (line) => console.log(`[imap] ${line}`),
+async function prepare(): Promise<{ runtime: Runtime; secret: string }> {
+  const runtime = await openRuntime(config, (line) => {
+    if (/ERROR|FATAL/.test(line)) console.error(`[postgres] ${line}`);
   });
-  poller.start();
-  stopJobs.push(() => void poller.stop());
-} else {
-  console.log('IMAP_HOST is not set: no mailbox is polled (mailgate still works).');
+  if (config.SEED_DEMO && (await seedDemo(runtime.ctx))) {
+    console.log('Demo data seeded. Sign in as:');
+    for (const u of DEMO_USERS) console.log(`  ${u.login} / ${u.password}  (${u.role})`);
+  }
+  const secret = config.SESSION_SECRET ?? (await sharedSecret(runtime.ctx.db, 'session'));
+  return { runtime, secret };
 }
-const server = web.app.listen(config.PORT, config.HOST, () => {
-  console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
-});
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal}: shutting down`);
-  for (const stop of stopJobs) stop();
-  server.close();
-  await web.close();
-  await runtime.close();
-  process.exit(0);
+/** One web process: the portal on PORT, with the background jobs when `jobs`. */
+async function serve(cfg: Config, runtime: Runtime, secret: string, jobs: boolean): Promise<() => Promise<void>> {
+  const web = createApp(runtime.ctx, cfg, secret, runtime.databaseUrl);
+  const stopJobs = jobs ? startBackgroundJobs(runtime.ctx, cfg) : [];
+  const server = web.app.listen(cfg.PORT, cfg.HOST);
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return async () => {
+    for (const stop of stopJobs) stop();
+    server.close();
+    await web.close();
+  };
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+function onSignals(shutdown: (signal: string) => Promise<void>) {
+  let stopping = false;
+  const handle = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown(signal).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => handle('SIGINT'));
+  process.on('SIGTERM', () => handle('SIGTERM'));
+}
+
+if (cluster.isPrimary && config.WEB_CONCURRENCY === 1) {
+  const { runtime, secret } = await prepare();
+  const stop = await serve(config, runtime, secret, true);
+  console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
+  onSignals(async (signal) => {
+    console.log(`${signal}: shutting down`);
+    await stop();
+    await runtime.close();
+  });
+} else if (cluster.isPrimary) {
+  const { runtime, secret } = await prepare();
+  await runtime.ctx.db.destroy();
+  let stopping = false;
+  const fork = (jobs: boolean) => {
+    const worker = cluster.fork({ DATABASE_URL: runtime.databaseUrl, SESSION_SECRET: secret, SEED_DEMO: 'false', HD_JOBS: jobs ? '1' : '0' });
+    worker.on('exit', (code) => {
+      if (stopping) return;
+      console.error(`web process ${worker.process.pid} ended (${code}); starting another`);
+      fork(jobs);
+    });
+  };
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork(i === 0);
+  console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT}, ${config.WEB_CONCURRENCY} web processes)`);
+  onSignals(async (signal) => {
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const workers = Object.values(cluster.workers ?? {});
+    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+      if (!w || w.isDead()) return resolve();
+      w.once('exit', () => resolve());
+      w.kill('SIGTERM');
+    })));
+    await runtime.close();
+  });
+} else {
+  // a worker: DATABASE_URL and SESSION_SECRET come from the primary
+  const runtime = await openRuntime(config);
+  const stop = await serve(config, runtime, config.SESSION_SECRET!, process.env.HD_JOBS === '1');
+  onSignals(async () => {
+    await stop();
+    await runtime.close();
+  });
+}

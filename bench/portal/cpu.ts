@@ -64,7 +64,8 @@ export function sampleCpu(serverPid: number | undefined, postmasterPid: number |
     for (const pid of childrenOf(postmasterPid)) postgres += processCpuMs(pid);
   }
   return {
-    server: serverPid ? processCpuMs(serverPid) : 0,
+    // the web processes are the server's children when it runs several (cluster)
+    server: serverPid ? processCpuMs(serverPid) + childrenOf(serverPid).reduce((sum, pid) => sum + processCpuMs(pid), 0) : 0,
     postgres,
     self: (self.user + self.system) / 1000,
     machineBusy: m.busy,

@@ -36,6 +36,8 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.set('view cache', config.NODE_ENV !== 'development');
   app.set('trust proxy', config.TRUST_PROXY);
   app.disable('x-powered-by');
+  // pages are private and always fresh: hashing every body for an ETag costs more than it saves
+  app.set('etag', false);
 
   const tls = config.PUBLIC_URL.startsWith('https:');
   app.use(
@@ -51,6 +53,8 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
   const sessionPool = preparedSessionReads(new pg.Pool({ connectionString: databaseUrl, max: 5 }));
+  // an idle connection cut by the server (restart, shutdown) must not crash the process
+  sessionPool.on('error', (e) => console.error(`session store: ${e.message}`));
   const PgStore = connectPgSimple(session);
   app.use(
     session({
