@@ -10,4 +10,4 @@ COPY migrations ./migrations
 ENV NODE_ENV=production PORT=3000
 EXPOSE 3000
 USER node
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]
