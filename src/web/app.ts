@@ -33,6 +33,8 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
+  // includes are written from the views root ('/partials/head'): EJS then skips a disk check per include
+  app.set('view options', { root: path.join(ROOT, 'views') });
   app.set('view cache', config.NODE_ENV !== 'development');
   app.set('trust proxy', config.TRUST_PROXY);
   app.disable('x-powered-by');
