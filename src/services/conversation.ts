@@ -8,11 +8,12 @@ import { ConflictError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
 import { notifyStaffMessage } from './notifications.js';
 import { lockVisibleTicket } from './ticket-lock.js';
+import { TEXT_MAX } from './create-ticket.js';
 import { applyTransition } from './transitions.js';
 import { optionalText } from './validate.js';
 
 const messageSchema = z.object({
-  body: optionalText(50_000),
+  body: optionalText(TEXT_MAX),
   internal: z.preprocess((v) => v === true || v === 'on' || v === '1' || v === 'true', z.boolean()),
 });
 

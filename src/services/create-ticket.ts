@@ -12,13 +12,17 @@ import { usableContracts } from './visibility.js';
 
 export type Channel = 'web' | 'email' | 'hotline' | 'api';
 
+/** Longest subject (EMAIL.md §4.4 cuts mail subjects to this) and longest text we store. */
+export const SUBJECT_MAX = 255;
+export const TEXT_MAX = 50_000;
+
 export const createTicketSchema = z.object({
   contract_id: id,
   paragraph_id: id,
   contact_phone: phone,
   contact_email: optionalEmail,
-  subject: requiredText(200),
-  description: requiredText(50_000),
+  subject: requiredText(SUBJECT_MAX),
+  description: requiredText(TEXT_MAX),
   requested_resolution_date: futureDate,
 });
 

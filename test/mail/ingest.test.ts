@@ -269,3 +269,14 @@ describe('too large mail', () => {
     expect((await tdb.db('mailbox_state').where({ mailbox: 'INBOX' }).first()).last_uid).toBe(78);
   });
 });
+
+describe('mail beyond the form limits', () => {
+  it('cuts an over-long subject and body instead of failing the message', async () => {
+    const long = 'Velmi dlouhý předmět '.repeat(20);
+    const result = await ingest(mail({ subject: long, body: 'x'.repeat(60_000) }));
+    expect(result.outcome).toBe('create_ticket');
+    expect(result.title?.length).toBe(255);
+    expect(result.text?.length).toBe(50_000);
+    expect(result.text?.endsWith('[…zkráceno]')).toBe(true);
+  });
+});

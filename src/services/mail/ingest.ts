@@ -18,7 +18,8 @@ import { type Actor, SYSTEM } from '../actor.js';
 import type { IncomingFile } from '../attachments.js';
 import { DEFAULT_INBOUND_SETTINGS, DEFAULT_MAIL_SETTINGS, type InboundSettings, type ServiceContext, type Tx } from '../context.js';
 import { addMessage } from '../conversation.js';
-import { createTicket } from '../create-ticket.js';
+import { createTicket, SUBJECT_MAX, TEXT_MAX } from '../create-ticket.js';
+import { normalisePhone } from '../../domain/phone.js';
 import { recordEvent } from '../history.js';
 import { notifyTooLarge } from '../notifications.js';
 import { visibleTickets } from '../visibility.js';
@@ -162,7 +163,7 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
   const followed = await followedTicket(trx, m, sender, settings);
   if (followed && customerMayComment(followed.state)) {
     // new text only; a reply that is all quote keeps its full text, never an empty comment
-    const body = stripQuotedText(m.text).trim() || m.text.trim() || (files.length ? '' : '(bez textu)');
+    const body = fitText(stripQuotedText(m.text).trim() || m.text.trim() || (files.length ? '' : '(bez textu)'));
     const { messageId } = await addMessage(sub, sender.actor, followed.number, { body }, files, 'email');
     if (m.messageId) await trx('ticket_messages').where({ id: messageId }).update({ email_message_id: m.messageId });
     await noteSkipped(trx, followed.number, sender.actor, skipped);
@@ -172,17 +173,25 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
 
   const paragraph = await emailParagraph(trx, sender.contractId);
   if (!paragraph) return { outcome: 'quarantine', reason: 'no_paragraph' };
-  const description = m.text.trim() || '(bez textu)';
+  const description = fitText(m.text.trim() || '(bez textu)');
+  // a profile phone imported in a shape we cannot read is left out rather than failing the mail
+  const phone = sender.phone ? normalisePhone(sender.phone) : null;
   const number = await createTicket(
     sub,
     sender.actor,
-    { contract_id: sender.contractId, paragraph_id: paragraph.id, contact_email: m.from.address, contact_phone: sender.phone ?? undefined, subject: cleanTitle(m.subject), description },
+    { contract_id: sender.contractId, paragraph_id: paragraph.id, contact_email: m.from.address, contact_phone: phone ?? undefined, subject: cleanTitle(m.subject).slice(0, SUBJECT_MAX), description },
     files,
     'email',
   );
   if (followed) await recordEvent(trx, { ticket: number, actor: sender.actor, kind: 'linked', data: { follows: followed.number } });
   await noteSkipped(trx, number, sender.actor, skipped);
   return { ...(await describeResult(trx, 'create_ticket', number, description, sender, paragraph.code, files, since)), matchedBy: followed ? followed.by : 'none' };
+}
+
+/** A mail longer than we store is cut, never refused (the raw message stays in the audit). */
+function fitText(text: string): string {
+  const suffix = '\n[…zkráceno]';
+  return text.length <= TEXT_MAX ? text : text.slice(0, TEXT_MAX - suffix.length) + suffix;
 }
 
 /** Nothing is created; an authorised sender is told once why (a forged one gets nothing). */
