@@ -288,3 +288,9 @@ export async function staffMembers(db: Knex) {
 export async function paragraphsOfContract(db: Knex, contractId: number) {
   return db('contract_paragraphs').where({ contract_id: contractId }).orderBy('code').select('id', 'code', 'name', 'active');
 }
+
+/** The reason of the ticket's latest complaint (shown while it waits for a decision). */
+export async function latestComplaintReason(db: Knex, number: number): Promise<string | null> {
+  const row = await db('ticket_events').where({ ticket_number: number, kind: 'complaint' }).orderBy('id', 'desc').first('data');
+  return (row?.data?.reason as string | undefined) ?? null;
+}

@@ -91,9 +91,10 @@ function serviceCalendar(row: ParagraphCalendarRow, years: YearRange): ServiceCa
   return calendar;
 }
 
-function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events: StateChange[], now: Date) {
+/** One clock of a paragraph's setup; without events and `now`, the deadline of a fresh ticket. */
+function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events: StateChange[] = [], now?: Date) {
   const t = setup[target];
-  return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt, events, now }), ...t };
+  return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt, events, ...(now ? { now } : {}) }), ...t };
 }
 
 /**
@@ -206,11 +207,7 @@ export interface Deadlines {
 export async function deadlinesFor(db: Conn, paragraphId: number, start: Date): Promise<Deadlines | null> {
   const setup = await slaSetupOfParagraph(db, paragraphId, [start.getTime()]);
   if (!setup) return null;
-  const clock = (target: SlaTarget) => {
-    const t = setup[target];
-    return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt: start }), ...t };
-  };
-  return { reaction: clock('reaction'), resolution: clock('resolution') };
+  return { reaction: evaluate(setup, 'reaction', start), resolution: evaluate(setup, 'resolution', start) };
 }
 
 /** The contract zone of a paragraph, to read a local date-time typed into the calculator. */

@@ -5,6 +5,7 @@ import { type Actor, isStaff } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { activeStaff } from './transitions.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import type { Tx } from './context.js';
@@ -29,12 +30,7 @@ async function staffEdit<T>(
 export async function assignTicket(ctx: ServiceContext, actor: Actor, number: number, input: unknown): Promise<void> {
   const { assignee_id } = parseInput(z.object({ assignee_id: optionalId }), input);
   await staffEdit(ctx, actor, number, async (trx, ticket) => {
-    let name: string | null = null;
-    if (assignee_id !== undefined) {
-      const user = await trx('users').where({ id: assignee_id, active: true }).whereIn('role', ['agent', 'admin']).first('name');
-      if (!user) throw new ValidationError({ assignee_id: cs.errors.choice });
-      name = user.name;
-    }
+    const name = assignee_id === undefined ? null : (await activeStaff(trx, assignee_id)).name;
     if ((ticket.assignee_id ?? undefined) === assignee_id) return;
     await trx('tickets').where({ number }).update({ assignee_id: assignee_id ?? null, updated_at: trx.fn.now() });
     await recordEvent(trx, { ticket: number, actor, kind: 'assigned', data: { assignee_id: assignee_id ?? null, assignee: name } });

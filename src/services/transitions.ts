@@ -83,7 +83,8 @@ async function addStaffMessage(trx: Tx, ticket: number, actor: Actor, body: stri
   await recordEvent(trx, { ticket, actor, kind: 'message', data: { message_id: Number(row.id) } });
 }
 
-async function activeStaff(trx: Tx, userId: number): Promise<{ id: number; name: string }> {
+/** An active staff member who can take a ticket, or a Czech error on the assignee field. */
+export async function activeStaff(trx: Tx, userId: number): Promise<{ id: number; name: string }> {
   const user = await trx('users').where({ id: userId, active: true }).whereIn('role', ['agent', 'admin']).first('id', 'name');
   if (!user) throw new ValidationError({ assignee_id: cs.errors.choice });
   return user;

@@ -10,6 +10,7 @@ import {
   attachmentForDownload,
   contractsWithParagraphs,
   findVisibleNumber,
+  latestComplaintReason,
   LIST_DATE,
   listTickets,
   paragraphsOfContract,
@@ -54,7 +55,7 @@ export async function renderTicket(ctx: ServiceContext, req: Request, res: Respo
     staff ? staffMembers(ctx.db) : [],
     staff ? paragraphsOfContract(ctx.db, ticket.contract_id) : [],
   ]);
-  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
+  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx.db, number) : null;
   res.status(status).render('ticket', {
     ticket,
     clocks,
@@ -72,11 +73,6 @@ export async function renderTicket(ctx: ServiceContext, req: Request, res: Respo
     form: state ?? { form: '', values: {}, errors: {} },
     limits: ctx.limits,
   });
-}
-
-async function latestComplaintReason(ctx: ServiceContext, number: number): Promise<string | null> {
-  const row = await ctx.db('ticket_events').where({ ticket_number: number, kind: 'complaint' }).orderBy('id', 'desc').first('data');
-  return (row?.data?.reason as string | undefined) ?? null;
 }
 
 function listName(raw: unknown): ListName {
