@@ -16,10 +16,12 @@
  * BENCH_DB_POOL (app's knex pool, default 10), BENCH_EXPLAIN=all, BENCH_EXPLAIN_MS (default 2),
  * BENCH_KEEP=1 (keep the database and its data folder), BENCH_CPU_PROF=<dir> (V8 CPU profile of the
  * app server, written when it stops), BENCH_NODE_FLAGS (node flags of the server, default as npm start),
- * BENCH_WORKERS (web processes, default as npm start).
+ * BENCH_WORKERS (web processes, default as npm start),
+ * BENCH_REUSE=<dir> (for repeated runs while tuning: a persistent embedded PostgreSQL data folder; the
+ * seeded database in it is reused when present, and the tickets a run creates are deleted afterwards).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -55,6 +57,8 @@ const log = (line = '') => console.log(line);
 
 
 interface Cleanup {
+  /** BENCH_REUSE: delete what the run created above this ticket number instead of dropping the database */
+  reuse?: { url: string; lastSeeded: number };
   server?: ChildProcess;
   pg?: EmbeddedServer;
   tmp?: string;
@@ -76,7 +80,8 @@ async function cleanUp(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
   if (cleanup.server) await stopServer(cleanup.server).catch(() => undefined);
-  const keep = env.BENCH_KEEP === '1';
+  if (cleanup.reuse) await deleteCreatedTickets(cleanup.reuse.url, cleanup.reuse.lastSeeded).catch((e) => log(`could not delete created tickets: ${e}`));
+  const keep = env.BENCH_KEEP === '1' || Boolean(cleanup.reuse);
   if (cleanup.dropDb && !keep) {
     const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
     await c.connect().catch(() => undefined);
@@ -84,8 +89,26 @@ async function cleanUp(): Promise<void> {
     await c.end().catch(() => undefined);
   }
   if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
-  if (keep) log(`BENCH_KEEP=1: database ${cleanup.dropDb?.name ?? '?'} kept${cleanup.tmp ? ` in ${cleanup.tmp}/pg (PostgreSQL stopped)` : ''}`);
+  if (cleanup.reuse) log(`BENCH_REUSE: database ${cleanup.dropDb?.name ?? '?'} kept in ${env.BENCH_REUSE}`);
+  else if (keep) log(`BENCH_KEEP=1: database ${cleanup.dropDb?.name ?? '?'} kept${cleanup.tmp ? ` in ${cleanup.tmp}/pg (PostgreSQL stopped)` : ''}`);
   else if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
+}
+
+/** Tables that reference tickets, children first. */
+const TICKET_CHILDREN = ['inbound_mail', 'outbound_mail', 'attachments', 'ticket_events', 'efforts', 'ticket_messages'];
+
+async function deleteCreatedTickets(url: string, lastSeeded: number): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    // ticket_events is append-only by trigger; replica mode skips triggers for this clean-up (superuser)
+    await c.query("set session_replication_role = replica");
+    for (const table of TICKET_CHILDREN) await c.query(`delete from ${table} where ticket_number > $1`, [lastSeeded]);
+    const r = await c.query('delete from tickets where number > $1', [lastSeeded]);
+    log(`BENCH_REUSE: deleted ${r.rowCount} tickets created by this run`);
+  } finally {
+    await c.end();
+  }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -249,9 +272,11 @@ async function main(): Promise<void> {
     adminUrl = env.BENCH_DATABASE_URL;
     log(`PostgreSQL: ${new URL(adminUrl).host} (BENCH_DATABASE_URL)`);
   } else {
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-portal-'));
+    const reuseDir = env.BENCH_REUSE ? path.resolve(env.BENCH_REUSE) : null;
+    const tmp = reuseDir ?? (await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-portal-')));
+    await mkdir(tmp, { recursive: true });
     await chmod(tmp, 0o755);
-    cleanup.tmp = tmp;
+    if (!reuseDir) cleanup.tmp = tmp;
     const port = await freePort(PG_PORT);
     const t = performance.now();
     const server = await startEmbeddedPostgres({
@@ -266,7 +291,8 @@ async function main(): Promise<void> {
     adminUrl = server.url('postgres');
     log(`PostgreSQL: embedded on port ${port}, data in ${tmp} (started in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
   }
-  const dbName = `helpdesk_bench_portal_${process.pid}`;
+  const dbName = env.BENCH_REUSE ? `helpdesk_bench_portal_${TICKETS}` : `helpdesk_bench_portal_${process.pid}`;
+  let reused = false;
   {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
@@ -274,7 +300,8 @@ async function main(): Promise<void> {
     const sb = (await c.query('show shared_buffers')).rows[0]?.shared_buffers as string;
     const wm = (await c.query('show work_mem')).rows[0]?.work_mem as string;
     log(`PostgreSQL ${version}, shared_buffers ${sb}, work_mem ${wm}`);
-    await c.query(`create database "${dbName}"`);
+    reused = Boolean(env.BENCH_REUSE) && (await c.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
+    if (!reused) await c.query(`create database "${dbName}"`);
     await c.end();
   }
   cleanup.dropDb = { adminUrl, name: dbName };
@@ -287,15 +314,23 @@ async function main(): Promise<void> {
   }
 
   // -- seed
-  log('\nSeeding');
-  const seed: SeedResult = await seedPortal(url, {
-    tickets: TICKETS,
-    benchTickets: 10_000,
-    companies: 200,
-    firstNumber: 98000,
-    ownServer: !env.BENCH_DATABASE_URL,
-    log,
-  });
+  log(reused ? `\nSeeding skipped: BENCH_REUSE found ${dbName} (seed figures below are of this run's lookup only)` : '\nSeeding');
+  const seed: SeedResult = reused
+    ? await seededBefore(url)
+    : await seedPortal(url, {
+        tickets: TICKETS,
+        benchTickets: 10_000,
+        companies: 200,
+        firstNumber: 98000,
+        ownServer: !env.BENCH_DATABASE_URL,
+        log,
+      });
+  if (env.BENCH_REUSE) {
+    const db = createDb(url, 1);
+    const last = Number((await db('tickets').max('number as n').first())?.n ?? 0);
+    await db.destroy();
+    cleanup.reuse = { url, lastSeeded: last };
+  }
   log(`  seed ${'TOTAL'.padEnd(28)} ${(seed.totalMs / 1000).toFixed(1).padStart(6)} s`);
   log(`  rows: ${Object.entries(seed.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
   {
@@ -451,10 +486,34 @@ async function main(): Promise<void> {
         `${cpu.padEnd(24)} ${verdict}`,
     );
   }
-  log(`  ${`seeding ${TICKETS.toLocaleString('en')} tickets`.padEnd(34)} ${`${(seed.totalMs / 1000).toFixed(1)} s`.padStart(7)}${' '.repeat(52)}${seedOk ? 'MET' : 'MISSED'} (≤ ${TARGET.seedMs / 1000} s${TICKETS < 1_000_000 ? ', target is for 1,000,000' : ''})`);
+  if (reused) log(`  seeding: skipped (BENCH_REUSE)`);
+  else log(`  ${`seeding ${TICKETS.toLocaleString('en')} tickets`.padEnd(34)} ${`${(seed.totalMs / 1000).toFixed(1)} s`.padStart(7)}${' '.repeat(52)}${seedOk ? 'MET' : 'MISSED'} (≤ ${TARGET.seedMs / 1000} s${TICKETS < 1_000_000 ? ', target is for 1,000,000' : ''})`);
   for (const p of seed.phases) log(`    ${p.name.padEnd(32)} ${(p.ms / 1000).toFixed(1).padStart(6)} s`);
   const allErrors = results.reduce((n, r) => n + r.errors, 0);
   if (allErrors) log(`\n  WARNING: ${allErrors} responses had an unexpected status; their figures are not meaningful.`);
+}
+
+/** BENCH_REUSE: what seedPortal returned when it seeded the reused database. */
+async function seededBefore(url: string): Promise<SeedResult> {
+  const t = performance.now();
+  const db = createDb(url, 1);
+  try {
+    const bench = (await db('users').where({ login: BENCH_LOGIN }).first('id')) as { id: number };
+    const contracts = (await db('contracts').where({ company_id: 1 }).orderBy('id').select('id')) as { id: number }[];
+    const counts: Record<string, number> = {};
+    for (const table of ['companies', 'contracts', 'users', 'tickets', 'ticket_messages', 'ticket_events']) {
+      counts[table] = Number((await db.raw(`select count(*) as n from ??`, [table])).rows[0].n);
+    }
+    return {
+      phases: [],
+      totalMs: performance.now() - t,
+      benchUserId: bench.id,
+      benchContracts: { ownOnly: contracts[0]!.id, seesAll: contracts[1]!.id },
+      counts,
+    };
+  } finally {
+    await db.destroy();
+  }
 }
 
 const started = performance.now();

@@ -10,10 +10,25 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type Db = Knex;
 
-export function createDb(connectionString: string, poolMax = 10): Db {
+export interface DbOptions {
+  /**
+   * Plan every statement once per connection (plan_cache_mode=force_generic_plan). Only for
+   * statements whose best plan does not depend on their values, like the customer pages'
+   * lookups by ticket or user: PostgreSQL would otherwise re-plan the overview on every call,
+   * which costs as much as running it. The staff queue (skewed states, text search) must not
+   * run here.
+   */
+  genericPlans?: boolean;
+}
+
+export function createDb(connectionString: string, poolMax = 10, opts: DbOptions = {}): Db {
   const db = knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: 'helpdesk-tech' },
+    connection: {
+      connectionString,
+      application_name: 'helpdesk-tech',
+      ...(opts.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
+    },
     pool: { min: 0, max: poolMax },
   });
   preparePlans(db.client as unknown as PgClient);
@@ -22,6 +37,25 @@ export function createDb(connectionString: string, poolMax = 10): Db {
 
 interface PgClient {
   _query(connection: unknown, obj: { sql: string; options?: Record<string, unknown> }): Promise<unknown>;
+  acquireConnection(): Promise<pg.Client>;
+  releaseConnection(connection: pg.Client): Promise<unknown>;
+}
+
+/**
+ * The pool's connections behind pg.Pool's `query(text, values)` (for libraries that take a
+ * pg.Pool, such as the session store), with the same named SELECTs as knex's own queries.
+ */
+export function pgQueryable(db: Db): Pick<pg.Pool, 'query'> {
+  const client = db.client as unknown as PgClient;
+  const query = async (text: string, values: unknown[] = []) => {
+    const connection = await client.acquireConnection();
+    try {
+      return await connection.query(/^\s*select\b/i.test(text) ? { name: statementName(text), text, values } : { text, values });
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  };
+  return { query } as unknown as Pick<pg.Pool, 'query'>;
 }
 
 /**

@@ -36,7 +36,8 @@ export interface TicketClocks {
   resolution: (ClockResult & Target) | null;
 }
 
-interface ParagraphCalendarRow {
+/** A paragraph's targets with its contract's zone and calendar, as stored. */
+export interface SlaSetupRow {
   sla_applies: boolean;
   reaction_method: SlaMethod | null;
   reaction_amount: number | null;
@@ -49,6 +50,43 @@ interface ParagraphCalendarRow {
   service_day_minutes: number | null;
 }
 
+/**
+ * The SLA setup as one JSON column (an SlaSetupRow), for a query that joins the paragraph as p,
+ * its contract as c and the contract's calendar as k: the ticket page reads it with the ticket.
+ */
+export function slaSetupJson(db: Conn): Knex.Raw {
+  return db.raw(`json_build_object(
+    'sla_applies', p.sla_applies, 'reaction_method', p.reaction_method, 'reaction_amount', p.reaction_amount,
+    'resolution_method', p.resolution_method, 'resolution_amount', p.resolution_amount, 'timezone', c.timezone,
+    'windows', k.windows, 'holiday_country', k.holiday_country, 'extra_closed_dates', k.extra_closed_dates,
+    'service_day_minutes', k.service_day_minutes)`);
+}
+
+/** The state changes that drive the clocks (every one but the creation), oldest first. */
+function stateChangesQuery(db: Conn, number: number | Knex.Raw) {
+  return db('ticket_events as e')
+    .where('e.ticket_number', number)
+    .whereNotNull('e.to_state')
+    .whereNot('e.kind', 'created')
+    .orderBy('e.id');
+}
+
+/** The ticket's state changes as one JSON column ([{at, to}]), for a query over tickets as t. */
+export function stateChangesJson(db: Conn): Knex.Raw {
+  const sub = stateChangesQuery(db, db.raw('t.number')).select(db.raw(`coalesce(json_agg(json_build_object('at', e.at, 'to', e.to_state) order by e.id), '[]')`));
+  // json_agg's own order: the outer order by would need a group by
+  sub.clearOrder();
+  return db.raw('(?)', [sub]);
+}
+
+/** A ticket's creation, setup and state changes: everything its clocks are computed from. */
+export interface ClockInputs {
+  created_at: Date;
+  sla_setup: SlaSetupRow | null;
+  /** `at` as Date or as the ISO text of stateChangesJson */
+  state_changes: { at: Date | string; to: StateCode }[];
+}
+
 /** The paragraph's targets with the contract's calendar (zone, windows, holidays around `instants`). */
 export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instants: number[]): Promise<SlaSetup | null> {
   const row = (await db('contract_paragraphs as p')
@@ -58,8 +96,12 @@ export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instant
     .first(
       'p.sla_applies', 'p.reaction_method', 'p.reaction_amount', 'p.resolution_method', 'p.resolution_amount',
       'c.timezone', 'k.windows', 'k.holiday_country', 'k.extra_closed_dates', 'k.service_day_minutes',
-    )) as ParagraphCalendarRow | undefined;
-  if (!row || !row.sla_applies || !row.reaction_method || !row.resolution_method || !row.reaction_amount || !row.resolution_amount) {
+    )) as SlaSetupRow | undefined;
+  return row ? slaSetupOf(row, instants) : null;
+}
+
+function slaSetupOf(row: SlaSetupRow, instants: number[]): SlaSetup | null {
+  if (!row.sla_applies || !row.reaction_method || !row.resolution_method || !row.reaction_amount || !row.resolution_amount) {
     return null;
   }
   return {
@@ -73,7 +115,7 @@ export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instant
 // the calendar is unchanged (the key is its content, so an edit makes a new entry).
 const calendars = new Map<string, ServiceCalendar>();
 
-function serviceCalendar(row: ParagraphCalendarRow, years: YearRange): ServiceCalendar {
+function serviceCalendar(row: SlaSetupRow, years: YearRange): ServiceCalendar {
   const input = {
     timezone: row.timezone,
     windows: row.windows,
@@ -97,28 +139,24 @@ function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events:
   return { ...evaluateClock({ calendar: setup.calendar, method: t.method, target, amount: t.amount, submittedAt, events, ...(now ? { now } : {}) }), ...t };
 }
 
-/**
- * Both clocks of a ticket at `now`, computed from its history (the source of truth). A caller
- * that has the ticket row already passes it and saves a query.
- */
-export async function ticketClocks(
-  db: Conn,
-  number: number,
-  now = new Date(),
-  known?: { paragraph_id: number; created_at: Date },
-): Promise<TicketClocks> {
-  const ticket = known ?? ((await db('tickets').where({ number }).first('paragraph_id', 'created_at')) as { paragraph_id: number; created_at: Date });
-  const events = (await db('ticket_events')
-    .where({ ticket_number: number })
-    .whereNotNull('to_state')
-    .whereNot('kind', 'created')
-    .orderBy('id')
-    .select('at', 'to_state')) as { at: Date; to_state: StateCode }[];
-  const changes: StateChange[] = events.map((e) => ({ at: e.at, to: e.to_state }));
+/** Both clocks of a ticket at `now`, computed from its history (the source of truth). */
+export async function ticketClocks(db: Conn, number: number, now = new Date()): Promise<TicketClocks> {
+  const ticket = (await db('tickets as t')
+    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
+    .join('contracts as c', 'c.id', 'p.contract_id')
+    .join('service_calendars as k', 'k.id', 'c.calendar_id')
+    .where('t.number', number)
+    .first('t.created_at', slaSetupJson(db).wrap('', ' as sla_setup'), stateChangesJson(db).wrap('', ' as state_changes'))) as ClockInputs;
+  return clocksOf(ticket, now);
+}
+
+/** Both clocks from what the ticket's query brought (see slaSetupJson, stateChangesJson). */
+export function clocksOf(ticket: ClockInputs, now = new Date()): TicketClocks {
+  const changes: StateChange<Date>[] = ticket.state_changes.map((e) => ({ at: new Date(e.at), to: e.to }));
   // events carry the database's clock; never evaluate before the last of them (clock skew)
-  const lastKnown = Math.max(ticket.created_at.getTime(), ...events.map((e) => e.at.getTime()));
+  const lastKnown = Math.max(ticket.created_at.getTime(), ...changes.map((e) => e.at.getTime()));
   const at = new Date(Math.max(now.getTime(), lastKnown));
-  const setup = await slaSetupOfParagraph(db, ticket.paragraph_id, [ticket.created_at.getTime(), at.getTime()]);
+  const setup = ticket.sla_setup && slaSetupOf(ticket.sla_setup, [ticket.created_at.getTime(), at.getTime()]);
   if (!setup) return { applies: false, reaction: null, resolution: null };
   return {
     applies: true,

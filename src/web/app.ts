@@ -7,12 +7,13 @@ import session from 'express-session';
 import helmet from 'helmet';
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { statementName } from '../db/knex.js';
+import { createDb, pgQueryable } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
 import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
 import { configurePassport } from './auth.js';
+import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
 import { accountRoutes } from './routes/account.js';
@@ -25,11 +26,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export interface WebApp {
   app: express.Express;
-  /** Ends the session store's pool. */
+  /** Ends the pool of the page reads and the session store. */
   close(): Promise<void>;
 }
 
 export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string): WebApp {
+  const reads = createDb(databaseUrl, config.DB_POOL_MAX, { genericPlans: true });
+  const web: WebContext = { ...ctx, reads };
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
@@ -54,9 +57,6 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
-  const sessionPool = preparedSessionReads(new pg.Pool({ connectionString: databaseUrl, max: 5 }));
-  // an idle connection cut by the server (restart, shutdown) must not crash the process
-  sessionPool.on('error', (e) => console.error(`session store: ${e.message}`));
   const PgStore = connectPgSimple(session);
   app.use(
     session({
@@ -65,7 +65,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
       resave: false,
       saveUninitialized: false,
       // sessions expire 12 h after sign-in; skipping "touch" saves a write per request
-      store: new PgStore({ pool: sessionPool, tableName: 'sessions', disableTouch: true, pruneSessionInterval: 15 * 60 }),
+      store: new PgStore({ pool: pgQueryable(reads) as pg.Pool, tableName: 'sessions', disableTouch: true, pruneSessionInterval: 15 * 60 }),
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 12 * 3600 * 1000 },
     }),
   );
@@ -89,32 +89,20 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use((req, res, next) => (req.is('multipart/form-data') ? next() : csrfSynchronisedProtection(req, res, next)));
 
   app.use(authRoutes(passport, config));
-  app.use(accountRoutes(ctx));
-  app.use(ticketRoutes(ctx, csrfSynchronisedProtection));
-  app.use(staffRoutes(ctx));
-  app.use(mailRoutes(ctx));
+  app.use(accountRoutes(web));
+  app.use(ticketRoutes(web, csrfSynchronisedProtection));
+  app.use(staffRoutes(web));
+  app.use(mailRoutes(web));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).render('error', { status: 404, message: cs.errors.notFound });
   });
   app.use(errorHandler);
 
-  return { app, close: () => sessionPool.end() };
+  return { app, close: () => reads.destroy() };
 }
 
 const ASSET_PATH = /\.(css|js|svg|png|ico|woff2?)$/;
-
-type PoolQuery = (text: unknown, params?: unknown, cb?: unknown) => unknown;
-
-/** The session store reads the session on every request: a named statement keeps its plan. */
-function preparedSessionReads(pool: pg.Pool): pg.Pool {
-  const query = pool.query.bind(pool) as unknown as PoolQuery;
-  (pool as unknown as { query: PoolQuery }).query = (text, params, cb) =>
-    typeof text === 'string' && /^\s*select\b/i.test(text) && Array.isArray(params)
-      ? query({ name: statementName(text), text, values: params }, cb)
-      : query(text, params, cb);
-  return pool;
-}
 
 const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {
   const wantsJson = req.accepts(['html', 'json']) === 'json';

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { cs } from '../../i18n/cs.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { WebContext } from '../context.js';
 import { ValidationError } from '../../services/errors.js';
 import { changePassword, notificationPrefs, updateNotificationPrefs } from '../../services/users.js';
 import { currentUser, requireUser } from '../auth.js';
 
-export function accountRoutes(ctx: ServiceContext): Router {
+export function accountRoutes(ctx: WebContext): Router {
   const r = Router();
   r.get('/account/password', requireUser, (_req, res) => {
     res.render('password', { errors: {}, done: false });

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { cs } from '../../i18n/cs.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { WebContext } from '../context.js';
 import { discardMail, listInboundMail, MAIL_OUTCOMES, rawMail, releaseMail } from '../../services/mail/audit.js';
 import { currentUser, requireStaff } from '../auth.js';
 import { parseTicketNumber } from './tickets.js';
 
 /** Staff pages of the e-mail channel: the audit log and the quarantine. */
-export function mailRoutes(ctx: ServiceContext): Router {
+export function mailRoutes(ctx: WebContext): Router {
   const r = Router();
   r.get('/staff/mail', requireStaff, async (req, res) => {
     const outcome = (MAIL_OUTCOMES as readonly string[]).includes(String(req.query.outcome)) ? String(req.query.outcome) : undefined;

@@ -4,7 +4,7 @@ import { SlaInputError } from '../../domain/sla/index.js';
 import { cs } from '../../i18n/cs.js';
 import { deadlinesFor, paragraphZone } from '../../services/sla.js';
 import { type Action, findRule, isStateCode } from '../../domain/states.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { WebContext } from '../context.js';
 import { NotFoundError, ValidationError } from '../../services/errors.js';
 import { contractsWithParagraphs, type QueueFilter, staffMembers, staffQueue } from '../../services/queries.js';
 import { assignTicket, changeClassification, logEffort } from '../../services/staff-edits.js';
@@ -29,7 +29,7 @@ function queueFilter(q: Record<string, unknown>): QueueFilter {
   };
 }
 
-export function staffRoutes(ctx: ServiceContext): Router {
+export function staffRoutes(ctx: WebContext): Router {
   const r = Router();
 
   r.get('/staff/queue', requireStaff, async (req, res) => {

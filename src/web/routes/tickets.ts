@@ -2,7 +2,7 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import { allowedActions, customerMayComment, type ListName, staffMayComment } from '../../domain/states.js';
 import { cs } from '../../i18n/cs.js';
 import { actorKind, isStaff } from '../../services/actor.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { WebContext } from '../context.js';
 import { addMessage } from '../../services/conversation.js';
 import { createTicket } from '../../services/create-ticket.js';
 import { NotFoundError, ValidationError } from '../../services/errors.js';
@@ -21,7 +21,7 @@ import {
   ticketEvents,
   ticketMessages,
 } from '../../services/queries.js';
-import { ticketClocks } from '../../services/sla.js';
+import { clocksOf } from '../../services/sla.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
 import { incomingFiles, uploadFiles } from '../upload.js';
@@ -42,20 +42,21 @@ export interface FormState {
 }
 
 /** Renders one tab of the ticket page; throws NotFoundError for a ticket the user may not see. */
-export async function renderTicket(ctx: ServiceContext, req: Request, res: Response, number: number, tab: Tab, state?: FormState, status = 200) {
+export async function renderTicket(ctx: WebContext, req: Request, res: Response, number: number, tab: Tab, state?: FormState, status = 200) {
   const user = currentUser(req);
-  const ticket = await ticketDetail(ctx.db, user, number);
+  const db = ctx.reads;
+  const ticket = await ticketDetail(db, user, number);
   const staff = isStaff(user);
-  const [clocks, messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
-    ticketClocks(ctx.db, number, new Date(), ticket),
-    tab === 'conversation' ? ticketMessages(ctx.db, user, number) : [],
-    tab === 'conversation' || tab === 'request' ? ticketAttachments(ctx.db, user, number, tab === 'request') : [],
-    tab === 'history' ? ticketEvents(ctx.db, user, number) : [],
-    tab === 'evaluation' ? ticketEfforts(ctx.db, user, number) : [],
-    staff ? staffMembers(ctx.db) : [],
-    staff ? paragraphsOfContract(ctx.db, ticket.contract_id) : [],
+  const clocks = clocksOf(ticket);
+  const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
+    tab === 'conversation' ? ticketMessages(db, user, number) : [],
+    tab === 'conversation' || tab === 'request' ? ticketAttachments(db, user, number, tab === 'request') : [],
+    tab === 'history' ? ticketEvents(db, user, number) : [],
+    tab === 'evaluation' ? ticketEfforts(db, user, number) : [],
+    staff ? staffMembers(db) : [],
+    staff ? paragraphsOfContract(db, ticket.contract_id) : [],
   ]);
-  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx.db, number) : null;
+  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(db, number) : null;
   res.status(status).render('ticket', {
     ticket,
     clocks,
@@ -79,7 +80,7 @@ function listName(raw: unknown): ListName {
   return raw === 'resolved' || raw === 'closed' ? raw : 'current';
 }
 
-export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): Router {
+export function ticketRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Router {
   const r = Router();
   const upload = uploadFiles(ctx.limits);
 
@@ -88,15 +89,15 @@ export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): R
   r.get('/tickets', requireUser, async (req, res) => {
     const list = listName(req.query.list);
     const page = Number(req.query.page) || 1;
-    const result = await listTickets(ctx.db, currentUser(req), list, page);
+    const result = await listTickets(ctx.reads, currentUser(req), list, page);
     res.render('overview', { list, dateColumn: LIST_DATE[list], result, search: '', searchError: null });
   });
 
   r.get('/tickets/search', requireUser, async (req, res) => {
     const q = String(req.query.q ?? '').trim();
-    const found = /^\d{1,15}$/.test(q) ? await findVisibleNumber(ctx.db, currentUser(req), Number(q)) : null;
+    const found = /^\d{1,15}$/.test(q) ? await findVisibleNumber(ctx.reads, currentUser(req), Number(q)) : null;
     if (found !== null) return res.redirect(`/tickets/${found}`);
-    const result = await listTickets(ctx.db, currentUser(req), 'current', 1);
+    const result = await listTickets(ctx.reads, currentUser(req), 'current', 1);
     const searchError = /^\d{1,15}$/.test(q) ? cs.overview.notFound(q) : cs.overview.badNumber;
     res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
   });
@@ -159,7 +160,7 @@ export function ticketRoutes(ctx: ServiceContext, verifyCsrf: RequestHandler): R
   r.get('/tickets/:number/attachments/:id', requireUser, async (req, res) => {
     const number = parseTicketNumber(req.params.number);
     const fileId = parseTicketNumber(req.params.id);
-    const file = await attachmentForDownload(ctx.db, currentUser(req), number, fileId);
+    const file = await attachmentForDownload(ctx.reads, currentUser(req), number, fileId);
     // always a download: uploaded HTML or SVG must never render in our origin
     res.attachment(file.name);
     res.type(file.content_type);
