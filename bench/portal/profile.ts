@@ -33,7 +33,8 @@ export async function profilePages(
   probes: PageProbe[],
   opts: { runs: number; explainOverMs: number; explainAll: boolean },
 ): Promise<QueryProfile[]> {
-  const db = createDb(url, 1);
+  // as the app reads these pages: generic plans (src/web/context.ts)
+  const db = createDb(url, 1, { genericPlans: true });
   const inflight = new Map<string, Captured>();
   let captured: Captured[] = [];
   db.on('query', (q: { __knexQueryUid: string; sql: string; bindings?: unknown[] }) => {

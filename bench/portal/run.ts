@@ -17,6 +17,7 @@
  * BENCH_KEEP=1 (keep the database and its data folder), BENCH_CPU_PROF=<dir> (V8 CPU profile of the
  * app server, written when it stops), BENCH_NODE_FLAGS (node flags of the server, default as npm start),
  * BENCH_WORKERS (web processes, default as npm start),
+ * BENCH_PAGES (comma-separated words; loads only the pages whose name contains one, e.g. `overview,komunikace`),
  * BENCH_REUSE=<dir> (for repeated runs while tuning: a persistent embedded PostgreSQL data folder; the
  * seeded database in it is reused when present, and the tickets a run creates are deleted afterwards).
  */
@@ -438,11 +439,18 @@ async function main(): Promise<void> {
   log(`\nLoad (autocannon, ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up)`);
   const ok = (s: number) => s >= 200 && s < 300;
   const results: PageResult[] = [];
-  results.push(await load('GET /tickets (overview, page 1)', base, { path: '/tickets', headers }, ok, true));
-  results.push(await load(`GET /tickets/${detail.number}/komunikace`, base, { path: `/tickets/${detail.number}/komunikace`, headers }, ok, true));
-  results.push(await load(`GET /tickets/${detail.number}`, base, { path: `/tickets/${detail.number}`, headers }, ok, true));
-  results.push(
-    await load(
+  const only = env.BENCH_PAGES?.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+  const wanted = (page: string) => !only || only.some((w) => page.toLowerCase().includes(w));
+  const page = async (name: string, run: () => Promise<PageResult>) => {
+    if (wanted(name)) results.push(await run());
+  };
+  await page('GET /tickets (overview, page 1)', () => load('GET /tickets (overview, page 1)', base, { path: '/tickets', headers }, ok, true));
+  const conversation = `GET /tickets/${detail.number}/komunikace`;
+  await page(conversation, () => load(conversation, base, { path: `/tickets/${detail.number}/komunikace`, headers }, ok, true));
+  const request = `GET /tickets/${detail.number} (detail)`;
+  await page(request, () => load(request, base, { path: `/tickets/${detail.number}`, headers }, ok, true));
+  await page('POST /tickets/new (multipart)', () =>
+    load(
       'POST /tickets/new (multipart)',
       base,
       { path: '/tickets/new', method: 'POST', headers: { cookie, 'content-type': form.contentType }, body: form.body },

@@ -16,6 +16,7 @@ import { configurePassport } from './auth.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
+import { viewLocals } from './view-locals.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { mailRoutes } from './routes/mail.js';
@@ -36,8 +37,14 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
-  // includes are written from the views root ('/partials/head'): EJS then skips a disk check per include
-  app.set('view options', { root: path.join(ROOT, 'views') });
+  // includes are written from the views root ('/partials/head'): EJS then skips a disk check per include;
+  // views read their variables without `with` (see view-locals.ts)
+  app.set('view options', {
+    root: path.join(ROOT, 'views'),
+    strict: true,
+    destructuredLocals: viewLocals(path.join(ROOT, 'views')),
+    compileDebug: config.NODE_ENV !== 'production',
+  });
   app.set('view cache', config.NODE_ENV !== 'development');
   app.set('trust proxy', config.TRUST_PROXY);
   app.disable('x-powered-by');
