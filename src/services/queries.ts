@@ -33,22 +33,35 @@ export interface Page<T> {
   total: number;
 }
 
+/** A list of tickets to show a page of. */
+interface PageSpec {
+  /** the tickets (as t), scoped and filtered, selecting t's own columns only */
+  rows: Knex.QueryBuilder;
+  /** the list's order: applied to the tickets (alias t), then again to the page (alias x) */
+  order: (q: Knex.QueryBuilder, alias: 't' | 'x') => void;
+  /** joins and selects the page's names (assignee, reporter, contract) onto the page (alias x) */
+  names: (page: Knex.QueryBuilder) => void;
+}
+
 /**
- * One page in the given order with the total in the same query (a window count); only a page
- * past the end needs a second query to learn the total and show the last page instead.
+ * One page in the list's order with the total in the same statement (a window count). The names
+ * are joined to the page's 50 rows only, not to every ticket counted. Only a page past the end
+ * needs a second statement to learn the total and show the last page instead.
  */
-async function paginate(q: Knex.QueryBuilder, page: number, order: (q: Knex.QueryBuilder) => void): Promise<Page<TicketListRow>> {
-  const requested = Math.max(1, Math.floor(page));
+async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<TicketListRow>> {
   const fetch = async (p: number) => {
-    const pageQuery = q.clone().select(q.client.raw('count(*) over () as total_rows'));
-    order(pageQuery);
-    return (await pageQuery.limit(PAGE_SIZE).offset((p - 1) * PAGE_SIZE)) as (TicketListRow & { total_rows?: number })[];
+    const tickets = spec.rows.clone().select(db.raw('count(*) over () as total_rows'));
+    spec.order(tickets, 't');
+    const pageQuery = db.from(tickets.limit(PAGE_SIZE).offset((p - 1) * PAGE_SIZE).as('x')).select('x.*');
+    spec.names(pageQuery);
+    spec.order(pageQuery, 'x');
+    return (await pageQuery) as (TicketListRow & { total_rows?: number })[];
   };
-  let current = requested;
+  let current = Math.max(1, Math.floor(page));
   let rows = await fetch(current);
   let total = Number(rows[0]?.total_rows ?? 0);
   if (rows.length === 0 && current > 1) {
-    const countRow = await q.clone().clearSelect().count<{ count: number }[]>('* as count').first();
+    const countRow = await spec.rows.clone().clearSelect().count<{ count: number }[]>('* as count').first();
     total = Number(countRow?.count ?? 0);
     current = Math.max(1, Math.ceil(total / PAGE_SIZE));
     rows = total > 0 ? await fetch(current) : [];
@@ -57,18 +70,21 @@ async function paginate(q: Knex.QueryBuilder, page: number, order: (q: Knex.Quer
   return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total };
 }
 
+/** The assignee's name on a page of tickets. */
+const assigneeName = (page: Knex.QueryBuilder) => page.leftJoin('users as a', 'a.id', 'x.assignee_id').select('a.name as assignee_name');
+
 /** The date each list shows and sorts by: created, resolved or closed. */
 export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'closed' } as const satisfies Record<ListName, string>;
 
 /** Customer overview: one of the three lists, newest first, 50 a page. */
 export async function listTickets(db: Knex, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
-  const q = visibleTickets(db, actor)
-    .leftJoin('users as a', 'a.id', 't.assignee_id')
+  const date = `${LIST_DATE[list]}_at`;
+  const rows = visibleTickets(db, actor)
     .whereIn('t.state', LIST_STATES[list] as StateCode[])
     // only the date the list shows: parsing timestamps is a noticeable part of rendering a page
-    .select('t.number', `t.${LIST_DATE[list]}_at`, 't.subject', 't.state', 'a.name as assignee_name');
-  const byDate = `t.${LIST_DATE[list]}_at`;
-  return paginate(q, page, (o) => o.orderBy(byDate, 'desc').orderBy('t.number', 'desc'));
+    .select('t.number', `t.${date}`, 't.subject', 't.state', 't.assignee_id');
+  const order = (q: Knex.QueryBuilder, alias: string) => q.orderBy(`${alias}.${date}`, 'desc').orderBy(`${alias}.number`, 'desc');
+  return paginate(db, { rows, order, names: assigneeName }, page);
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */
@@ -90,17 +106,11 @@ export interface QueueFilter {
 
 /** Staff queue over every contract. */
 export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promise<Page<TicketListRow>> {
-  const q = visibleTickets(db, actor)
-    .join('contracts as c', 'c.id', 't.contract_id')
-    .join('companies as co', 'co.id', 'c.company_id')
-    .join('users as r', 'r.id', 't.reporter_id')
-    .leftJoin('users as a', 'a.id', 't.assignee_id')
-    .select(
-      't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state',
-      'a.name as assignee_name', 'c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name',
-      db.raw(`${SLA_DUE} as sla_due`),
-      db.raw('coalesce(t.reaction_breached, false) or coalesce(t.resolution_breached, false) or ' + `${SLA_DUE} < now() as sla_breached`),
-    );
+  const q = visibleTickets(db, actor).select(
+    't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state', 't.assignee_id', 't.contract_id', 't.reporter_id',
+    db.raw(`${SLA_DUE} as sla_due`),
+    db.raw('coalesce(t.reaction_breached, false) or coalesce(t.resolution_breached, false) or ' + `${SLA_DUE} < now() as sla_breached`),
+  );
   if (f.state === 'open') q.whereIn('t.state', LIST_STATES.current as StateCode[]);
   else if (f.state && (STATES as readonly string[]).includes(f.state)) q.where('t.state', f.state);
   if (f.contract_id) q.where('t.contract_id', f.contract_id);
@@ -120,10 +130,17 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
     q.whereRaw(`${SLA_DUE} between now() and now() + make_interval(hours => ?)`, [f.sla]);
   }
   const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
-  return paginate(q, f.page ?? 1, (o) => {
-    if (f.sort === 'due_asc') o.orderByRaw(`${SLA_DUE} asc nulls last`);
-    o.orderBy('t.created_at', dir).orderBy('t.number', dir);
-  });
+  const order = (o: Knex.QueryBuilder, alias: 't' | 'x') => {
+    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : 'x.sla_due'} asc nulls last`);
+    o.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.number`, dir);
+  };
+  const names = (page: Knex.QueryBuilder) =>
+    assigneeName(page)
+      .join('contracts as c', 'c.id', 'x.contract_id')
+      .join('companies as co', 'co.id', 'c.company_id')
+      .join('users as r', 'r.id', 'x.reporter_id')
+      .select('c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name');
+  return paginate(db, { rows: q, order, names }, f.page ?? 1);
 }
 
 export interface TicketDetail {
