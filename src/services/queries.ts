@@ -206,6 +206,7 @@ export interface MessageRow {
   created_at: Date;
   author_name: string | null;
   author_role: string | null;
+  attachments: AttachmentRow[];
 }
 
 export interface AttachmentRow {
@@ -231,6 +232,7 @@ export interface EventRow {
  * The tab loaders below take a ticket number the caller has already found visible through
  * ticketDetail; each hides staff-only rows from customers.
  */
+/** Komunikace: the messages, oldest first, each with its attachments (one statement). */
 export function ticketMessages(db: Knex, actor: Actor, number: number): Promise<MessageRow[]> {
   return db('ticket_messages as m')
     .leftJoin('users as u', 'u.id', 'm.author_id')
@@ -239,17 +241,20 @@ export function ticketMessages(db: Knex, actor: Actor, number: number): Promise<
       if (!isStaff(actor)) q.where('m.internal', false);
     })
     .orderBy('m.id', 'asc')
-    .select('m.id', 'm.body', 'm.source', 'm.internal', 'm.created_at', 'u.name as author_name', 'u.role as author_role');
+    .select(
+      'm.id', 'm.body', 'm.source', 'm.internal', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
+      // the ticket number lets the subquery use the attachments' index
+      db.raw(`(select coalesce(json_agg(json_build_object('id', f.id, 'message_id', f.message_id, 'name', f.name,
+                 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
+               from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
+    );
 }
 
-export function ticketAttachments(db: Knex, actor: Actor, number: number, onlyRequest = false): Promise<AttachmentRow[]> {
+/** The attachments of the request itself (those not sent with a message). */
+export function ticketAttachments(db: Knex, number: number): Promise<AttachmentRow[]> {
   return db('attachments as f')
-    .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
     .where('f.ticket_number', number)
-    .modify((q) => {
-      if (onlyRequest) q.whereNull('f.message_id');
-      if (!isStaff(actor)) q.where((w) => w.whereNull('m.internal').orWhere('m.internal', false));
-    })
+    .whereNull('f.message_id')
     .orderBy('f.id', 'asc')
     .select('f.id', 'f.message_id', 'f.name', 'f.content_type', 'f.size');
 }

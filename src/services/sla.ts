@@ -62,21 +62,13 @@ export function slaSetupJson(db: Conn): Knex.Raw {
     'service_day_minutes', k.service_day_minutes)`);
 }
 
-/** The state changes that drive the clocks (every one but the creation), oldest first. */
-function stateChangesQuery(db: Conn, number: number | Knex.Raw) {
-  return db('ticket_events as e')
-    .where('e.ticket_number', number)
-    .whereNotNull('e.to_state')
-    .whereNot('e.kind', 'created')
-    .orderBy('e.id');
-}
-
-/** The ticket's state changes as one JSON column ([{at, to}]), for a query over tickets as t. */
+/**
+ * The state changes that drive the clocks (every one but the creation), oldest first, as one
+ * JSON column ([{at, to}]) for a query over tickets as t.
+ */
 export function stateChangesJson(db: Conn): Knex.Raw {
-  const sub = stateChangesQuery(db, db.raw('t.number')).select(db.raw(`coalesce(json_agg(json_build_object('at', e.at, 'to', e.to_state) order by e.id), '[]')`));
-  // json_agg's own order: the outer order by would need a group by
-  sub.clearOrder();
-  return db.raw('(?)', [sub]);
+  return db.raw(`(select coalesce(json_agg(json_build_object('at', e.at, 'to', e.to_state) order by e.id), '[]')
+    from ticket_events e where e.ticket_number = t.number and e.to_state is not null and e.kind <> 'created')`);
 }
 
 /** A ticket's creation, setup and state changes: everything its clocks are computed from. */

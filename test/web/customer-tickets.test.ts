@@ -106,6 +106,26 @@ describe('creating a ticket on the web', () => {
     expect(dl.headers['content-disposition']).toContain("filename*=UTF-8''sn%C3%ADmek%20obrazovky%20%E2%80%93%20chyba.txt");
   });
 
+  it('lists the request’s files on Zadání and each message’s files under that message on Komunikace', async () => {
+    const res = await postNewTicket(alice, valid(), [{ name: 'zadani.txt', content: Buffer.from('zadání') }]);
+    const number = Number(String(res.headers.location).split('/').pop());
+    const reply = alice.agent.post(`/tickets/${number}/messages`).field('_csrf', alice.csrf).field('body', 'Posílám log');
+    expect((await reply.attach('files', Buffer.from('log'), { filename: 'log-1.txt', contentType: 'text/plain' })).status).toBe(303);
+    expect((await alice.agent.post(`/tickets/${number}/messages`).field('_csrf', alice.csrf).field('body', 'Bez přílohy')).status).toBe(303);
+    const request = visibleText((await alice.agent.get(`/tickets/${number}`)).text);
+    expect(request).toContain('zadani.txt');
+    expect(request).not.toContain('log-1.txt');
+    const html = (await alice.agent.get(`/tickets/${number}/komunikace`)).text;
+    const messages = html.split('<li class="message').slice(1).map(visibleText);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('Posílám log');
+    expect(messages[0]).toContain('log-1.txt');
+    expect(messages[1]).toContain('Bez přílohy');
+    expect(messages[1]).not.toContain('.txt');
+    const logId = (await tdb.db('attachments').where({ ticket_number: number, name: 'log-1.txt' }).first('id')).id;
+    expect(html).toContain(`href="/tickets/${number}/attachments/${logId}"`);
+  });
+
   it('refuses more files than the limit with a Czech message and keeps the typed text', async () => {
     const small = buildApp({ ...tdb, ctx: { ...tdb.ctx, limits: { maxBytes: 1000, maxFiles: 2 } } });
     try {

@@ -197,7 +197,9 @@ describe('the staff workflow over HTTP', () => {
       expect(visibleText(html)).not.toContain(cs.history.internal_note);
     }
     expect((await customer.agent.get(`/tickets/${n}/attachments/${fileId}`)).status).toBe(404);
-    expect(visibleText((await staff.agent.get(`/tickets/${n}/komunikace`)).text)).toContain('Interní: zákazník má starou verzi');
+    const staffView = visibleText((await staff.agent.get(`/tickets/${n}/komunikace`)).text);
+    expect(staffView).toContain('Interní: zákazník má starou verzi');
+    expect(staffView).toContain('interni-log.txt');
     const forged = await customer.agent.post(`/tickets/${n}/messages`).field('_csrf', customer.csrf).field('body', 'x').field('internal', '1');
     expect(forged.status).toBe(400);
   });

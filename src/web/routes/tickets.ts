@@ -50,7 +50,7 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
   const clocks = clocksOf(ticket);
   const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
     tab === 'conversation' ? ticketMessages(db, user, number) : [],
-    tab === 'conversation' || tab === 'request' ? ticketAttachments(db, user, number, tab === 'request') : [],
+    tab === 'request' ? ticketAttachments(db, number) : [],
     tab === 'history' ? ticketEvents(db, user, number) : [],
     tab === 'evaluation' ? ticketEfforts(db, user, number) : [],
     staff ? staffMembers(db) : [],
