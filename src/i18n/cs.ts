@@ -81,7 +81,7 @@ export const cs = {
     badNumber: 'Zadejte číslo požadavku (pouze číslice).',
     empty: 'V tomto přehledu nejsou žádné požadavky.',
     cols: { number: 'Číslo', created: 'Vytvořeno', resolved: 'Vyřešeno', closed: 'Uzavřeno', subject: 'Předmět', state: 'Stav', assignee: 'Řeší' },
-    page: (p: number, total: number) => `Strana ${p} z ${total}`,
+    page: (p: number, total: number, more = false) => (more ? `Strana ${p} z více než ${total}` : `Strana ${p} z ${total}`),
     prev: '« Předchozí',
     next: 'Další »',
   },

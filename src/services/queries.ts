@@ -9,6 +9,8 @@ export const PAGE_SIZE = 50;
 
 /** The nearer of the two running clocks' due instants (stored on the ticket, see services/sla.ts). */
 const SLA_DUE = 'least(t.reaction_due_at, t.resolution_due_at)';
+/** SLA_DUE compared with `cmp`; the null check is the predicate of the due index (tickets_sla_due). */
+const slaDueIs = (cmp: string) => `(${SLA_DUE} ${cmp} and (t.reaction_due_at is not null or t.resolution_due_at is not null))`;
 
 export interface TicketListRow {
   number: number;
@@ -31,43 +33,60 @@ export interface Page<T> {
   page: number;
   pages: number;
   total: number;
+  /** the list has more than `total` tickets (counting stops at COUNT_LIMIT) */
+  more: boolean;
 }
+
+/**
+ * Lists count at most this many tickets: the staff queue over a million tickets would spend
+ * a second counting. Beyond it the pager says "more than".
+ */
+export const COUNT_LIMIT = 10_000;
 
 /** A list of tickets to show a page of. */
 interface PageSpec {
   /** the tickets (as t), scoped and filtered, selecting t's own columns only */
   rows: Knex.QueryBuilder;
-  /** the list's order: applied to the tickets (alias t), then again to the page (alias x) */
-  order: (q: Knex.QueryBuilder, alias: 't' | 'x') => void;
+  /** the list's order: on the tickets (alias t), then on the selections made from them (y, x) */
+  order: (q: Knex.QueryBuilder, alias: 't' | 'y' | 'x') => void;
   /** joins and selects the page's names (assignee, reporter, contract) onto the page (alias x) */
   names: (page: Knex.QueryBuilder) => void;
 }
 
 /**
- * One page in the list's order with the total in the same statement (a window count). The names
- * are joined to the page's 50 rows only, not to every ticket counted. Only a page past the end
- * needs a second statement to learn the total and show the last page instead.
+ * One page in the list's order with the total in the same statement: the first tickets in order,
+ * COUNT_LIMIT or as many as reach the page (y), counted by a window (so an index in the list's order
+ * stops early), the page cut from them, and only the page's 50 rows joined to names (x). Only a page
+ * past the end needs a second statement to learn the total and show the last page instead.
  */
 async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<TicketListRow>> {
+  const reach = (offset: number) => Math.max(COUNT_LIMIT, offset + PAGE_SIZE) + 1;
   const fetch = async (p: number) => {
-    const tickets = spec.rows.clone().select(db.raw('count(*) over () as total_rows'));
-    spec.order(tickets, 't');
-    const pageQuery = db.from(tickets.limit(PAGE_SIZE).offset((p - 1) * PAGE_SIZE).as('x')).select('x.*');
+    const offset = (p - 1) * PAGE_SIZE;
+    const first = spec.rows.clone();
+    spec.order(first, 't');
+    const counted = db.from(first.limit(reach(offset)).as('y')).select('y.*', db.raw('count(*) over () as total_rows'));
+    spec.order(counted, 'y');
+    const pageQuery = db.from(counted.limit(PAGE_SIZE).offset(offset).as('x')).select('x.*');
     spec.names(pageQuery);
     spec.order(pageQuery, 'x');
     return (await pageQuery) as (TicketListRow & { total_rows?: number })[];
   };
   let current = Math.max(1, Math.floor(page));
   let rows = await fetch(current);
-  let total = Number(rows[0]?.total_rows ?? 0);
+  let counted = Number(rows[0]?.total_rows ?? 0);
   if (rows.length === 0 && current > 1) {
-    const countRow = await spec.rows.clone().clearSelect().count<{ count: number }[]>('* as count').first();
-    total = Number(countRow?.count ?? 0);
-    current = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    rows = total > 0 ? await fetch(current) : [];
+    // fewer tickets than the page's offset: count them all (below the offset) and show the last page
+    const offset = (current - 1) * PAGE_SIZE;
+    const countRow = await db.from(spec.rows.clone().limit(offset).as('y')).count<{ count: number }[]>('* as count').first();
+    counted = Number(countRow?.count ?? 0);
+    current = Math.max(1, Math.ceil(counted / PAGE_SIZE));
+    rows = counted > 0 ? await fetch(current) : [];
   }
   for (const r of rows) delete r.total_rows;
-  return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total };
+  const more = counted === reach((current - 1) * PAGE_SIZE);
+  const total = more ? counted - 1 : counted;
+  return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total, more };
 }
 
 /** The assignee's name on a page of tickets. */
@@ -125,13 +144,13 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
     });
   }
   if (f.sla === 'breached') {
-    q.where((w) => w.where('t.reaction_breached', true).orWhere('t.resolution_breached', true).orWhereRaw(`${SLA_DUE} < now()`));
+    q.where((w) => w.where('t.reaction_breached', true).orWhere('t.resolution_breached', true).orWhereRaw(slaDueIs('< now()')));
   } else if (typeof f.sla === 'number') {
-    q.whereRaw(`${SLA_DUE} between now() and now() + make_interval(hours => ?)`, [f.sla]);
+    q.whereRaw(slaDueIs('between now() and now() + make_interval(hours => ?)'), [f.sla]);
   }
   const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
-  const order = (o: Knex.QueryBuilder, alias: 't' | 'x') => {
-    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : 'x.sla_due'} asc nulls last`);
+  const order = (o: Knex.QueryBuilder, alias: string) => {
+    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : `${alias}.sla_due`} asc nulls last`);
     o.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.number`, dir);
   };
   const names = (page: Knex.QueryBuilder) =>

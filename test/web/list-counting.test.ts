@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cs } from '../../src/i18n/cs.js';
+import { COUNT_LIMIT, PAGE_SIZE, staffQueue } from '../../src/services/queries.js';
+import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { buildApp, login, visibleText } from '../support/web.js';
+import { seedWorld, type World } from '../support/world.js';
+
+// a queue longer than the counting limit: the count stops there and the pager says "more than"
+const EXTRA = 70;
+let tdb: TestDatabase;
+let w: World;
+
+beforeAll(async () => {
+  tdb = await freshDatabase();
+  w = await seedWorld(tdb.db);
+  await tdb.db.raw(
+    `insert into tickets (contract_id, paragraph_id, reporter_id, subject, description, state, channel, created_at)
+     select ?, ?, ?, 'Hromadný ' || i, 'x', 'new', 'web', now() - make_interval(secs => i) from generate_series(1, ?) i`,
+    [w.contractA, w.paragraphs.A.incident, w.users.carol.id, COUNT_LIMIT + EXTRA],
+  );
+});
+afterAll(async () => tdb?.drop());
+
+describe('counting long lists', () => {
+  it('stops counting at the limit and still pages past it in order', async () => {
+    const first = await staffQueue(tdb.db, w.users.agent, { state: 'new' });
+    expect(first).toMatchObject({ page: 1, total: COUNT_LIMIT, more: true, pages: COUNT_LIMIT / PAGE_SIZE });
+    expect(first.rows.map((r) => r.subject).slice(0, 2)).toEqual(['Hromadný 1', 'Hromadný 2']);
+    expect(first.rows[0]).toMatchObject({ reporter_name: expect.any(String), company_name: expect.any(String), contract_number: expect.any(String) });
+
+    const beyond = await staffQueue(tdb.db, w.users.agent, { state: 'new', page: COUNT_LIMIT / PAGE_SIZE + 1 });
+    expect(beyond.rows.map((r) => r.subject)[0]).toBe(`Hromadný ${COUNT_LIMIT + 1}`);
+    expect(beyond.rows).toHaveLength(PAGE_SIZE);
+
+    const last = await staffQueue(tdb.db, w.users.agent, { state: 'new', page: COUNT_LIMIT / PAGE_SIZE + 2 });
+    expect(last).toMatchObject({ total: COUNT_LIMIT + EXTRA, more: false, pages: COUNT_LIMIT / PAGE_SIZE + 2 });
+    expect(last.rows).toHaveLength(EXTRA - PAGE_SIZE);
+    expect(last.rows.at(-1)?.subject).toBe(`Hromadný ${COUNT_LIMIT + EXTRA}`);
+  });
+
+  it('shows the last page for a page number past the end', async () => {
+    const past = await staffQueue(tdb.db, w.users.agent, { state: 'new', page: 1000 });
+    expect(past).toMatchObject({ page: COUNT_LIMIT / PAGE_SIZE + 2, total: COUNT_LIMIT + EXTRA, more: false });
+    expect(past.rows).toHaveLength(EXTRA - PAGE_SIZE);
+  });
+
+  it('tells the staff member there are more than the counted pages, with a link to the next', async () => {
+    const web = buildApp(tdb);
+    try {
+      const staff = await login(web.app, 'agent');
+      const html = (await staff.agent.get('/staff/queue?state=new')).text;
+      expect(visibleText(html)).toContain(cs.overview.page(1, COUNT_LIMIT / PAGE_SIZE, true));
+      expect(html).toContain('page=2');
+    } finally {
+      await web.close();
+    }
+  });
+});
