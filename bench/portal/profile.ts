@@ -11,6 +11,8 @@ export interface PageProbe {
   page: string;
   /** issues the same queries as the page handler does */
   run: (db: ReturnType<typeof createDb>) => Promise<unknown>;
+  /** the pool the app uses for the page: 'reads' (generic plans, the default) or 'db' (the staff queue) */
+  pool?: 'reads' | 'db';
 }
 
 export interface QueryProfile {
@@ -33,20 +35,22 @@ export async function profilePages(
   probes: PageProbe[],
   opts: { runs: number; explainOverMs: number; explainAll: boolean },
 ): Promise<QueryProfile[]> {
-  // as the app reads these pages: generic plans (src/web/context.ts)
-  const db = createDb(url, 1, { genericPlans: true });
+  // as the app plans them (src/web/context.ts): the pages' reads with generic plans, the staff queue without
+  const pools = { reads: createDb(url, 1, { genericPlans: true }), db: createDb(url, 1) };
   const inflight = new Map<string, Captured>();
   let captured: Captured[] = [];
-  db.on('query', (q: { __knexQueryUid: string; sql: string; bindings?: unknown[] }) => {
-    const c: Captured = { sql: q.sql, bindings: q.bindings ?? [], start: performance.now() };
-    inflight.set(q.__knexQueryUid, c);
-    captured.push(c);
-  });
-  db.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
-    const c = inflight.get(q.__knexQueryUid);
-    if (c) c.ms = performance.now() - c.start;
-    inflight.delete(q.__knexQueryUid);
-  });
+  for (const db of Object.values(pools)) {
+    db.on('query', (q: { __knexQueryUid: string; sql: string; bindings?: unknown[] }) => {
+      const c: Captured = { sql: q.sql, bindings: q.bindings ?? [], start: performance.now() };
+      inflight.set(q.__knexQueryUid, c);
+      captured.push(c);
+    });
+    db.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
+      const c = inflight.get(q.__knexQueryUid);
+      if (c) c.ms = performance.now() - c.start;
+      inflight.delete(q.__knexQueryUid);
+    });
+  }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const out: QueryProfile[] = [];
@@ -55,7 +59,7 @@ export async function profilePages(
       const runs: Captured[][] = [];
       for (let i = 0; i < opts.runs; i++) {
         captured = [];
-        await probe.run(db);
+        await probe.run(pools[probe.pool ?? 'reads']);
         runs.push(captured);
       }
       const first = runs[0] ?? [];
@@ -73,7 +77,7 @@ export async function profilePages(
     }
   } finally {
     await client.end();
-    await db.destroy();
+    await Promise.all(Object.values(pools).map((db) => db.destroy()));
   }
   return out;
 }

@@ -34,7 +34,7 @@ import { withDatabase } from '../../src/db/url.js';
 import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { listTickets, ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/queries.js';
+import { listTickets, type QueueFilter, staffQueue, ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/queries.js';
 import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
 import { BENCH_LOGIN, BENCH_PASSWORD, seedPortal, type SeedResult } from './seed.js';
@@ -439,6 +439,20 @@ async function main(): Promise<void> {
   // not under load: the other two lists of the overview, for comparison
   probes.push({ page: 'overview ?list=resolved', run: (d) => listTickets(d, actor, 'resolved', 1) });
   probes.push({ page: 'overview ?list=closed', run: (d) => listTickets(d, actor, 'closed', 1) });
+  // not under load: the staff queue's usual filters over all 1,000,000 tickets
+  const staff = { ...benchActor(await db('users').where({ login: 'agent1' }).first('id', 'login', 'name', 'email')), role: 'agent' as const };
+  const queue: [string, QueueFilter][] = [
+    ['open (default)', { state: 'open' }],
+    ['all states', {}],
+    ['closed', { state: 'closed' }],
+    ['one solver', { assignee: staff.id }],
+    ['unassigned open', { state: 'open', assignee: 'none' }],
+    ['text "tisk"', { text: 'tisk' }],
+    ['SLA breached', { sla: 'breached' }],
+    ['open by due', { state: 'open', sort: 'due_asc' }],
+    ['all, page 100', { page: 100 }],
+  ];
+  for (const [name, filter] of queue) probes.push({ page: `queue ${name}`, pool: 'db', run: (d) => staffQueue(d, staff, filter) });
   const explainAll = env.BENCH_EXPLAIN === 'all';
   const profile: QueryProfile[] = await profilePages(url, probes, { runs: 15, explainOverMs: num('BENCH_EXPLAIN_MS', 2), explainAll });
   await db.destroy();
@@ -470,7 +484,7 @@ async function main(): Promise<void> {
   // -- SQL profile output
   log('\nSQL per page (median of 15 in-process runs, single connection, no load)');
   for (const q of profile) {
-    log(`  ${q.page.padEnd(24)} ${fmtMs(q.medianMs)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 150)}${q.sql.length > 150 ? '…' : ''}`);
+    log(`  ${q.page.padEnd(28)} ${fmtMs(q.medianMs)}  ${q.sql.replace(/\s+/g, ' ').slice(0, 150)}${q.sql.length > 150 ? '…' : ''}`);
   }
   const plans = profile.filter((q) => q.plan);
   if (plans.length) {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { LIST_STATES, type ListName, type StateCode, STATES } from '../domain/states.js';
 import { type Actor, isStaff } from './actor.js';
+import { planEachTime } from '../db/knex.js';
 import { NotFoundError } from './errors.js';
 import { type ClockInputs, type SlaSetupRow, slaSetupJson, stateChangesJson } from './sla.js';
 import { usableContracts, visibleTickets } from './visibility.js';
@@ -51,6 +52,8 @@ interface PageSpec {
   order: (q: Knex.QueryBuilder, alias: 't' | 'y' | 'x') => void;
   /** joins and selects the page's names (assignee, reporter, contract) onto the page (alias x) */
   names: (page: Knex.QueryBuilder) => void;
+  /** plan the statements for their values every time (see planEachTime) */
+  valueDependent?: boolean;
 }
 
 /**
@@ -61,6 +64,7 @@ interface PageSpec {
  */
 async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<TicketListRow>> {
   const reach = (offset: number) => Math.max(COUNT_LIMIT, offset + PAGE_SIZE) + 1;
+  const planned = <T extends Knex.QueryBuilder>(q: T) => (spec.valueDependent ? planEachTime(q) : q);
   const fetch = async (p: number) => {
     const offset = (p - 1) * PAGE_SIZE;
     const first = spec.rows.clone();
@@ -70,7 +74,7 @@ async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<Ti
     const pageQuery = db.from(counted.limit(PAGE_SIZE).offset(offset).as('x')).select('x.*');
     spec.names(pageQuery);
     spec.order(pageQuery, 'x');
-    return (await pageQuery) as (TicketListRow & { total_rows?: number })[];
+    return (await planned(pageQuery)) as (TicketListRow & { total_rows?: number })[];
   };
   let current = Math.max(1, Math.floor(page));
   let rows = await fetch(current);
@@ -78,7 +82,7 @@ async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<Ti
   if (rows.length === 0 && current > 1) {
     // fewer tickets than the page's offset: count them all (below the offset) and show the last page
     const offset = (current - 1) * PAGE_SIZE;
-    const countRow = await db.from(spec.rows.clone().limit(offset).as('y')).count<{ count: number }[]>('* as count').first();
+    const countRow = await planned(db.from(spec.rows.clone().limit(offset).as('y')).count<{ count: number }[]>('* as count').first());
     counted = Number(countRow?.count ?? 0);
     current = Math.max(1, Math.ceil(counted / PAGE_SIZE));
     rows = counted > 0 ? await fetch(current) : [];
@@ -159,7 +163,7 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
       .join('companies as co', 'co.id', 'c.company_id')
       .join('users as r', 'r.id', 'x.reporter_id')
       .select('c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name');
-  return paginate(db, { rows: q, order, names }, f.page ?? 1);
+  return paginate(db, { rows: q, order, names, valueDependent: true }, f.page ?? 1);
 }
 
 export interface TicketDetail {

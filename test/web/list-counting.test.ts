@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
-import { COUNT_LIMIT, PAGE_SIZE, staffQueue } from '../../src/services/queries.js';
+import { createDb } from '../../src/db/knex.js';
+import { COUNT_LIMIT, listTickets, PAGE_SIZE, staffQueue } from '../../src/services/queries.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp, login, visibleText } from '../support/web.js';
 import { seedWorld, type World } from '../support/world.js';
@@ -53,6 +54,22 @@ describe('counting long lists', () => {
       expect(html).toContain('page=2');
     } finally {
       await web.close();
+    }
+  });
+
+  it('plans the staff queue for its values every time, while a customer list keeps its prepared plan', async () => {
+    const one = createDb(tdb.url, 1); // one connection: the prepared statements below are all on it
+    try {
+      for (let i = 0; i < 6; i++) {
+        await staffQueue(one, w.users.agent, { state: 'open', assignee: 'none' });
+        await listTickets(one, w.users.carol, 'current');
+      }
+      const statements = (await one.raw('select statement from pg_prepared_statements')).rows as { statement: string }[];
+      const lists = statements.map((p) => p.statement).filter((sql) => sql.startsWith('select "x".*'));
+      expect(lists).toHaveLength(1);
+      expect(lists[0]).toContain('exists (select 1 from "user_contracts"');
+    } finally {
+      await one.destroy();
     }
   });
 });
