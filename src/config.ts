@@ -26,7 +26,14 @@ export const configSchema = z.object({
   TICKET_NUMBER_START: z.coerce.number().int().min(1).default(98000),
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).default(20 * 1024 * 1024),
   ATTACHMENT_MAX_FILES: z.coerce.number().int().min(1).max(100).default(10),
+  /** failed sign-ins per account (any address) in LOGIN_WINDOW_MINUTES before it is locked for the rest of the window */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** failed sign-ins per client address (any login) in LOGIN_WINDOW_MINUTES */
+  LOGIN_ADDRESS_LIMIT: z.coerce.number().int().min(1).default(30),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** a session ends after this long without a request, and in any case SESSION_MAX_HOURS after sign-in */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(120),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Resolved tickets are closed automatically after this many days (0 = never). */
   AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).default(14),
   LOG_REQUESTS: bool.default('false'),

@@ -111,14 +111,14 @@ export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedRe
          order by c.id, p.code`,
       );
       await trx.raw(
-        `insert into users (login, name, email, phone, role, password_hash)
-         select 'agent' || g, 'Řešitel ' || g, 'agent' || g || '@helpdesk.example', '+420602000' || lpad(g::text, 3, '0'), 'agent', ?
+        `insert into users (login, login_key, name, email, phone, role, password_hash)
+         select 'agent' || g, 'agent' || g, 'Řešitel ' || g, 'agent' || g || '@helpdesk.example', '+420602000' || lpad(g::text, 3, '0'), 'agent', ?
          from generate_series(1, ?) g order by g`,
         [hash, AGENTS],
       );
       await trx.raw(
-        `insert into users (login, name, email, phone, role, password_hash)
-         select 'z' || co.id || '_' || k, 'Zákazník ' || k || ' (' || co.name || ')', 'z' || co.id || '_' || k || '@firma' || co.id || '.example',
+        `insert into users (login, login_key, name, email, phone, role, password_hash)
+         select 'z' || co.id || '_' || k, 'z' || co.id || '_' || k, 'Zákazník ' || k || ' (' || co.name || ')', 'z' || co.id || '_' || k || '@firma' || co.id || '.example',
                 '+420603' || lpad((co.id * 10 + k)::text, 6, '0'), 'customer', ?
          from companies co cross join generate_series(0, ?) k order by co.id, k`,
         [hash, CUSTOMERS_PER_COMPANY - 1],

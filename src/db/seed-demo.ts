@@ -1,3 +1,4 @@
+import { loginKey } from '../domain/login.js';
 import type { Actor } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { addMessage } from '../services/conversation.js';
@@ -47,7 +48,7 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
   const users: Record<string, Actor> = {};
   for (const u of DEMO_USERS) {
     const [row] = await db('users')
-      .insert({ login: u.login, name: u.name, email: u.email, role: u.role, phone: '+420602123456', password_hash: await hashPassword(u.password) })
+      .insert({ login: u.login, login_key: loginKey(u.login), name: u.name, email: u.email, role: u.role, phone: '+420602123456', password_hash: await hashPassword(u.password) })
       .returning(['id', 'login', 'name', 'email', 'role']);
     users[u.login] = row as Actor;
   }

@@ -58,7 +58,8 @@ export const cs = {
     // manual §2.2, word for word
     failed: 'Bohužel Vaše přihlášení do systému se nezdařilo. Zkuste akci zopakovat znovu',
     contact: 'Pokud budou problémy přetrvávat, kontaktujte nás na helpdesk.tech@seyfor.com.',
-    tooMany: 'Příliš mnoho pokusů o přihlášení. Zkuste to prosím znovu za několik minut.',
+    locked: (minutes: number) =>
+      `Příliš mnoho neúspěšných pokusů o přihlášení. Přihlášení je dočasně zablokováno, zkuste to prosím znovu za ${minutes} ${minutes === 1 ? 'minutu' : minutes < 5 ? 'minuty' : 'minut'}.`,
   },
   password: {
     title: 'Změna hesla',

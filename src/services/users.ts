@@ -15,12 +15,16 @@ export const hashPassword = (password: string): Promise<string> => argon2.hash(p
 // Verifying against a fixed hash for unknown logins keeps their timing like a wrong password's.
 let dummyHash: Promise<string> | null = null;
 
-/** The active user with this login and password, or null; never says which part was wrong. */
-export async function authenticate(db: Knex, login: string, password: string): Promise<Actor | null> {
+/** A signed-in user as a session keeps them: with the access epoch the session is valid for (see the security migration). */
+export interface SessionUser extends Actor {
+  epoch: number;
+}
+
+/** The active user with this login key (domain/login.ts) and password, or null; never says which part was wrong. */
+export async function authenticate(db: Knex, key: string, password: string): Promise<SessionUser | null> {
   const user = await db('users')
-    .whereRaw('lower(login) = lower(?)', [login.trim()])
-    .where('active', true)
-    .first('id', 'login', 'name', 'email', 'role', 'password_hash');
+    .where({ login_key: key, active: true })
+    .first('id', 'login', 'name', 'email', 'role', 'session_epoch as epoch', 'password_hash');
   if (!user) {
     dummyHash ??= hashPassword('no-such-user-password');
     await argon2.verify(await dummyHash, password).catch(() => false);
@@ -29,12 +33,7 @@ export async function authenticate(db: Knex, login: string, password: string): P
   const ok = await argon2.verify(user.password_hash, password).catch(() => false);
   if (!ok) return null;
   const { password_hash: _omit, ...actor } = user;
-  return actor as Actor;
-}
-
-export async function findActiveUser(db: Knex, id: number): Promise<Actor | null> {
-  const user = await db('users').where({ id, active: true }).first('id', 'login', 'name', 'email', 'role');
-  return (user as Actor | undefined) ?? null;
+  return actor as SessionUser;
 }
 
 const changeSchema = z.object({ current: z.string(), next: z.string(), confirm: z.string() });
@@ -61,9 +60,13 @@ export async function changePassword(ctx: ServiceContext, actor: Actor, input: u
   });
 }
 
-/** Signs the user out everywhere (but `keepSessionId`): sessions carry the user, so revoking access means deleting them. */
+/**
+ * Signs the user out everywhere (but `keepSessionId`): sessions carry the user, so revoking access
+ * means deleting them. A change of access (active, role, memberships) does this by itself in the
+ * database (see the security migration); this is for a password change.
+ */
 export async function endSessions(db: Knex, userId: number, keepSessionId?: string): Promise<number> {
-  const q = db('sessions').whereRaw("(sess -> 'passport' -> 'user' ->> 'id') = ?", [String(userId)]);
+  const q = db('sessions').where('user_id', userId);
   if (keepSessionId) q.whereNot('sid', keepSessionId);
   return q.delete();
 }

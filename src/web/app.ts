@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import connectPgSimple from 'connect-pg-simple';
-import { csrfSync } from 'csrf-sync';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import session from 'express-session';
 import helmet from 'helmet';
 import pg from 'pg';
 import type { Config } from '../config.js';
@@ -16,12 +15,13 @@ import { configurePassport } from './auth.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
+import { sessions } from './sessions.js';
 import { viewLocals } from './view-locals.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { mailRoutes } from './routes/mail.js';
 import { staffRoutes } from './routes/staff.js';
-import { ticketRoutes } from './routes/tickets.js';
+import { ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,40 +64,53 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
-  const PgStore = connectPgSimple(session);
-  app.use(
-    session({
-      name: 'hd.sid',
-      secret: sessionSecret,
-      resave: false,
-      saveUninitialized: false,
-      // sessions expire 12 h after sign-in; skipping "touch" saves a write per request
-      store: new PgStore({ pool: pgQueryable(reads) as pg.Pool, tableName: 'sessions', disableTouch: true, pruneSessionInterval: 15 * 60 }),
-      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 12 * 3600 * 1000 },
-    }),
-  );
-  const passport = configurePassport(ctx.db);
+  app.use(cookieParser());
+  app.use(sessions(pgQueryable(reads) as pg.Pool, { secret: sessionSecret, idleMinutes: config.SESSION_IDLE_MINUTES, maxHours: config.SESSION_MAX_HOURS }));
+  const passport = configurePassport(ctx.db, {
+    perAccount: config.LOGIN_RATE_LIMIT,
+    perAddress: config.LOGIN_ADDRESS_LIMIT,
+    windowSeconds: config.LOGIN_WINDOW_MINUTES * 60,
+  });
   app.use(passport.initialize());
   app.use(passport.session());
 
-  const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+  // Signed double-submit tokens (OWASP): the token is an HMAC of a random value and the session
+  // id, kept in a cookie and repeated in each form. Anonymous forms (sign-in) need no session row.
+  const csrf = doubleCsrf({
+    getSecret: () => sessionSecret,
+    getSessionIdentifier: (req) => (req.user ? req.sessionID : ''),
+    cookieName: tls ? '__Host-hd.csrf' : 'hd.csrf',
+    cookieOptions: { sameSite: 'lax', secure: tls, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? req.headers['x-csrf-token'],
   });
+  const verifyCsrf = (req: Request, _res: Response, next: NextFunction) => next(csrf.validateRequest(req) ? undefined : csrf.invalidCsrfTokenError);
   const helpers = { ...viewHelpers, ...slaHelpers };
   app.use((req, res, next) => {
+    // every page is private or carries a token: never kept by a browser or a proxy
+    res.setHeader('Cache-Control', 'no-store');
     res.locals.t = cs;
     res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
-    res.locals.csrfToken = generateToken(req);
+    // made (and its cookie set) only when a view renders a form
+    let token: string | undefined;
+    Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.generateCsrfToken(req, res)) });
     next();
   });
-  // multipart forms are checked after their body is parsed (see verifyCsrf in the routes)
-  app.use((req, res, next) => (req.is('multipart/form-data') ? next() : csrfSynchronisedProtection(req, res, next)));
 
-  app.use(authRoutes(passport, config));
+  // The forms with files check their token once the multipart body is parsed; every other
+  // state-changing request is checked here, whatever its content type, and a multipart body
+  // anywhere else is refused (its token would not be read).
+  app.use(ticketUploadRoutes(web, verifyCsrf));
+  app.use((req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    if (req.is('multipart/*')) return next(csrf.invalidCsrfTokenError);
+    verifyCsrf(req, res, next);
+  });
+
+  app.use(authRoutes(passport));
   app.use(accountRoutes(web));
-  app.use(ticketRoutes(web, csrfSynchronisedProtection));
+  app.use(ticketRoutes(web));
   app.use(staffRoutes(web));
   app.use(mailRoutes(web));
 
@@ -110,6 +123,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
 }
 
 const ASSET_PATH = /\.(css|js|svg|png|ico|woff2?)$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {
   const wantsJson = req.accepts(['html', 'json']) === 'json';

@@ -3,7 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { type Actor, isStaff } from '../services/actor.js';
-import { authenticate, findActiveUser } from '../services/users.js';
+import { clientAddressKey, signIn, type SignInLimits } from '../services/sign-in.js';
+import type { SessionUser } from '../services/users.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -12,20 +13,36 @@ declare global {
   }
 }
 
-/** One Passport per app (not the module singleton), so several apps in one process keep their own database. */
-export function configurePassport(db: Knex): InstanceType<typeof Passport> {
+/** What a refused sign-in tells the route: a lockout carries the time to wait. */
+export interface SignInRefusal {
+  retryAfterSeconds?: number;
+}
+
+/**
+ * One Passport per app (not the module singleton), so several apps in one process keep their own
+ * database. The local strategy is the signIn use case (services/sign-in.ts), with its limits.
+ */
+export function configurePassport(db: Knex, limits: SignInLimits): InstanceType<typeof Passport> {
   const passport = new Passport();
   passport.use(
-    new LocalStrategy({ usernameField: 'login', passwordField: 'password' }, (login, password, done) => {
-      authenticate(db, login, password).then((user) => done(null, user ?? false), done);
+    new LocalStrategy({ usernameField: 'login', passwordField: 'password', passReqToCallback: true }, (req, login, password, done) => {
+      signIn(db, limits, login, password, clientAddressKey(req.ip ?? '')).then((result) => {
+        if (result.outcome === 'signed-in') return done(null, result.user);
+        const refusal: SignInRefusal = result.outcome === 'locked' ? { retryAfterSeconds: result.retryAfterSeconds } : {};
+        done(null, false, refusal as never);
+      }, done);
     }),
   );
-  // The session (server-side, in PostgreSQL) keeps who signed in, so a page needs no user query.
-  // Whatever revokes access (password change, deactivation) deletes the user's sessions: endSessions.
-  passport.serializeUser((user, done) => done(null, { id: user.id, login: user.login, name: user.name, email: user.email, role: user.role }));
-  passport.deserializeUser((stored: Actor | number, done) => {
-    if (typeof stored === 'object' && stored !== null) return done(null, stored);
-    findActiveUser(db, stored).then((user) => done(null, user ?? false), done);
+  // The session (server-side, in PostgreSQL) keeps who signed in, so a page needs no user query;
+  // the session store checks the user is active and their access unchanged (sessions.ts).
+  passport.serializeUser((user, done) => {
+    const u = user as SessionUser;
+    done(null, { id: u.id, login: u.login, name: u.name, email: u.email, role: u.role, epoch: u.epoch });
+  });
+  passport.deserializeUser((stored: unknown, done) => {
+    // sessions written before access epochs existed carry no epoch: signed out
+    if (typeof stored === 'object' && stored !== null && typeof (stored as SessionUser).epoch === 'number') return done(null, stored as Actor);
+    done(null, false);
   });
   return passport;
 }

@@ -1,3 +1,4 @@
+import { loginKey } from '../../src/domain/login.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +51,7 @@ beforeAll(async () => {
   }
   const hash = (await tdb.db('users').where({ login: 'alice' }).first('password_hash')).password_hash;
   for (const address of senders) {
-    const [u] = await tdb.db('users').insert({ login: address, name: address, email: address, role: 'customer', password_hash: hash }).returning('id');
+    const [u] = await tdb.db('users').insert({ login: address, login_key: loginKey(address), name: address, email: address, role: 'customer', password_hash: hash }).returning('id');
     await tdb.db('user_contracts').insert({ user_id: u.id, contract_id: w.contractA, sees_all_tickets: true });
     await tdb.db('authorized_addresses').insert({ address, user_id: u.id, contract_id: w.contractA });
   }

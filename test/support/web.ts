@@ -6,7 +6,7 @@ import type { TestDatabase } from './db.js';
 import { PASSWORD } from './world.js';
 
 export function testConfig(overrides: Record<string, string> = {}) {
-  return loadConfig({ NODE_ENV: 'test', SEED_DEMO: 'false', LOGIN_RATE_LIMIT: '1000', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', SEED_DEMO: 'false', LOGIN_RATE_LIMIT: '1000', LOGIN_ADDRESS_LIMIT: '1000', ...overrides });
 }
 
 export function buildApp(tdb: TestDatabase, overrides: Record<string, string> = {}) {

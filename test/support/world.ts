@@ -1,3 +1,4 @@
+import { loginKey } from '../../src/domain/login.js';
 import type { Db } from '../../src/db/knex.js';
 import type { Actor } from '../../src/services/actor.js';
 import { hashPassword } from '../../src/services/users.js';
@@ -50,7 +51,7 @@ export async function seedWorld(db: Db): Promise<World> {
   ] as const;
   for (const [login, name, role] of defs) {
     const [row] = await db('users')
-      .insert({ login, name, email: `${login}@example.cz`, role, password_hash: hash })
+      .insert({ login, login_key: loginKey(login), name, email: `${login}@example.cz`, role, password_hash: hash })
       .returning(['id', 'login', 'name', 'email', 'role']);
     users[login] = row as Actor;
   }

@@ -62,8 +62,10 @@ describe('sign-in', () => {
     expect((await agent.get('/tickets')).status).toBe(302);
   });
 
-  it('sets the session cookie HttpOnly and SameSite=Lax', async () => {
-    const res = await request(web.app).get('/login');
+  it('sets the session cookie HttpOnly and SameSite=Lax at sign-in', async () => {
+    const agent = request.agent(web.app);
+    const page = await agent.get('/login');
+    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), login: 'alice', password: PASSWORD });
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toMatch(/hd\.sid=/);
     expect(cookie).toMatch(/HttpOnly/);
@@ -84,7 +86,7 @@ describe('login rate limit', () => {
       expect(statuses).toEqual([401, 401, 401, 429]);
       const last = await agent.post('/login').type('form').send({ _csrf: token, login: 'carol', password: PASSWORD });
       expect(last.status).toBe(429);
-      expect(visibleText(last.text)).toContain(cs.login.tooMany);
+      expect(visibleText(last.text)).toContain(cs.login.locked(15));
     } finally {
       await limited.close();
     }

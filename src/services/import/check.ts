@@ -178,8 +178,8 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
   }
   const dbUsers = new Map<string, { id: number; role: string; contracts: Set<string> }>();
   for (const row of (await db('users')
-    .whereRaw('lower(login) = any(?)', [[...refLogins]])
-    .select('id', db.raw('lower(login) as key'), 'role')) as { id: number; key: string; role: string }[]) {
+    .whereIn('login_key', [...refLogins])
+    .select('id', 'login_key as key', 'role')) as { id: number; key: string; role: string }[]) {
     dbUsers.set(row.key, { id: row.id, role: row.role, contracts: new Set() });
   }
   const usersById = new Map([...dbUsers.values()].map((u) => [u.id, u]));

@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { loginKey as normalLoginKey } from '../../domain/login.js';
 import { normalisePhone } from '../../domain/phone.js';
 import { calendarConfigSchema, SLA_METHODS, type CalendarConfig } from '../../domain/sla/index.js';
 import { STATES } from '../../domain/states.js';
@@ -18,8 +19,8 @@ export const MESSAGE_KINDS = ['notification', 'comment', 'internal'] as const;
 
 /** Names (calendar, company) and codes are compared trimmed, case-sensitively. */
 export const nameKey = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-/** Logins are unique case-insensitively (users_login_unique on lower(login)). */
-export const loginKey = (v: unknown): string | undefined => nameKey(v)?.toLowerCase();
+/** Logins are compared in their one normal form (domain/login.ts), as sign-in compares them. */
+export const loginKey = (v: unknown): string | undefined => (typeof v === 'string' && normalLoginKey(v) !== '' ? normalLoginKey(v) : undefined);
 /** Contract numbers are text; a JSON number is accepted for convenience. */
 export const contractNumberKey = (v: unknown): string | undefined =>
   typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : nameKey(v);

@@ -10,7 +10,7 @@ import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
 import { refreshStoredSla } from '../sla.js';
 import { hashPassword } from '../users.js';
-import type { ImportDocument, MessageInput, TicketInput } from './schema.js';
+import { loginKey, type ImportDocument, type MessageInput, type TicketInput } from './schema.js';
 
 /** Inserted or changed entities; a contract counts its paragraphs, a user its contracts and address, a ticket its history. */
 export interface Summary {
@@ -212,14 +212,15 @@ export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOpt
   // ---- users, their contracts and authorised address ----
   const users = new Map<string, UserRef>();
   for (const u of doc.users) {
-    const existing = (await trx('users').whereRaw('lower(login) = ?', [u.login.toLowerCase()]).first()) as Row | undefined;
+    const key = loginKey(u.login) ?? u.login;
+    const existing = (await trx('users').where({ login_key: key }).first()) as Row | undefined;
     const desired: Row = { name: u.name, email: u.email, role: u.role, ...(u.phone === undefined ? {} : { phone: u.phone }) };
     let id: number;
     let touched = false;
     if (!existing) {
       // no password: a random one nobody knows; the user sets theirs by invitation
       const password_hash = await hashPassword(u.password ?? randomBytes(32).toString('base64url'));
-      const [row] = await trx('users').insert({ login: u.login, ...desired, password_hash }).returning('id');
+      const [row] = await trx('users').insert({ login: u.login.trim(), login_key: key, ...desired, password_hash }).returning('id');
       id = row.id;
       touched = true;
     } else {
@@ -233,7 +234,7 @@ export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOpt
         touched = true;
       }
     }
-    users.set(u.login.toLowerCase(), { id, email: u.email });
+    users.set(key, { id, email: u.email });
     for (const c of u.contracts) {
       const cid = await contractId(c.number);
       const row = (await trx('user_contracts').where({ user_id: id, contract_id: cid }).first()) as Row | undefined;
@@ -260,10 +261,10 @@ export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOpt
     if (touched) summary.users += 1;
   }
   const user = async (login: string): Promise<UserRef> => {
-    const key = login.toLowerCase();
+    const key = loginKey(login) ?? login;
     let ref = users.get(key);
     if (!ref) {
-      ref = (await trx('users').whereRaw('lower(login) = ?', [key]).first('id', 'email')) as UserRef;
+      ref = (await trx('users').where({ login_key: key }).first('id', 'email')) as UserRef;
       users.set(key, ref);
     }
     return ref;

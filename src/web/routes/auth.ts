@@ -1,46 +1,52 @@
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { Router } from 'express';
 import type { Passport } from 'passport';
-import type { Config } from '../../config.js';
 import { cs } from '../../i18n/cs.js';
+import type { SignInRefusal } from '../auth.js';
 
-/** Only same-site paths are followed after sign-in. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+/**
+ * Where to go after sign-in: only a path of this site. It must start with one `/` not followed by
+ * `/` or `\` (browsers read `//host` and `/\host` as another host) and hold no control
+ * characters, spaces or backslashes (browsers drop tabs and line breaks, which would join `/` and
+ * `/`); anything else goes home.
+ */
+export function localPath(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2000) return '/';
+  if (!/^\/(?![/\\])/.test(next) || /[\u0000-\u0020\u007f-\u009f\\]/.test(next)) return '/';
+  const base = 'http://portal.invalid';
+  try {
+    return new URL(next, base).origin === base ? next : '/';
+  } catch {
+    return '/';
+  }
 }
 
-export function authRoutes(passport: InstanceType<typeof Passport>, config: Config): Router {
+export function authRoutes(passport: InstanceType<typeof Passport>): Router {
   const r = Router();
-  const loginLimiter = rateLimit({
-    windowMs: 15 * 60 * 1000,
-    limit: config.LOGIN_RATE_LIMIT,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    // per address and login, so one attacker cannot lock out a whole office behind one NAT
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.login ?? '').toLowerCase()}`,
-    skipSuccessfulRequests: true,
-    handler: (req, res) =>
-      res.status(429).render('login', { error: cs.login.tooMany, login: req.body?.login ?? '', next: safeNext(req.body?.next) }),
-  });
 
   r.get('/login', (req, res) => {
     if (req.user) return res.redirect('/');
-    res.render('login', { error: null, login: '', next: safeNext(req.query.next) });
+    res.render('login', { error: null, login: '', next: localPath(req.query.next) });
   });
 
-  r.post('/login', loginLimiter, (req, res, next) => {
-    passport.authenticate('local', (err: unknown, user: Express.User | false) => {
+  r.post('/login', (req, res, next) => {
+    const login = typeof req.body?.login === 'string' ? req.body.login : '';
+    const back = localPath(req.body?.next);
+    passport.authenticate('local', (err: unknown, user: Express.User | false, refusal?: SignInRefusal) => {
       if (err) return next(err);
       if (!user) {
-        return res.status(401).render('login', { error: cs.login.failed, login: req.body?.login ?? '', next: safeNext(req.body?.next) });
+        const wait = refusal?.retryAfterSeconds;
+        if (wait) {
+          res.setHeader('Retry-After', String(wait));
+          return res.status(429).render('login', { error: cs.login.locked(Math.ceil(wait / 60)), login, next: back });
+        }
+        return res.status(401).render('login', { error: cs.login.failed, login, next: back });
       }
-      // a new session id at sign-in prevents session fixation
-      req.session.regenerate((regenErr) => {
-        if (regenErr) return next(regenErr);
-        req.logIn(user, (loginErr) => {
-          if (loginErr) return next(loginErr);
-          res.redirect(safeNext(req.body?.next));
-        });
+      // Passport gives the session a new id at sign-in (no session fixation)
+      req.logIn(user, (loginErr) => {
+        if (loginErr) return next(loginErr);
+        req.session.signedInAt = Date.now();
+        req.session.seenAt = Date.now();
+        res.redirect(back);
       });
     })(req, res, next);
   });

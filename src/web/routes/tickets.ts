@@ -80,9 +80,53 @@ function listName(raw: unknown): ListName {
   return raw === 'resolved' || raw === 'closed' ? raw : 'current';
 }
 
-export function ticketRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Router {
+async function renderNewForm(ctx: WebContext, req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) {
+  const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
+  res.status(status).render('new-ticket', { contracts, values, errors, limits: ctx.limits });
+}
+
+/**
+ * The forms that carry files. They are mounted before the app-wide CSRF check, which refuses
+ * every other multipart body: their token is in the multipart body, so it is checked once the
+ * body is parsed (`verifyCsrf` after `upload`), and never skipped.
+ */
+export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Router {
   const r = Router();
   const upload = uploadFiles(ctx.limits);
+
+  r.post('/tickets/new', requireUser, upload, verifyCsrf, async (req, res) => {
+    const values = { ...req.body };
+    delete values._csrf;
+    if (req.uploadError) return renderNewForm(ctx, req, res, values, { files: req.uploadError }, 400);
+    try {
+      const number = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
+      res.redirect(303, `/tickets/${number}`);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderNewForm(ctx, req, res, values, e.fields, 400);
+    }
+  });
+
+  r.post('/tickets/:number/messages', requireUser, upload, verifyCsrf, async (req, res) => {
+    const number = parseTicketNumber(req.params.number);
+    const values = { body: req.body.body, internal: req.body.internal };
+    if (req.uploadError) {
+      return renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: { files: req.uploadError } }, 400);
+    }
+    try {
+      await addMessage(ctx, currentUser(req), number, values, incomingFiles(req), 'web');
+      res.redirect(303, `/tickets/${number}/komunikace`);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: e.fields }, 400);
+    }
+  });
+
+  return r;
+}
+
+export function ticketRoutes(ctx: WebContext): Router {
+  const r = Router();
 
   r.get('/', requireUser, (req, res) => res.redirect(isStaff(currentUser(req)) ? '/staff/queue' : '/tickets'));
 
@@ -102,27 +146,9 @@ export function ticketRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Route
     res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
   });
 
-  const renderNewForm = async (req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) => {
-    const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
-    res.status(status).render('new-ticket', { contracts, values, errors, limits: ctx.limits });
-  };
-
   r.get('/tickets/new', requireUser, async (req, res) => {
     const user = currentUser(req);
-    await renderNewForm(req, res, { contact_email: user.email }, {});
-  });
-
-  r.post('/tickets/new', requireUser, upload, verifyCsrf, async (req, res) => {
-    const values = { ...req.body };
-    delete values._csrf;
-    if (req.uploadError) return renderNewForm(req, res, values, { files: req.uploadError }, 400);
-    try {
-      const number = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
-      res.redirect(303, `/tickets/${number}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await renderNewForm(req, res, values, e.fields, 400);
-    }
+    await renderNewForm(ctx, req, res, { contact_email: user.email }, {});
   });
 
   for (const [tab, suffix] of Object.entries(TAB_PATHS) as [Tab, string][]) {
@@ -130,21 +156,6 @@ export function ticketRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Route
       await renderTicket(ctx, req, res, parseTicketNumber(req.params.number), tab);
     });
   }
-
-  r.post('/tickets/:number/messages', requireUser, upload, verifyCsrf, async (req, res) => {
-    const number = parseTicketNumber(req.params.number);
-    const values = { body: req.body.body, internal: req.body.internal };
-    if (req.uploadError) {
-      return renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: { files: req.uploadError } }, 400);
-    }
-    try {
-      await addMessage(ctx, currentUser(req), number, values, incomingFiles(req), 'web');
-      res.redirect(303, `/tickets/${number}/komunikace`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: e.fields }, 400);
-    }
-  });
 
   r.post('/tickets/:number/complaint', requireUser, async (req, res) => {
     const number = parseTicketNumber(req.params.number);
