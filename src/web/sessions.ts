@@ -56,19 +56,12 @@ export function sessions(pool: pg.Pool, settings: SessionSettings): RequestHandl
     cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: settings.idleMinutes * 60_000 },
   });
   const maxMs = settings.maxHours * 3600_000;
-  const keepAlive = (req: Request, res: Response, next: NextFunction) => {
+  const keepAlive = (req: Request, _res: Response, next: NextFunction) => {
     const s = req.session;
     if (!s?.signedInAt) return next();
     const now = Date.now();
-    if (now - s.signedInAt > maxMs) {
-      return s.destroy((err) => {
-        if (err) return next(err);
-        res.clearCookie('hd.sid');
-        // the request goes on as anonymous
-        delete (req as { user?: unknown }).user;
-        next();
-      });
-    }
+    // past the absolute limit: the stored session is deleted and the request goes on as anonymous
+    if (now - s.signedInAt > maxMs) return s.regenerate(next);
     // a changed session is saved, and saving moves its expiry SESSION_IDLE_MINUTES ahead
     if (!s.seenAt || now - s.seenAt > REFRESH_MS) s.seenAt = now;
     next();

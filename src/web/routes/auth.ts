@@ -6,12 +6,12 @@ import type { SignInRefusal } from '../auth.js';
 /**
  * Where to go after sign-in: only a path of this site. It must start with one `/` not followed by
  * `/` or `\` (browsers read `//host` and `/\host` as another host) and hold no control
- * characters, spaces or backslashes (browsers drop tabs and line breaks, which would join `/` and
+ * characters, white space or backslashes (browsers drop tabs and line breaks, which would join `/` and
  * `/`); anything else goes home.
  */
 export function localPath(next: unknown): string {
   if (typeof next !== 'string' || next.length > 2000) return '/';
-  if (!/^\/(?![/\\])/.test(next) || /[\u0000-\u0020\u007f-\u009f\\]/.test(next)) return '/';
+  if (!/^\/(?![/\\])/.test(next) || /[\s\u0000-\u001f\u007f-\u009f\\]/.test(next)) return '/';
   const base = 'http://portal.invalid';
   try {
     return new URL(next, base).origin === base ? next : '/';
