@@ -25,7 +25,9 @@ export interface SignInRefusal {
 export function configurePassport(db: Knex, limits: SignInLimits): InstanceType<typeof Passport> {
   const passport = new Passport();
   passport.use(
-    new LocalStrategy({ usernameField: 'login', passwordField: 'password', passReqToCallback: true }, (req, login, password, done) => {
+    new LocalStrategy({ usernameField: 'login', passwordField: 'password', passReqToCallback: true }, (req, login: unknown, password: unknown, done) => {
+      // a repeated field arrives as an array: not a sign-in
+      if (typeof login !== 'string' || typeof password !== 'string') return done(null, false, {} as never);
       signIn(db, limits, login, password, clientAddressKey(req.ip ?? '')).then((result) => {
         if (result.outcome === 'signed-in') return done(null, result.user);
         const refusal: SignInRefusal = result.outcome === 'locked' ? { retryAfterSeconds: result.retryAfterSeconds } : {};

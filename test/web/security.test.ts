@@ -256,3 +256,19 @@ describe('headers', () => {
     expect((await request(web.app).get('/login')).headers['cache-control']).toBe('no-store');
   });
 });
+
+describe('malformed sign-in forms', () => {
+  it.each([
+    ['a repeated login', 'login=alice&login=bob&password=x'],
+    ['a repeated password', 'login=alice&password=a&password=b'],
+    ['a NUL in the login', 'login=al%00ice&password=x'],
+    ['an empty login', 'login=&password=x'],
+    ['no fields', ''],
+    ['a 100 kB login', `login=${'a'.repeat(100_000)}&password=x`],
+  ])('%s is a plain refusal, not an error', async (_name, body) => {
+    const agent = request.agent(web.app);
+    const page = await agent.get('/login');
+    const res = await agent.post('/login').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&${body}`);
+    expect([400, 401]).toContain(res.status);
+  });
+});
