@@ -177,7 +177,7 @@ async function seedSenders(db: Db, people: Sender[]): Promise<void> {
       const contractId = contracts.get(p.address.split('@')[1] as string);
       if (!contractId) throw new Error(`no contract for ${p.address}`);
       const [u] = await trx('users')
-        .insert({ login: `mail${k++}`, name: p.name, email: p.address, phone: '+420603123456', role: 'customer', password_hash: 'bench-no-login' })
+        .insert({ login: `mail${k}`, login_key: `mail${k++}`, name: p.name, email: p.address, phone: '+420603123456', role: 'customer', password_hash: 'bench-no-login' })
         .returning('id');
       await trx('user_contracts').insert({ user_id: u.id, contract_id: contractId, sees_all_tickets: false });
       await trx('authorized_addresses').insert({ address: p.address.toLowerCase(), user_id: u.id, contract_id: contractId });
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
     await seedSenders(db, people);
     const ctx: ServiceContext = {
       db,
-      limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10 },
+      limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 },
       // one sender sends ~100 mails within the hour here: lift the rate limit
       inbound: { ...DEFAULT_INBOUND_SETTINGS, senderHourlyLimit: 1_000_000 },
     };

@@ -124,7 +124,7 @@ export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedRe
         [hash, CUSTOMERS_PER_COMPANY - 1],
       );
       const [bench] = await trx('users')
-        .insert({ login: BENCH_LOGIN, name: 'Benchmark Zákazník', email: 'bench@firma1.example', phone: '+420602123456', role: 'customer', password_hash: hash })
+        .insert({ login: BENCH_LOGIN, login_key: BENCH_LOGIN, name: 'Benchmark Zákazník', email: 'bench@firma1.example', phone: '+420602123456', role: 'customer', password_hash: hash })
         .returning('id');
       // every customer belongs to every contract of their company; the first one sees all tickets
       await trx.raw(
