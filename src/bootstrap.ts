@@ -10,7 +10,11 @@ export function serviceContext(db: Db, config: Config): ServiceContext {
   const [min, max] = config.MAIL_TICKET_ID_DIGITS.split('-').map(Number) as [number, number];
   return {
     db,
-    limits: { maxBytes: config.ATTACHMENT_MAX_BYTES, maxFiles: config.ATTACHMENT_MAX_FILES },
+    limits: {
+      maxBytes: config.ATTACHMENT_MAX_BYTES,
+      maxFiles: config.ATTACHMENT_MAX_FILES,
+      quotaBytesPerHour: config.UPLOAD_QUOTA_BYTES_PER_HOUR,
+    },
     mail: { helpdeskAddress: config.HELPDESK_ADDRESS, messageIdDomain: config.HELPDESK_MESSAGE_ID_DOMAIN, publicUrl: config.PUBLIC_URL },
     inbound: {
       trustedAuthservId: config.MAIL_TRUSTED_AUTHSERV_ID,

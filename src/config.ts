@@ -26,6 +26,7 @@ export const configSchema = z.object({
   TICKET_NUMBER_START: z.coerce.number().int().min(1).default(98000),
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).default(20 * 1024 * 1024),
   ATTACHMENT_MAX_FILES: z.coerce.number().int().min(1).max(100).default(10),
+  UPLOAD_QUOTA_BYTES_PER_HOUR: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
   /** failed sign-ins per account (any address) in LOGIN_WINDOW_MINUTES before it is locked for the rest of the window */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** failed sign-ins per client address (any login) in LOGIN_WINDOW_MINUTES */

@@ -49,7 +49,7 @@ async function serveOne(): Promise<void> {
     DATABASE_URL: url,
     PUBLIC_URL: 'http://127.0.0.1:3000',
   });
-  const ctx = { db: createDb(url, poolMax), limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10 } };
+  const ctx = { db: createDb(url, poolMax), limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 } };
   const web = createApp(ctx, config, process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'), url);
   const server = web.app.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;

@@ -211,6 +211,10 @@ export const cs = {
     fileTooLarge: (mb: number) => `Příloha je příliš velká (nejvýše ${mb} MB).`,
     tooManyFiles: (n: number) => `Najednou lze přiložit nejvýše ${n} souborů.`,
     upload: 'Přílohu se nepodařilo přijmout.',
+    textTooLong: (max: number) => `Text ve formuláři je příliš dlouhý (v jednom poli nejvýše ${max} znaků). Zkraťte jej a odešlete formulář znovu.`,
+    badMultipart: 'Formulář nedorazil celý nebo v platném tvaru. Načtěte stránku znovu a odešlete jej ještě jednou.',
+    uploadQuota: (mb: number, wait: string) =>
+      `Za poslední hodinu jste nahráli příliš mnoho příloh (nejvýše ${mb} MB za hodinu). Další přílohy můžete přiložit za ${wait}.`,
     transition: (action: string, state: string) =>
       `Akci „${action}“ nelze provést, protože požadavek je ve stavu ${state}.`,
     notFound: 'Stránka nebo požadavek nebyl nalezen.',

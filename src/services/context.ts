@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 export interface AttachmentLimits {
   maxBytes: number;
   maxFiles: number;
+  /** bytes of attachments one user may upload per hour (web uploads; a shared counter) */
+  quotaBytesPerHour: number;
 }
 
 /** How our outgoing mail is addressed and linked (EMAIL.md §4.8). */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { customerMayComment, staffMayComment } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
 import { type Actor, actorId, isStaff } from './actor.js';
-import { checkFileLimits, type IncomingFile, storeAttachments } from './attachments.js';
+import { checkFileLimits, type IncomingFile, storeAttachments, withinUploadQuota } from './attachments.js';
 import type { ServiceContext } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
@@ -38,7 +38,7 @@ export async function addMessage(
   if (internal && !isStaff(actor)) throw new ValidationError({ internal: cs.errors.forbidden });
   checkFileLimits(files, ctx.limits);
 
-  return ctx.db.transaction(async (trx) => {
+  return withinUploadQuota(ctx, actor, source, files, () => ctx.db.transaction(async (trx) => {
     const ticket = await lockVisibleTicket(trx, actor, number);
     const allowed = isStaff(actor) ? staffMayComment(ticket.state) : customerMayComment(ticket.state);
     if (!allowed) throw new ConflictError(cs.errors.commentClosed);
@@ -54,5 +54,5 @@ export async function addMessage(
     const resumed = !isStaff(actor) && ticket.state === 'paused';
     if (resumed) await applyTransition(ctx, trx, actor, ticket, 'resume', { data: { by_reply: true } });
     return { messageId, resumed };
-  });
+  }));
 }

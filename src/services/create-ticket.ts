@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cs } from '../i18n/cs.js';
 import { type Actor, actorId } from './actor.js';
-import { checkFileLimits, type IncomingFile, storeAttachments } from './attachments.js';
+import { checkFileLimits, type IncomingFile, storeAttachments, withinUploadQuota } from './attachments.js';
 import type { ServiceContext } from './context.js';
 import { ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
@@ -42,7 +42,7 @@ export async function createTicket(
 ): Promise<number> {
   const data = parseInput(channel === 'web' ? createTicketSchema : createWithoutPhoneSchema, input);
   checkFileLimits(files, ctx.limits);
-  return ctx.db.transaction(async (trx) => {
+  return withinUploadQuota(ctx, actor, channel, files, () => ctx.db.transaction(async (trx) => {
     const contract = await usableContracts(trx, actor).where('c.id', data.contract_id).first('c.id');
     if (!contract) throw new ValidationError({ contract_id: cs.errors.choice });
     const paragraph = await trx('contract_paragraphs')
@@ -70,5 +70,5 @@ export async function createTicket(
     await refreshStoredSla(trx, number);
     await notifyCreated(ctx, trx, number);
     return number;
-  });
+  }));
 }

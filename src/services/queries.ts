@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { LIST_STATES, type ListName, type StateCode, STATES } from '../domain/states.js';
 import { type Actor, isStaff } from './actor.js';
+import { contentChunks } from './attachments.js';
 import { planEachTime } from '../db/knex.js';
 import { NotFoundError } from './errors.js';
 import { type ClockInputs, type SlaSetupRow, slaSetupJson, stateChangesJson } from './sla.js';
@@ -309,18 +310,28 @@ export async function ticketEfforts(db: Knex, actor: Actor, number: number): Pro
     .select('ef.minutes', 'ef.work_date', 'ef.note', 'u.name as user_name');
 }
 
-/** An attachment's content, only through a ticket the actor may see. */
-export async function attachmentForDownload(db: Knex, actor: Actor, number: number, attachmentId: number) {
+export interface AttachmentDownload {
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** the content's chunks in order (read them with readContent) */
+  chunks: { seq: number; length: number }[];
+}
+
+/** An attachment's description and chunk list, only through a ticket the actor may see; the content is read chunk by chunk. */
+export async function attachmentForDownload(db: Knex, actor: Actor, number: number, attachmentId: number): Promise<AttachmentDownload> {
   const row = await visibleTickets(db, actor)
     .join('attachments as f', 'f.ticket_number', 't.number')
-    .join('attachment_blobs as b', 'b.sha256', 'f.sha256')
     .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
     .where('t.number', number)
     .where('f.id', attachmentId)
     .modify((q) => { if (!isStaff(actor)) q.where((w) => w.whereNull('m.internal').orWhere('m.internal', false)); })
-    .first('f.name', 'f.content_type', 'f.size', 'b.data');
+    .first('f.name', 'f.content_type', 'f.sha256');
   if (!row) throw new NotFoundError('attachment');
-  return row as { name: string; content_type: string; size: number; data: Buffer };
+  const chunks = await contentChunks(db, row.sha256);
+  const size = chunks.reduce((sum, c) => sum + c.length, 0);
+  return { name: row.name, content_type: row.content_type, sha256: row.sha256, size, chunks };
 }
 
 /** Lists for the forms: the actor's contracts with paragraphs; active staff for assignment. */

@@ -14,7 +14,7 @@ export interface TestDatabase {
 }
 
 /** A clean, migrated database of this test file's own, cloned from the run's template. */
-export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFiles: 10 }): Promise<TestDatabase> {
+export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 }): Promise<TestDatabase> {
   const serverUrl = inject('pgServerUrl');
   const template = inject('templateDb');
   const name = `hd_test_${process.ppid}_${randomBytes(5).toString('hex')}`;

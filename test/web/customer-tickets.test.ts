@@ -127,7 +127,7 @@ describe('creating a ticket on the web', () => {
   });
 
   it('refuses more files than the limit with a Czech message and keeps the typed text', async () => {
-    const small = buildApp({ ...tdb, ctx: { ...tdb.ctx, limits: { maxBytes: 1000, maxFiles: 2 } } });
+    const small = buildApp({ ...tdb, ctx: { ...tdb.ctx, limits: { ...tdb.ctx.limits, maxBytes: 1000, maxFiles: 2 } } });
     try {
       const s = await login(small.app, 'alice');
       const three = Array.from({ length: 3 }, (_, i) => ({ name: `f${i}.txt`, content: Buffer.from(`x${i}`) }));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { addMessage } from '../../src/services/conversation.js';
 import { acceptTicket, resolveTicket } from '../../src/services/transitions.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   w = await seedWorld(tdb.db);
   web = buildApp(tdb);
   const input = { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: SECRET, description: SECRET };
-  foreignOpen = await createTicket(tdb.ctx, w.users.bob, input, [{ name: 'beta.txt', type: 'text/plain', data: Buffer.from(SECRET) }]);
+  foreignOpen = await createTicket(tdb.ctx, w.users.bob, input, [fileFromBuffer('beta.txt', 'text/plain', Buffer.from(SECRET))]);
   foreignAttachment = (await tdb.db('attachments').where({ ticket_number: foreignOpen }).first('id')).id;
   await addMessage(tdb.ctx, w.users.bob, foreignOpen, { body: SECRET });
   foreignResolved = await createTicket(tdb.ctx, w.users.bob, input);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileFromBuffer } from '../../src/services/attachments.js';
 import { addMessage } from '../../src/services/conversation.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket } from '../../src/services/transitions.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
   await tdb.db.raw(`
     create function fail_blob() returns trigger language plpgsql as $$
     begin if convert_from(new.data, 'UTF8') = 'fail' then raise exception 'disk full'; end if; return new; end $$;
-    create trigger attachment_blob_fails before insert on attachment_blobs for each row execute function fail_blob();
+    create trigger attachment_chunk_fails before insert on attachment_chunks for each row execute function fail_blob();
   `);
 });
 afterAll(async () => {
@@ -36,8 +37,8 @@ describe('one use case, one transaction', () => {
     const input = { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'S přílohou', description: 'x' };
     await expect(
       createTicket(tdb.ctx, w.users.alice, input, [
-        { name: 'ok.txt', type: 'text/plain', data: Buffer.from('ok') },
-        { name: 'bad.txt', type: 'text/plain', data: Buffer.from('fail') },
+        fileFromBuffer('ok.txt', 'text/plain', Buffer.from('ok')),
+        fileFromBuffer('bad.txt', 'text/plain', Buffer.from('fail')),
       ]),
     ).rejects.toThrow(/disk full/);
     expect(await counts()).toEqual(before);
@@ -65,7 +66,7 @@ describe('one use case, one transaction', () => {
     await acceptTicket(tdb.ctx, w.users.agent, n, {});
     await pauseTicket(tdb.ctx, w.users.agent, n, { cooperation: 'Pošlete log.' });
     const before = await counts();
-    await expect(addMessage(tdb.ctx, w.users.alice, n, { body: 'Tady je' }, [{ name: 'log.txt', type: 'text/plain', data: Buffer.from('fail') }])).rejects.toThrow(/disk full/);
+    await expect(addMessage(tdb.ctx, w.users.alice, n, { body: 'Tady je' }, [fileFromBuffer('log.txt', 'text/plain', Buffer.from('fail'))])).rejects.toThrow(/disk full/);
     expect(await counts()).toEqual(before);
     expect((await tdb.db('tickets').where({ number: n }).first('state')).state).toBe('paused');
   });

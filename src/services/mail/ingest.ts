@@ -15,7 +15,7 @@ import {
 } from '../../mail/parse/index.js';
 import { customerMayComment } from '../../domain/states.js';
 import { type Actor, SYSTEM } from '../actor.js';
-import type { IncomingFile } from '../attachments.js';
+import { fileFromBuffer, type InMemoryFile } from '../attachments.js';
 import { DEFAULT_INBOUND_SETTINGS, DEFAULT_MAIL_SETTINGS, type InboundSettings, type ServiceContext, type Tx } from '../context.js';
 import { addMessage } from '../conversation.js';
 import { createTicket, SUBJECT_MAX, TEXT_MAX } from '../create-ticket.js';
@@ -95,17 +95,17 @@ async function emailParagraph(trx: Tx, contractId: number): Promise<{ id: number
 
 /** Files within the limits; the rest are skipped and listed (the ticket is still created). */
 function withinLimits(ctx: ServiceContext, m: ParsedMail) {
-  const files: IncomingFile[] = [];
+  const files: InMemoryFile[] = [];
   const skipped = [...m.skipped];
   for (const a of m.attachments) {
     if (a.data.length > ctx.limits.maxBytes) skipped.push({ name: a.name, reason: 'too_large' });
     else if (files.length >= ctx.limits.maxFiles) skipped.push({ name: a.name, reason: 'too_many_files' });
-    else files.push({ name: a.name, type: a.type, data: a.data, inline: a.inline, contentId: a.contentId });
+    else files.push(fileFromBuffer(a.name, a.type, a.data, { inline: a.inline, contentId: a.contentId }));
   }
   return { files, skipped };
 }
 
-async function describeResult(trx: Tx, outcome: MailOutcome, ticket: number, text: string, sender: Sender, paragraph: string, files: IncomingFile[], since: string): Promise<Handled> {
+async function describeResult(trx: Tx, outcome: MailOutcome, ticket: number, text: string, sender: Sender, paragraph: string, files: InMemoryFile[], since: string): Promise<Handled> {
   const t = await trx('tickets').where({ number: ticket }).first('subject');
   const notifications = await trx('outbound_mail').where('ticket_number', ticket).where('created_at', '>=', since).orderBy('id').select('to_address as to', 'subject', 'text_body as text');
   return {
@@ -116,7 +116,7 @@ async function describeResult(trx: Tx, outcome: MailOutcome, ticket: number, tex
     reporter: sender.actor.email,
     contract: sender.contractNumber,
     paragraph,
-    attachments: files.map((f) => ({ name: f.name, type: f.type, size: f.data.length, sha256: sha256(f.data), inline: f.inline ?? false })),
+    attachments: files.map((f) => ({ name: f.name, type: f.type, size: f.size, sha256: sha256(f.source), inline: f.inline ?? false })),
     notifications,
   };
 }

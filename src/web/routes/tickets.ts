@@ -24,6 +24,7 @@ import {
 import { clocksOf } from '../../services/sla.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
+import { sendAttachment } from '../download.js';
 import { incomingFiles, uploadFiles } from '../upload.js';
 
 export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
@@ -172,12 +173,8 @@ export function ticketRoutes(ctx: WebContext): Router {
     const number = parseTicketNumber(req.params.number);
     const fileId = parseTicketNumber(req.params.id);
     const file = await attachmentForDownload(ctx.reads, currentUser(req), number, fileId);
-    // always a download: uploaded HTML or SVG must never render in our origin
-    res.attachment(file.name);
-    res.type(file.content_type);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'private, no-store');
-    res.send(file.data);
+    // always a download with a passive type: uploaded HTML or SVG must never render in our origin
+    await sendAttachment(ctx.reads, req, res, file);
   });
 
   return r;
