@@ -19,8 +19,11 @@ export type Action =
   | 'uphold_complaint'
   | 'reject_complaint';
 
-/** What the actor must supply with the action. */
-export type Requirement = 'reason' | 'resolution' | 'assignee' | 'cooperation' | 'target';
+/**
+ * What the actor supplies with the action: the staff panel shows one input per entry and the
+ * action's input schema (services/transitions.ts) validates exactly these.
+ */
+export type Requirement = 'reason' | 'resolution' | 'assignee' | 'cooperation' | 'target' | 'note';
 
 export interface TransitionRule {
   action: Action;
@@ -30,6 +33,8 @@ export interface TransitionRule {
   targets?: readonly StateCode[];
   actors: readonly ActorKind[];
   requires: readonly Requirement[];
+  /** inputs the actor may leave empty */
+  optional?: readonly Requirement[];
 }
 
 export const TRANSITIONS: readonly TransitionRule[] = [
@@ -55,11 +60,17 @@ export const TRANSITIONS: readonly TransitionRule[] = [
     targets: ['accepted', 'escalated', 'paused'],
     actors: ['staff'],
     requires: ['target'],
+    optional: ['note'],
   },
   { action: 'reject_complaint', from: ['complained'], to: 'resolved', actors: ['staff'], requires: ['reason'] },
 ];
 
-export const FINAL_STATES: readonly StateCode[] = ['closed', 'cancelled'];
+/** The states no rule leaves (closed, cancelled): read off the table, not restated. */
+export const FINAL_STATES: readonly StateCode[] = STATES.filter((s) => !TRANSITIONS.some((t) => t.from.includes(s)));
+
+export function isFinal(state: StateCode): boolean {
+  return FINAL_STATES.includes(state);
+}
 
 /** The customer overview's three lists (DESIGN.md §3). */
 export type ListName = 'current' | 'resolved' | 'closed';
@@ -77,9 +88,9 @@ export function customerMayComment(state: StateCode): boolean {
   return LIST_STATES.current.includes(state);
 }
 
-/** Staff may write (messages, internal notes) until the ticket is final. */
+/** Staff may write (messages, internal notes) and edit the ticket until it is final. */
 export function staffMayComment(state: StateCode): boolean {
-  return !FINAL_STATES.includes(state);
+  return !isFinal(state);
 }
 
 export function isStateCode(value: unknown): value is StateCode {
@@ -101,6 +112,24 @@ export function findRule(action: string): TransitionRule | undefined {
 
 export function allowedActions(state: StateCode, actor: ActorKind): Action[] {
   return TRANSITIONS.filter((t) => t.from.includes(state) && t.actors.includes(actor)).map((t) => t.action);
+}
+
+/** May this actor take this action in this state now? */
+export function mayAct(state: StateCode, action: Action, actor: ActorKind): boolean {
+  const rule = findRule(action);
+  return Boolean(rule && rule.from.includes(state) && rule.actors.includes(actor));
+}
+
+/** The inputs of an action, required first, then optional ones. */
+export function actionInputs(action: Action): { requirement: Requirement; required: boolean }[] {
+  const rule = findRule(action);
+  if (!rule) return [];
+  return [...rule.requires.map((r) => ({ requirement: r, required: true })), ...(rule.optional ?? []).map((r) => ({ requirement: r, required: false }))];
+}
+
+/** The states an action may choose between (an upheld complaint's target); empty for the others. */
+export function actionTargets(action: Action): readonly StateCode[] {
+  return findRule(action)?.targets ?? [];
 }
 
 /**

@@ -140,8 +140,13 @@ export const cs = {
     attachmentsOfRequest: 'Přílohy zadání',
     none: '-',
     staffActions: 'Akce pracovníka podpory',
-    reason: 'Důvod',
-    cooperation: 'Požadovaná součinnost (zpráva zákazníkovi)',
+    /** the labels of the transition inputs that are texts (domain Requirement) */
+    inputs: {
+      reason: 'Důvod',
+      resolution: 'Popis řešení',
+      cooperation: 'Požadovaná součinnost (zpráva zákazníkovi)',
+      note: 'Zpráva',
+    },
     solver: 'Řešitel',
     upholdTarget: 'Pokračovat ve stavu',
     classification: 'Změnit klasifikaci',
@@ -208,6 +213,7 @@ export const cs = {
     datePast: 'Termín nemůže být v minulosti.',
     choice: 'Vyberte jednu z nabízených možností.',
     minutes: 'Zadejte počet minut (1–1440).',
+    number: 'Adresa nebo formulář obsahuje neplatné číslo (očekává se celé kladné číslo).',
     fileTooLarge: (mb: number) => `Příloha je příliš velká (nejvýše ${mb} MB).`,
     tooManyFiles: (n: number) => `Najednou lze přiložit nejvýše ${n} souborů.`,
     upload: 'Přílohu se nepodařilo přijmout.',

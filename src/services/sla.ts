@@ -11,10 +11,9 @@ import {
   type YearRange,
   yearsAround,
 } from '../domain/sla/index.js';
-import type { StateCode } from '../domain/states.js';
+import { FINAL_STATES, type StateCode } from '../domain/states.js';
 import { SYSTEM } from './actor.js';
 import type { ServiceContext, Tx } from './context.js';
-import { every, withAdvisoryLock } from './jobs.js';
 
 type Conn = Knex | Tx;
 
@@ -191,7 +190,7 @@ export async function recomputeOpenTickets(ctx: ServiceContext, opts: { all?: bo
     const q = ctx.db('tickets as t')
       .join('contracts as c', 'c.id', 't.contract_id')
       .join('service_calendars as k', 'k.id', 'c.calendar_id')
-      .whereNotIn('t.state', ['closed', 'cancelled'])
+      .whereNotIn('t.state', FINAL_STATES)
       .where('t.number', '>', after)
       .orderBy('t.number')
       .limit(batch)
@@ -208,21 +207,6 @@ export async function recomputeOpenTickets(ctx: ServiceContext, opts: { all?: bo
     done += numbers.length;
     after = numbers[numbers.length - 1]!;
   }
-}
-
-// One process at a time runs the recomputation.
-const LOCK_KEY = 0x4844_0002;
-
-/** Every 5 minutes: tickets whose calendar was edited; once a day (and first after start): all open tickets. */
-export function startSlaRecompute(ctx: ServiceContext): () => void {
-  let lastFull = 0;
-  return every(5 * 60_000, 30_000, 'SLA recomputation', () =>
-    withAdvisoryLock(ctx.db, LOCK_KEY, async () => {
-      const full = Date.now() - lastFull > 24 * 3600_000;
-      await recomputeOpenTickets(ctx, { all: full });
-      if (full) lastFull = Date.now();
-    }),
-  );
 }
 
 export interface Deadlines {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Action, nextState, type StateCode, TransitionError } from '../domain/states.js';
+import { type Action, actionInputs, actionTargets, isFinal, nextState, type Requirement, type StateCode, TRANSITIONS, TransitionError } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
 import { type Actor, actorId, actorKind, SYSTEM } from './actor.js';
 import type { ServiceContext, Tx } from './context.js';
@@ -8,7 +8,7 @@ import { type EventKind, recordEvent } from './history.js';
 import { notifyStateChange } from './notifications.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
-import { id, parseInput, requiredText } from './validate.js';
+import { id, optionalText, parseInput, requiredText } from './validate.js';
 
 const EVENT_KIND: Partial<Record<Action, EventKind>> = {
   complain: 'complaint',
@@ -54,7 +54,7 @@ export async function applyTransition(
   const to = nextState(ticket.state, action, actorKind(actor), { stateBeforePause: before, target: opts.target });
   const stamps: Record<string, unknown> = { updated_at: trx.fn.now() };
   if (to === 'resolved') stamps.resolved_at = trx.fn.now();
-  if (to === 'closed' || to === 'cancelled') stamps.closed_at = trx.fn.now();
+  if (isFinal(to)) stamps.closed_at = trx.fn.now();
   await trx('tickets')
     .where({ number: ticket.number })
     .update({ state: to, ...stamps, ...opts.set });
@@ -105,15 +105,39 @@ function useCase<I>(
     });
 }
 
-const reasonSchema = z.object({ reason: requiredText(5000) });
-const uphold = z.object({
-  target: z.enum(['accepted', 'escalated', 'paused'], { errorMap: () => ({ message: cs.errors.choice }) }),
-  note: z.string().trim().max(5000).optional(),
-});
+/** The form field and its validation for each input the transition table names. */
+const INPUT_FIELDS: Record<Exclude<Requirement, 'target'>, { field: string; schema: z.ZodTypeAny }> = {
+  reason: { field: 'reason', schema: requiredText(5000) },
+  resolution: { field: 'resolution', schema: requiredText(20_000) },
+  cooperation: { field: 'cooperation', schema: requiredText(20_000) },
+  assignee: { field: 'assignee_id', schema: id },
+  note: { field: 'note', schema: optionalText(5000) },
+};
+
+/** An action's input schema, built from the inputs its rule names (DESIGN §3: the table is the one source). */
+function inputSchema(action: Action) {
+  const shape: Record<string, z.ZodTypeAny> = {};
+  for (const { requirement, required } of actionInputs(action)) {
+    if (requirement === 'target') {
+      const targets = actionTargets(action) as [StateCode, ...StateCode[]];
+      shape.target = z.enum(targets, { errorMap: () => ({ message: cs.errors.choice }) });
+    } else {
+      const { field, schema } = INPUT_FIELDS[requirement];
+      shape[field] = required ? schema : schema.optional();
+    }
+  }
+  return z.object(shape);
+}
+const INPUT_SCHEMAS = Object.fromEntries(TRANSITIONS.map((t) => [t.action, inputSchema(t.action)])) as Record<
+  Action,
+  z.ZodObject<Record<string, z.ZodTypeAny>>
+>;
+const parseFor = <T>(action: Action, input: unknown): T => parseInput(INPUT_SCHEMAS[action], input) as T;
+
 type Input = Record<string, unknown>;
 const upholdTarget = (input: unknown): StateCode | undefined => {
   const t = (input as Input | undefined)?.target;
-  return t === 'accepted' || t === 'escalated' || t === 'paused' ? t : undefined;
+  return actionTargets('uphold_complaint').find((s) => s === t);
 };
 
 /** Staff accept a new ticket; whoever accepts it handles it until someone is assigned. */
@@ -123,7 +147,7 @@ export const acceptTicket = useCase<Input>('accept', async (trx, actor, ticket, 
 });
 
 export const escalateTicket = useCase<Input>('escalate', async (trx, actor, ticket, input, ctx) => {
-  const { assignee_id } = parseInput(z.object({ assignee_id: id }), input);
+  const { assignee_id } = parseFor<{ assignee_id: number }>('escalate', input);
   const solver = await activeStaff(trx, assignee_id);
   await applyTransition(ctx, trx, actor, ticket, 'escalate', {
     set: { assignee_id: solver.id },
@@ -133,7 +157,7 @@ export const escalateTicket = useCase<Input>('escalate', async (trx, actor, tick
 
 /** Staff pause the ticket and ask the customer for cooperation (a message they see). */
 export const pauseTicket = useCase<Input>('pause', async (trx, actor, ticket, input, ctx) => {
-  const { cooperation } = parseInput(z.object({ cooperation: requiredText(20_000) }), input);
+  const { cooperation } = parseFor<{ cooperation: string }>('pause', input);
   await addStaffMessage(trx, ticket.number, actor, cooperation);
   await applyTransition(ctx, trx, actor, ticket, 'pause', { data: { cooperation } });
 });
@@ -143,7 +167,7 @@ export const resumeTicket = useCase<Input>('resume', async (trx, actor, ticket, 
 });
 
 export const resolveTicket = useCase<Input>('resolve', async (trx, actor, ticket, input, ctx) => {
-  const { resolution } = parseInput(z.object({ resolution: requiredText(20_000) }), input);
+  const { resolution } = parseFor<{ resolution: string }>('resolve', input);
   await applyTransition(ctx, trx, actor, ticket, 'resolve', { set: { resolution }, data: { resolution } });
 });
 
@@ -153,21 +177,21 @@ export const closeTicket = useCase<Input>('close', async (trx, actor, ticket, _i
 
 /** Staff cancel (wrong classification, duplicate); the customer is told why in the conversation. */
 export const cancelTicket = useCase<Input>('cancel', async (trx, actor, ticket, input, ctx) => {
-  const { reason } = parseInput(reasonSchema, input);
+  const { reason } = parseFor<{ reason: string }>('cancel', input);
   await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.cancelled(reason));
   await applyTransition(ctx, trx, actor, ticket, 'cancel', { data: { reason } });
 });
 
 /** The customer contests the resolution (Reklamace). */
 export const fileComplaint = useCase<Input>('complain', async (trx, actor, ticket, input, ctx) => {
-  const { reason } = parseInput(reasonSchema, input);
+  const { reason } = parseFor<{ reason: string }>('complain', input);
   await applyTransition(ctx, trx, actor, ticket, 'complain', { data: { reason } });
 });
 
 export const upholdComplaint = useCase<Input>(
   'uphold_complaint',
   async (trx, actor, ticket, input, ctx) => {
-    const { target, note } = parseInput(uphold, input);
+    const { target, note } = parseFor<{ target: StateCode; note?: string }>('uphold_complaint', input);
     await addSystemMessage(trx, ticket.number, actor, note ? `${cs.systemMessages.complaintUpheld}\n${note}` : cs.systemMessages.complaintUpheld);
     // the ticket is open again: the contested resolution stays in the history only
     await applyTransition(ctx, trx, actor, ticket, 'uphold_complaint', {
@@ -180,7 +204,7 @@ export const upholdComplaint = useCase<Input>(
 );
 
 export const rejectComplaint = useCase<Input>('reject_complaint', async (trx, actor, ticket, input, ctx) => {
-  const { reason } = parseInput(reasonSchema, input);
+  const { reason } = parseFor<{ reason: string }>('reject_complaint', input);
   await addSystemMessage(trx, ticket.number, actor, cs.systemMessages.complaintRejected(reason));
   await applyTransition(ctx, trx, actor, ticket, 'reject_complaint', { data: { upheld: false, reason } });
 });

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { DEFAULT_TIMEZONE } from '../../domain/sla/index.js';
-import type { StateCode } from '../../domain/states.js';
+import { FINAL_STATES, isFinal, type StateCode } from '../../domain/states.js';
 import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
 import { refreshStoredSla } from '../sla.js';
@@ -341,7 +341,7 @@ export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOpt
   if (changedParagraphs.size > 0 || changedContracts.size > 0 || changedCalendars.size > 0) {
     const numbers = (await trx('tickets as t')
       .join('contracts as c', 'c.id', 't.contract_id')
-      .whereNotIn('t.state', ['closed', 'cancelled'])
+      .whereNotIn('t.state', FINAL_STATES)
       .where((w) =>
         w
           .whereIn('t.paragraph_id', [...changedParagraphs])
@@ -364,7 +364,7 @@ export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOpt
  */
 function stateStamps(trx: Tx, state: StateCode, existing?: Row): Row {
   const resolved = state === 'resolved' || state === 'complained' || state === 'closed';
-  const closed = state === 'closed' || state === 'cancelled';
+  const closed = isFinal(state);
   return {
     resolved_at: resolved ? (existing?.resolved_at ?? trx.fn.now()) : null,
     closed_at: closed ? (existing?.closed_at ?? trx.fn.now()) : null,
