@@ -39,6 +39,19 @@ export const configSchema = z.object({
   AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).default(14),
   LOG_REQUESTS: bool.default('false'),
 
+  // Several nodes (docs/operations.md): this node's name in logs and the job run log; default hostname:PORT.
+  NODE_NAME: z.string().min(1).max(200).optional(),
+  // Background jobs: each runs once per period across all nodes (src/jobs.ts); periods in seconds.
+  /** how often a node asks at most whether a job is due (a job with a short period: a fifth of it) */
+  JOB_TICK_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+  JOB_OUTBOX_SECONDS: z.coerce.number().int().min(1).default(5),
+  JOB_SLA_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** the recomputation of every open ticket's SLA */
+  JOB_SLA_FULL_SECONDS: z.coerce.number().int().min(1).default(86400),
+  JOB_AUTO_CLOSE_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** deletes expired sessions, rate counters and old job runs */
+  JOB_CLEANUP_SECONDS: z.coerce.number().int().min(1).default(900),
+
   // E-mail (EMAIL.md §4.10). Without IMAP_HOST no mailbox is polled; without SMTP_HOST mail waits in the outbox.
   HELPDESK_ADDRESS: z.string().email().default('helpdesk.tech@seyfor.com'),
   HELPDESK_MESSAGE_ID_DOMAIN: z.string().min(1).default('helpdesk.seyfor.com'),

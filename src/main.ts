@@ -2,14 +2,16 @@
  * `npm start`. The primary process reaches the database (starting the embedded PostgreSQL when
  * there is no DATABASE_URL), migrates and seeds it, then runs WEB_CONCURRENCY web processes on
  * the one port (sessions live in PostgreSQL, so they are interchangeable); the first of them
- * also runs the background jobs. With WEB_CONCURRENCY=1 everything runs in this process.
+ * also runs the background jobs (src/jobs.ts). With WEB_CONCURRENCY=1 everything runs in this
+ * process. Several nodes (this command on several hosts or ports) may share one database: each
+ * job still runs once per period across all of them (docs/operations.md).
  */
 import cluster from 'node:cluster';
 import { openRuntime, type Runtime } from './bootstrap.js';
 import { type Config, loadConfig } from './config.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
-import { startBackgroundJobs } from './jobs.js';
+import { nodeName, startBackgroundJobs } from './jobs.js';
 import { createApp } from './web/app.js';
 
 const config = loadConfig();
@@ -29,11 +31,11 @@ async function prepare(): Promise<{ runtime: Runtime; secret: string }> {
 /** One web process: the portal on PORT, with the background jobs when `jobs`. */
 async function serve(cfg: Config, runtime: Runtime, secret: string, jobs: boolean): Promise<() => Promise<void>> {
   const web = createApp(runtime.ctx, cfg, secret, runtime.databaseUrl);
-  const stopJobs = jobs ? startBackgroundJobs(runtime.ctx, cfg) : [];
+  const stopJobs = jobs ? startBackgroundJobs(runtime.ctx, cfg) : async () => {};
   const server = web.app.listen(cfg.PORT, cfg.HOST);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return async () => {
-    for (const stop of stopJobs) stop();
+    await stopJobs();
     server.close();
     await web.close();
   };
@@ -53,7 +55,7 @@ function onSignals(shutdown: (signal: string) => Promise<void>) {
 if (cluster.isPrimary && config.WEB_CONCURRENCY === 1) {
   const { runtime, secret } = await prepare();
   const stop = await serve(config, runtime, secret, true);
-  console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
+  console.log(`helpdesk.tech node ${nodeName(config)} listens on ${config.PUBLIC_URL} (port ${config.PORT})`);
   onSignals(async (signal) => {
     console.log(`${signal}: shutting down`);
     await stop();
@@ -72,7 +74,7 @@ if (cluster.isPrimary && config.WEB_CONCURRENCY === 1) {
     });
   };
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork(i === 0);
-  console.log(`helpdesk.tech listens on ${config.PUBLIC_URL} (port ${config.PORT}, ${config.WEB_CONCURRENCY} web processes)`);
+  console.log(`helpdesk.tech node ${nodeName(config)} listens on ${config.PUBLIC_URL} (port ${config.PORT}, ${config.WEB_CONCURRENCY} web processes)`);
   onSignals(async (signal) => {
     stopping = true;
     console.log(`${signal}: shutting down`);

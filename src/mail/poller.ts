@@ -3,9 +3,12 @@
  * UID order, hands every message to `ingest` and files it afterwards.
  *
  * Invariants
- * - One poller per mailbox across processes: every run holds `pg_try_advisory_lock(lockKeyFor(mailbox))`
+ * - One poller per mailbox across processes and nodes: every run holds `pg_try_advisory_lock(lockKeyFor(mailbox))`
  *   on a dedicated connection (`withAdvisoryLock`); a poller that does not get it skips the run.
- *   The pool of `db` must therefore allow at least 2 connections (the lock + ingest).
+ *   The pool of `db` must therefore allow at least 2 connections (the lock + ingest). Every node's
+ *   poller stays connected and IDLE; when the node holding the lock dies, its connection closes,
+ *   PostgreSQL frees the lock, and another node's next run (new mail, or `pollSeconds` at the
+ *   latest) takes over, starting with the dead run's leftovers (below).
  * - `mailbox_state` {uidvalidity, last_uid} is the to-do pointer; `\Seen`/UNSEEN never is.
  *   On SELECT a changed UIDVALIDITY resets last_uid to 0 (the whole folder is rescanned; the
  *   ingestion's dedupe key makes that safe) and is logged.
@@ -46,7 +49,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
-import { withAdvisoryLock } from '../services/jobs.js';
+import { withAdvisoryLock } from '../db/advisory-lock.js';
 import { folderFor, type IngestResult, type MailFolder, type MailOutcome, type MailSource } from '../services/mail/types.js';
 
 export interface MailPollerOptions {
@@ -64,6 +67,8 @@ export interface MailPollerOptions {
   ingest: (raw: Buffer, source: MailSource) => Promise<IngestResult>;
   recordFailure: (raw: Buffer, source: MailSource, error: unknown) => Promise<{ attempts: number; quarantined: boolean }>;
   log?: (msg: string) => void;
+  /** called after every run this poller did (not the skipped ones), e.g. to count the runs */
+  onRun?: (report: RunReport) => void;
   /** back-off after a failed message (default 5 s doubling up to 10 min) and after connection errors (1 s … 60 s) */
   backoff?: { baseMs?: number; maxMs?: number; reconnectBaseMs?: number; reconnectMaxMs?: number };
   /**
@@ -482,6 +487,7 @@ export function createMailPoller(opts: MailPollerOptions): MailPoller {
   async function runGuarded(client: ImapFlow): Promise<RunReport | null> {
     try {
       const report = afterRun((await withAdvisoryLock(db, lockKey, () => runOn(client))) ?? emptyReport(true));
+      if (!report.skipped) opts.onRun?.(report);
       if (report.failed) log(`run stopped at UID ${report.failed.uid}; next attempt in ${report.retryInMs} ms`);
       return report;
     } catch (e) {

@@ -77,7 +77,8 @@ function installExitHook(): void {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1, chosen by the OS (also used by test/support/cluster.ts). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.unref();

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailSettings } from '../context.js';
-import { every } from '../jobs.js';
 
 export interface SmtpSettings {
   host: string;
@@ -95,13 +94,4 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
     }
     return { sent, failed };
   });
-}
-
-/** Sends due outbox mail every `intervalMs` in this process; returns the stop function. */
-export function startOutboxWorker(db: Knex, transport: Transporter, settings: MailSettings, intervalMs = 5_000): () => void {
-  const stop = every(intervalMs, 1_000, 'outbox', () => sendDueMail(db, transport, settings));
-  return () => {
-    stop();
-    transport.close();
-  };
 }

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import { pruneJobRuns } from '../db/job-schedule.js';
+import { pruneCounters } from './rate-counters.js';
+
+export interface CleanUpResult {
+  sessions: number;
+  counters: number;
+  jobRuns: number;
+}
+
+/**
+ * Deletes what has expired: sessions past their expiry, rate counters whose window ended and the
+ * background jobs' run log older than two days. Every statement is idempotent, so a run that is
+ * cut short is simply completed by the next one. The periodic clean-up job (src/jobs.ts) is the
+ * only pruner of the sessions across all processes and nodes.
+ */
+export async function cleanUpExpired(db: Knex): Promise<CleanUpResult> {
+  // sessions.expire is a timestamp without time zone written in the server's zone (connect-pg-simple)
+  const sessions = await db('sessions').where('expire', '<', db.fn.now()).delete();
+  const counters = await pruneCounters(db);
+  const jobRuns = await pruneJobRuns(db);
+  return { sessions, counters, jobRuns };
+}
