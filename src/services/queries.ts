@@ -3,6 +3,7 @@ import { LIST_STATES, type ListName, type StateCode, STATES } from '../domain/st
 import { type Actor, isStaff } from './actor.js';
 import { contentChunks } from './attachments.js';
 import { planEachTime } from '../db/knex.js';
+import { stripControls } from '../domain/text.js';
 import { NotFoundError } from './errors.js';
 import { type ClockInputs, type SlaSetupRow, slaSetupJson, stateChangesJson } from './sla.js';
 import { usableContracts, visibleTickets } from './visibility.js';
@@ -45,6 +46,12 @@ export interface Page<T> {
  */
 export const COUNT_LIMIT = 10_000;
 
+/**
+ * The last page a list shows: its pages are cut from the COUNT_LIMIT tickets counted, so asking
+ * for any page costs what page 1 costs. Tickets beyond them are found by filtering, not paging.
+ */
+export const MAX_PAGE = COUNT_LIMIT / PAGE_SIZE;
+
 /** A list of tickets to show a page of. */
 interface PageSpec {
   /** the tickets (as t), scoped and filtered, selecting t's own columns only */
@@ -58,26 +65,28 @@ interface PageSpec {
 }
 
 /**
- * One page in the list's order with the total in the same statement: the first tickets in order,
- * COUNT_LIMIT or as many as reach the page (y), counted by a window (so an index in the list's order
- * stops early), the page cut from them, and only the page's 50 rows joined to names (x). Only a page
- * past the end needs a second statement to learn the total and show the last page instead.
+ * One page in the list's order with the total in the same statement: the first COUNT_LIMIT + 1
+ * tickets in order (y), counted by a window (so an index in the list's order stops early), the page
+ * cut from them, and only the page's 50 rows joined to names (x). A page number beyond MAX_PAGE
+ * (however large) is MAX_PAGE; only a page past the end needs a second statement, which counts at
+ * most the tickets before that page, to show the last page instead. No statement reads more than
+ * COUNT_LIMIT + 1 tickets, whatever page is asked for.
  */
 async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<TicketListRow>> {
-  const reach = (offset: number) => Math.max(COUNT_LIMIT, offset + PAGE_SIZE) + 1;
+  const reach = COUNT_LIMIT + 1;
   const planned = <T extends Knex.QueryBuilder>(q: T) => (spec.valueDependent ? planEachTime(q) : q);
   const fetch = async (p: number) => {
     const offset = (p - 1) * PAGE_SIZE;
     const first = spec.rows.clone();
     spec.order(first, 't');
-    const counted = db.from(first.limit(reach(offset)).as('y')).select('y.*', db.raw('count(*) over () as total_rows'));
+    const counted = db.from(first.limit(reach).as('y')).select('y.*', db.raw('count(*) over () as total_rows'));
     spec.order(counted, 'y');
     const pageQuery = db.from(counted.limit(PAGE_SIZE).offset(offset).as('x')).select('x.*');
     spec.names(pageQuery);
     spec.order(pageQuery, 'x');
     return (await planned(pageQuery)) as (TicketListRow & { total_rows?: number })[];
   };
-  let current = Math.max(1, Math.floor(page));
+  let current = Number.isNaN(page) ? 1 : Math.min(MAX_PAGE, Math.max(1, Math.floor(page)));
   let rows = await fetch(current);
   let counted = Number(rows[0]?.total_rows ?? 0);
   if (rows.length === 0 && current > 1) {
@@ -89,7 +98,7 @@ async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<Ti
     rows = counted > 0 ? await fetch(current) : [];
   }
   for (const r of rows) delete r.total_rows;
-  const more = counted === reach((current - 1) * PAGE_SIZE);
+  const more = counted === reach;
   const total = more ? counted - 1 : counted;
   return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total, more };
 }
@@ -140,7 +149,8 @@ export async function staffQueue(db: Knex, actor: Actor, f: QueueFilter): Promis
   if (f.contract_id) q.where('t.contract_id', f.contract_id);
   if (f.assignee === 'none') q.whereNull('t.assignee_id');
   else if (typeof f.assignee === 'number') q.where('t.assignee_id', f.assignee);
-  const text = f.text?.trim();
+  // NUL would fail the statement; the other control characters never match a subject
+  const text = f.text === undefined ? undefined : stripControls(f.text).trim();
   if (text) {
     const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q.where((w) => {

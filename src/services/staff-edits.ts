@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { FINAL_STATES } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
@@ -9,7 +10,7 @@ import { activeStaff } from './transitions.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import type { Tx } from './context.js';
-import { id, optionalId, optionalText, parseInput } from './validate.js';
+import { id, optionalId, optionalText, parseInput, wholeNumber } from './validate.js';
 
 /** Staff-only edits that do not change the state: run them on an open ticket in one transaction. */
 async function staffEdit<T>(
@@ -71,10 +72,14 @@ export async function changeClassification(ctx: ServiceContext, actor: Actor, nu
 }
 
 const effortSchema = z.object({
-  minutes: z.coerce.number({ invalid_type_error: cs.errors.minutes }).int(cs.errors.minutes).min(1, cs.errors.minutes).max(1440, cs.errors.minutes),
+  minutes: wholeNumber(1, 1440, cs.errors.minutes),
   work_date: z.preprocess(
     (v) => (v === '' || v === undefined ? new Date().toISOString().slice(0, 10) : v),
-    z.string().regex(/^\d{4}-\d{2}-\d{2}$/, cs.errors.date),
+    z
+      .string({ invalid_type_error: cs.errors.date })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, cs.errors.date)
+      // a calendar date PostgreSQL stores (2026-02-30 and year 0 are not)
+      .refine((v) => v >= '1900-01-01' && DateTime.fromISO(v).isValid, cs.errors.date),
   ),
   note: optionalText(2000),
 });

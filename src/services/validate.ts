@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { boundedInt, INT4_ID } from '../domain/numbers.js';
 import { normalisePhone } from '../domain/phone.js';
+import { stripControls } from '../domain/text.js';
 import { cs } from '../i18n/cs.js';
 import { ValidationError } from './errors.js';
 
@@ -16,11 +18,16 @@ export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown): z
   throw new ValidationError(fields);
 }
 
-const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** Strings lose NUL and the other C0 controls but tab and line breaks (PostgreSQL refuses NUL in text). */
+const clean = (v: unknown) => (typeof v === 'string' ? stripControls(v) : v);
+const emptyToUndefined = (v: unknown) => {
+  const c = clean(v);
+  return typeof c === 'string' && c.trim() === '' ? undefined : c;
+};
 
 export const requiredText = (max: number) =>
   z.preprocess(
-    (v) => (typeof v === 'string' ? v.replace(/\r\n/g, '\n').trim() : v),
+    (v) => (typeof v === 'string' ? stripControls(v).replace(/\r\n/g, '\n').trim() : v),
     z
       .string({ required_error: cs.errors.required, invalid_type_error: cs.errors.required })
       .min(1, cs.errors.required)
@@ -30,25 +37,40 @@ export const requiredText = (max: number) =>
 export const optionalText = (max: number) =>
   z.preprocess(emptyToUndefined, z.string().trim().max(max, cs.errors.tooLong(max)).optional());
 
-export const id = z.coerce
-  .number({ invalid_type_error: cs.errors.choice, required_error: cs.errors.choice })
-  .int(cs.errors.choice)
-  .positive(cs.errors.choice);
+/**
+ * A whole number within [min, max], written in plain decimal digits (a form's string) or given as
+ * a safe integer; `Infinity`, `1e3`, `0x10`, ` 5 `, `5.5` and `-1` are refused (domain/numbers.ts).
+ */
+export const wholeNumber = (min: number, max: number, message: string) =>
+  z.unknown().transform((v, ctx) => {
+    const n = boundedInt(v, { min, max });
+    if (n === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** A row id of an int4 column (users, contracts, paragraphs). */
+export const id = wholeNumber(INT4_ID.min, INT4_ID.max, cs.errors.choice);
 
 export const optionalId = z.preprocess(emptyToUndefined, id.optional());
 
-export const phone = z
-  .string({ required_error: cs.errors.required })
-  .trim()
-  .min(1, cs.errors.required)
-  .transform((v, ctx) => {
-    const normalised = normalisePhone(v);
-    if (!normalised) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: cs.errors.phone });
-      return z.NEVER;
-    }
-    return normalised;
-  });
+export const phone = z.preprocess(
+  clean,
+  z
+    .string({ required_error: cs.errors.required })
+    .trim()
+    .min(1, cs.errors.required)
+    .transform((v, ctx) => {
+      const normalised = normalisePhone(v);
+      if (!normalised) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: cs.errors.phone });
+        return z.NEVER;
+      }
+      return normalised;
+    }),
+);
 
 export const optionalEmail = z.preprocess(
   emptyToUndefined,

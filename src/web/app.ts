@@ -11,6 +11,7 @@ import { cs } from '../i18n/cs.js';
 import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
+import { cleanInput } from './clean-input.js';
 import { configurePassport } from './auth.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
@@ -63,6 +64,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   const assets = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false });
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  app.use(cleanInput);
 
   app.use(cookieParser());
   app.use(sessions(pgQueryable(reads) as pg.Pool, { secret: sessionSecret, idleMinutes: config.SESSION_IDLE_MINUTES, maxHours: config.SESSION_MAX_HOURS }));

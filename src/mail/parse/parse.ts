@@ -8,6 +8,7 @@ import { convert } from 'html-to-text';
 import { ensureEml, fallbackName, isTnef, sanitizeFileName, typeForName } from './attachments.js';
 import { firstMessageId, messageIdInHeaderBlock, messageIds } from './ids.js';
 import { unpackTnef } from './tnef.js';
+import { cleanStrings } from '../../domain/text.js';
 import type { ContentTypeHeader, DeliveryStatus, MailAttachment, MailHeaders, ParsedMail, SkippedPart } from './types.js';
 
 /** The message cannot be parsed at all; the ingestion quarantines it and keeps the raw mail. */
@@ -42,7 +43,9 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     throw new MailParseError(err instanceof Error ? err.message : String(err), { cause: err });
   }
   try {
-    return await analyse(raw, mail);
+    // every text of the result (subject, names, body, file names, ids) loses NUL and the other C0
+    // controls but tab and line breaks: PostgreSQL refuses NUL in text (domain/text.ts)
+    return cleanStrings(await analyse(raw, mail));
   } catch (err) {
     if (err instanceof MailParseError) throw err;
     throw new MailParseError(err instanceof Error ? err.message : String(err), { cause: err });

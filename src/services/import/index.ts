@@ -4,6 +4,7 @@
  * command (src/cli/import.ts) and meant for the admin upload with its dry-run preview.
  */
 import type { Knex } from 'knex';
+import { cleanStrings } from '../../domain/text.js';
 import { checkReferences } from './check.js';
 import { ImportError, zodProblems, type Problem } from './problems.js';
 import { documentSchema } from './schema.js';
@@ -48,6 +49,9 @@ function sortProblems(problems: Problem[]): Problem[] {
  * problem, with nothing written; returns the counts of inserted or changed entities.
  */
 export async function importDocument(db: Knex, doc: unknown, opts: ImportOptions = {}): Promise<Summary> {
+  // every string value loses NUL and the other C0 controls but tab and line breaks, as web and mail
+  // text do (PostgreSQL refuses NUL in text); in place, before the schema and the reference checks
+  cleanStrings(doc);
   const parsed = documentSchema.safeParse(doc);
   const problems = parsed.success ? [] : zodProblems(parsed.error.issues);
   try {

@@ -53,5 +53,8 @@ export async function releaseMail(ctx: ServiceContext, actor: Actor, id: number)
 export async function discardMail(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
   if (!isStaff(actor)) throw new ForbiddenError();
   const n = await ctx.db('inbound_mail').where({ id, outcome: 'quarantine', review: 'pending' }).update({ review: 'discarded' });
-  if (n === 0) throw new ConflictError('Zprávu lze zahodit jen z karantény.');
+  if (n > 0) return;
+  // a message that does not exist is not found, like one asked for by a path that is not a number
+  if (!(await ctx.db('inbound_mail').where({ id }).first('id'))) throw new NotFoundError('mail');
+  throw new ConflictError('Zprávu lze zahodit jen z karantény.');
 }

@@ -10,22 +10,25 @@ import { contractsWithParagraphs, type QueueFilter, staffMembers, staffQueue } f
 import { assignTicket, changeClassification, logEffort } from '../../services/staff-edits.js';
 import { TRANSITION_USE_CASES } from '../../services/transitions.js';
 import { currentUser, requireStaff } from '../auth.js';
+import { boundedInt, INT4_ID, optionalInt, PAGE } from '../params.js';
 import { parseTicketNumber, renderTicket, type Tab, TAB_PATHS } from './tickets.js';
 
 /** The "due within N hours" choices of the queue filter. */
 export const SLA_WITHIN = [1, 4, 8, 24];
 
+/** The queue's filter from the query; an empty field is "all", a number that is not one is 400. */
 function queueFilter(q: Record<string, unknown>): QueueFilter {
   const state = String(q.state ?? 'open');
-  const assignee = String(q.assignee ?? '');
+  const sla = q.sla === 'breached' ? 'breached' : optionalInt(q.sla, 'sla', INT4_ID, undefined);
+  if (typeof sla === 'number' && !SLA_WITHIN.includes(sla)) throw new ValidationError({ sla: cs.errors.choice });
   return {
     state: state === 'open' ? 'open' : isStateCode(state) ? state : undefined,
-    contract_id: Number(q.contract) || undefined,
-    assignee: assignee === 'none' ? 'none' : Number(assignee) || undefined,
+    contract_id: optionalInt(q.contract, 'contract', INT4_ID, undefined),
+    assignee: q.assignee === 'none' ? 'none' : optionalInt(q.assignee, 'assignee', INT4_ID, undefined),
     text: typeof q.text === 'string' ? q.text.slice(0, 200) : undefined,
-    sla: q.sla === 'breached' ? 'breached' : SLA_WITHIN.includes(Number(q.sla)) ? Number(q.sla) : undefined,
+    sla,
     sort: q.sort === 'created_asc' || q.sort === 'due_asc' ? q.sort : 'created_desc',
-    page: Number(q.page) || 1,
+    page: optionalInt(q.page, 'page', PAGE, 1),
   };
 }
 
@@ -45,16 +48,19 @@ export function staffRoutes(ctx: WebContext): Router {
 
   r.get('/staff/sla-calculator', requireStaff, async (req, res) => {
     const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
-    const paragraphId = Number(req.query.paragraph_id) || null;
+    // a paragraph that is not a number is refused like one that does not exist
+    const paragraphId = boundedInt(req.query.paragraph_id, INT4_ID) ?? null;
+    const badParagraph = paragraphId === null && req.query.paragraph_id !== undefined && req.query.paragraph_id !== '';
     const startText = typeof req.query.start === 'string' ? req.query.start : '';
     let result = null;
-    let error: string | null = null;
-    if (paragraphId && startText) {
+    let error: string | null = badParagraph ? cs.errors.choice : null;
+    if (paragraphId) {
+      // a paragraph that does not exist is refused even before a start is given
       const zone = await paragraphZone(ctx.db, paragraphId);
-      const start = zone ? DateTime.fromISO(startText, { zone }) : null;
+      const start = zone && startText ? DateTime.fromISO(startText, { zone }) : null;
       if (!zone) error = cs.errors.choice;
-      else if (!start?.isValid) error = cs.errors.date;
-      else {
+      else if (start && !start.isValid) error = cs.errors.date;
+      else if (start) {
         try {
           result = { deadlines: await deadlinesFor(ctx.db, paragraphId, start.toJSDate()), start };
         } catch (e) {

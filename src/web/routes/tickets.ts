@@ -26,13 +26,15 @@ import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
 import { sendAttachment } from '../download.js';
 import { incomingFiles, uploadFiles } from '../upload.js';
+import { BIG_ID, boundedInt, optionalInt, PAGE, pathInt } from '../params.js';
+import { cleanStrings } from '../clean-input.js';
 
 export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
 export const TAB_PATHS: Record<Tab, string> = { request: '', conversation: '/komunikace', evaluation: '/vyhodnoceni', history: '/historie' };
 
+/** A ticket number (or another bigint id) in a path; anything else is 404 (params.ts pathInt). */
 export function parseTicketNumber(raw: unknown): number {
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new NotFoundError();
-  return Number(raw);
+  return pathInt(raw, BIG_ID);
 }
 
 /** Form state shown again after a refused submission: which form, its values, its errors. */
@@ -96,7 +98,8 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
   const upload = uploadFiles(ctx.limits);
 
   r.post('/tickets/new', requireUser, upload, verifyCsrf, async (req, res) => {
-    const values = { ...req.body };
+    // multipart fields are parsed here, after the app-wide input cleaning: the form shown again keeps no NUL
+    const values = cleanStrings({ ...req.body });
     delete values._csrf;
     if (req.uploadError) return renderNewForm(ctx, req, res, values, { files: req.uploadError }, 400);
     try {
@@ -110,7 +113,7 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
 
   r.post('/tickets/:number/messages', requireUser, upload, verifyCsrf, async (req, res) => {
     const number = parseTicketNumber(req.params.number);
-    const values = { body: req.body.body, internal: req.body.internal };
+    const values = cleanStrings({ body: req.body.body, internal: req.body.internal });
     if (req.uploadError) {
       return renderTicket(ctx, req, res, number, 'conversation', { form: 'message', values, errors: { files: req.uploadError } }, 400);
     }
@@ -133,17 +136,18 @@ export function ticketRoutes(ctx: WebContext): Router {
 
   r.get('/tickets', requireUser, async (req, res) => {
     const list = listName(req.query.list);
-    const page = Number(req.query.page) || 1;
+    const page = optionalInt(req.query.page, 'page', PAGE, 1);
     const result = await listTickets(ctx.reads, currentUser(req), list, page);
     res.render('overview', { list, dateColumn: LIST_DATE[list], result, search: '', searchError: null });
   });
 
   r.get('/tickets/search', requireUser, async (req, res) => {
     const q = String(req.query.q ?? '').trim();
-    const found = /^\d{1,15}$/.test(q) ? await findVisibleNumber(ctx.reads, currentUser(req), Number(q)) : null;
+    const asked = boundedInt(q, BIG_ID);
+    const found = asked === undefined ? null : await findVisibleNumber(ctx.reads, currentUser(req), asked);
     if (found !== null) return res.redirect(`/tickets/${found}`);
     const result = await listTickets(ctx.reads, currentUser(req), 'current', 1);
-    const searchError = /^\d{1,15}$/.test(q) ? cs.overview.notFound(q) : cs.overview.badNumber;
+    const searchError = asked === undefined ? cs.overview.badNumber : cs.overview.notFound(q);
     res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
   });
 
