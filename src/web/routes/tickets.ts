@@ -1,5 +1,5 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
-import { allowedActions, customerMayComment, type ListName, staffMayComment } from '../../domain/states.js';
+import { actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, type ListName, staffMayComment } from '../../domain/states.js';
 import { cs } from '../../i18n/cs.js';
 import { actorKind, isStaff } from '../../services/actor.js';
 import type { WebContext } from '../context.js';
@@ -59,6 +59,7 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
     staff ? staffMembers(db) : [],
     staff ? paragraphsOfContract(db, ticket.contract_id) : [],
   ]);
+  const actions = allowedActions(ticket.state, actorKind(user));
   const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(db, number) : null;
   res.status(status).render('ticket', {
     ticket,
@@ -72,7 +73,10 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
     solvers,
     paragraphs,
     complaint,
-    actions: allowedActions(ticket.state, actorKind(user)),
+    actions,
+    // the staff panel's forms: the table's actions for staff, each with the inputs its rule names
+    actionForms: staff ? actions.map((action) => ({ action, inputs: actionInputs(action), targets: actionTargets(action) })) : [],
+    ticketFinal: isFinal(ticket.state),
     mayComment: staff ? staffMayComment(ticket.state) : customerMayComment(ticket.state),
     form: state ?? { form: '', values: {}, errors: {} },
     limits: ctx.limits,
