@@ -272,3 +272,19 @@ describe('malformed sign-in forms', () => {
     expect([400, 401]).toContain(res.status);
   });
 });
+
+describe('forms with files without a token', () => {
+  it.each([
+    ['30 fields', Array.from({ length: 30 }, (_, i) => `--XB\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`).join('') + '--XB--\r\n'],
+    ['a truncated body', '--XB\r\nContent-Disposition: form-data; name="subject"\r\n\r\nx'],
+    ['a field over the text limit', `--XB\r\nContent-Disposition: form-data; name="description"\r\n\r\n${'x'.repeat(300_000)}\r\n--XB--\r\n`],
+  ])('with %s are refused as forged (403) and write nothing', async (_name, body) => {
+    const s = await login(web.app, 'alice');
+    const before = Number((await tdb.db('tickets').count({ n: '*' }))[0]!.n);
+    for (const path of ['/tickets/new', '/TICKETS/NEW']) {
+      const res = await s.agent.post(path).set('Content-Type', 'multipart/form-data; boundary=XB').send(Buffer.from(body));
+      expect(res.status).toBe(403);
+    }
+    expect(Number((await tdb.db('tickets').count({ n: '*' }))[0]!.n)).toBe(before);
+  });
+});

@@ -93,15 +93,24 @@ async function renderNewForm(ctx: WebContext, req: Request, res: Response, value
 }
 
 /**
+ * Parses a form with files, then checks its token whatever the parsing gave: a body broken
+ * before its token could be read is a CSRF refusal (403) like any other request without one,
+ * and only a request with a valid token learns that its body was malformed (400).
+ */
+function uploadThenVerify(upload: RequestHandler, verifyCsrf: RequestHandler): RequestHandler {
+  return (req, res, next) => upload(req, res, (uploadErr?: unknown) => verifyCsrf(req, res, (csrfErr?: unknown) => next(csrfErr ?? uploadErr)));
+}
+
+/**
  * The forms that carry files. They are mounted before the app-wide CSRF check, which refuses
  * every other multipart body: their token is in the multipart body, so it is checked once the
  * body is parsed (`verifyCsrf` after `upload`), and never skipped.
  */
 export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler): Router {
   const r = Router();
-  const upload = uploadFiles(ctx.limits);
+  const upload = uploadThenVerify(uploadFiles(ctx.limits), verifyCsrf);
 
-  r.post('/tickets/new', requireUser, upload, verifyCsrf, async (req, res) => {
+  r.post('/tickets/new', requireUser, upload, async (req, res) => {
     // multipart fields are parsed here, after the app-wide input cleaning: the form shown again keeps no NUL
     const values = cleanStrings({ ...req.body });
     delete values._csrf;
@@ -115,7 +124,7 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
     }
   });
 
-  r.post('/tickets/:number/messages', requireUser, upload, verifyCsrf, async (req, res) => {
+  r.post('/tickets/:number/messages', requireUser, upload, async (req, res) => {
     const number = parseTicketNumber(req.params.number);
     const values = cleanStrings({ body: req.body.body, internal: req.body.internal });
     if (req.uploadError) {
