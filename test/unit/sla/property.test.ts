@@ -4,12 +4,25 @@
  * zones change offset only at whole quarter hours (UTC), so counting whole minutes is exact.
  * Besides Europe/Prague the zones include ones that switch at other local hours (New York
  * repeats 01:00–01:59, Santiago skips midnight, Lord Howe shifts by 30 minutes).
+ *
+ * The engine bounds every walk to WALK_LIMIT_DAYS (3 years, SLA.md §2.5 step 5) and throws
+ * SlaWalkLimitError beyond it: a documented rule, not a bug. The generator therefore keeps the
+ * amount of a sparse calendar within what that calendar serves in the bound (a calendar too
+ * sparse for even two units is not generated), and one example below pins the rule itself.
+ *
+ * Replaying a failure: the failure message shows fast-check's `seed` (and `path`), and the
+ * runner prints the replay command. Run
+ *   FC_SEED=<seed> npx vitest run test/unit/sla/property.test.ts
+ * to run the same cases again (FC_PATH=<path> as well goes straight to the shrunk
+ * counterexample; SLA_PROPERTY_RUNS=<n> changes the number of cases).
  */
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import {
   SLA_METHODS,
+  SlaWalkLimitError,
+  WALK_LIMIT_DAYS,
   WEEKDAYS,
   buildServiceCalendar,
   dueAt,
@@ -82,6 +95,24 @@ function oracle(cal: OracleCalendar) {
 }
 
 // ---- random cases ----
+
+/**
+ * The largest amount of `method` that the weekly `week` surely serves within the engine's walk
+ * bound from any start: whole weeks of the bound, less a margin for the pauses (the last
+ * running piece starts up to 17 days late), the ND/NBD measurement start, a partial week, up
+ * to 6 holidays of a whole day each and an hour for each offset change. Continuous methods
+ * count every instant and are never sparse.
+ */
+function maxAmountWithinWalk(method: SlaMethod, week: [number, number][][], W: number): number {
+  if (method.endsWith('-Cont')) return Number.MAX_SAFE_INTEGER;
+  const daily = week.map((d) => d.reduce((sum, [s, e]) => sum + e - s, 0));
+  const weekly = daily.reduce((a, b) => a + b, 0);
+  const weeks = Math.floor((WALK_LIMIT_DAYS - 70) / 7);
+  const served = weeks * weekly - 6 * Math.max(...daily) - 6 * 60;
+  const unit = method === 'Min' ? 1 : method === 'Den' ? W : 60;
+  return Math.floor(served / unit);
+}
+
 const GRID = Array.from({ length: 97 }, (_, i) => i * 15).filter((m) => m < 120 || m >= 180); // 00:00..24:00, no 02:xx
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
@@ -153,6 +184,8 @@ const caseArb = fc
     const calendar: ServiceCalendar = buildServiceCalendar(config, { from: 2025, to: 2031 });
     const longest = Math.max(...week.map((d) => d.reduce((sum, [s, e]) => sum + e - s, 0)));
     const oc: OracleCalendar = { zone: c.zone, week, holidays: new Set(holidayDays), W: c.serviceDayMinutes ?? longest };
+    // the properties ask for amount and amount + 1 units: both must lie within the walk bound
+    const amount = Math.min(c.amount, maxAmountWithinWalk(c.method, week, oc.W) - 1);
     // running set: [start, ∞) minus the pauses
     const cuts = c.pauses.map(([off, len]) => [c.start + off * MIN, c.start + (off + len) * MIN] as const).sort((a, b) => a[0] - b[0]);
     const running: Interval[] = [];
@@ -162,15 +195,37 @@ const caseArb = fc
       from = Math.max(from, b);
     }
     running.push({ from, to: Infinity });
-    return { ...c, calendar, oc, running };
-  });
+    return { ...c, amount, calendar, oc, running };
+  })
+  // a calendar too sparse to serve even two units within the walk bound is not generated
+  .filter((c) => c.amount >= 1);
 
 // SLA_PROPERTY_RUNS=20000 for a long bug hunt; the default keeps the file at a few seconds.
-const params = { numRuns: Number(process.env.SLA_PROPERTY_RUNS ?? 400) };
-const timeout = Math.max(60_000, params.numRuns * 30);
+// FC_SEED replays a run (see the header); without it every run draws a seed of its own.
+function seedFromEnv(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(value)}`);
+  return seed;
+}
+const seed = seedFromEnv(process.env.FC_SEED);
+const params: fc.Parameters<unknown> = {
+  numRuns: Number(process.env.SLA_PROPERTY_RUNS ?? 400),
+  seed,
+  ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+};
+const timeout = Math.max(60_000, (params.numRuns ?? 400) * 30);
+
+/** Whatever fails the test (an assertion, an exception, a timeout), the runner shows how to replay it. */
+function replayHint(): void {
+  onTestFailed(() => {
+    console.error(`\nReplay this property run with: FC_SEED=${seed} npx vitest run test/unit/sla/property.test.ts\n`);
+  });
+}
 
 describe('engine vs minute-stepping oracle', () => {
   it('agrees on WDIN/WDOUT, measurement start, due and elapsed', () => {
+    replayHint();
     fc.assert(
       fc.property(caseArb, (c) => {
         const o = oracle(c.oc);
@@ -190,6 +245,7 @@ describe('engine vs minute-stepping oracle', () => {
   }, timeout);
 
   it('elapsed(start → due(n)) = n and due is strictly increasing in n', () => {
+    replayHint();
     fc.assert(
       fc.property(caseArb, (c) => {
         const due = (n: number) => dueAt(c.calendar, c.method, c.target, n, c.start, c.running)!;
@@ -202,4 +258,34 @@ describe('engine vs minute-stepping oracle', () => {
       params,
     );
   }, timeout);
+});
+
+describe('the walk bound (SLA.md §2.5 step 5)', () => {
+  // found by the property test before its generator respected the bound: 195 service minutes a
+  // week cannot serve 28 days of 1,429 minutes within 3 years
+  const sparse = buildServiceCalendar(
+    parseCalendarConfig({
+      timezone: 'America/Santiago',
+      country: null,
+      windows: { mon: [['04:30', '06:30']], tue: [], wed: [['03:15', '04:30']], thu: [], fri: [], sat: [], sun: [] },
+      holidays: [],
+      serviceDayMinutes: 1429,
+    }),
+    { from: 2025, to: 2031 },
+  );
+  const start = Date.parse('2026-07-22T11:29:00Z');
+
+  it('a valid calendar too sparse for the amount ends the walk with SlaWalkLimitError instead of looping', () => {
+    expect(() => dueAt(sparse, 'Den', 'reaction', 28, start)).toThrow(SlaWalkLimitError);
+    expect(() => dueAt(sparse, 'Den', 'reaction', 28, start)).toThrow(`no answer within ${WALK_LIMIT_DAYS} days`);
+  });
+
+  it('the same calendar answers an amount it serves within the bound, and the generator keeps to such amounts', () => {
+    const max = maxAmountWithinWalk('Den', [[[270, 390]], [], [[195, 270]], [], [], [], []], 1429);
+    expect(max).toBeGreaterThanOrEqual(2);
+    expect(max).toBeLessThan(28);
+    const due = dueAt(sparse, 'Den', 'reaction', max, start)!;
+    expect(elapsed(sparse, 'Den', 'reaction', start, due)).toBe(max);
+    expect(due - start).toBeLessThan(WALK_LIMIT_DAYS * DAY);
+  });
 });
