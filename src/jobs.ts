@@ -28,7 +28,7 @@ import { closeStaleResolved } from './services/auto-close.js';
 import { cleanUpExpired } from './services/cleanup.js';
 import type { ServiceContext } from './services/context.js';
 import { ingestMail, recordMailFailure } from './services/mail/ingest.js';
-import { createTransport, sendDueMail } from './services/mail/outbox.js';
+import { createTransport, sendDueMail } from './mail/outbox.js';
 import { recomputeOpenTickets } from './services/sla.js';
 
 /** This node's name in logs and in the job run log: NODE_NAME, else hostname:PORT. */

@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import { openRuntime, type Runtime } from './bootstrap.js';
 import { type Config, loadConfig } from './config.js';
 import { sharedSecret } from './db/secrets.js';
-import { DEMO_USERS, seedDemo } from './db/seed-demo.js';
+import { DEMO_USERS, seedDemo } from './demo/seed-demo.js';
 import { nodeName, startBackgroundJobs } from './jobs.js';
 import { createApp } from './web/app.js';
 

@@ -32,7 +32,8 @@ import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { createMailPoller } from '../../src/mail/poller.js';
 import { DEFAULT_INBOUND_SETTINGS, type ServiceContext } from '../../src/services/context.js';
-import type { IngestResult, MailFolder, MailSource } from '../../src/services/mail/types.js';
+import type { IngestResult, MailSource } from '../../src/services/mail/types.js';
+import type { MailFolder } from '../../src/mail/folders.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../../test/support/dovecot.js';
 import { generateMessages, senders, type Sender } from './messages.js';
 

@@ -50,7 +50,8 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { withAdvisoryLock } from '../db/advisory-lock.js';
-import { folderFor, type IngestResult, type MailFolder, type MailOutcome, type MailSource } from '../services/mail/types.js';
+import type { IngestResult, MailOutcome, MailSource } from '../services/mail/types.js';
+import { folderFor, type MailFolder } from './folders.js';
 
 export interface MailPollerOptions {
   db: Knex;

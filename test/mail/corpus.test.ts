@@ -2,7 +2,7 @@ import { loginKey } from '../../src/domain/login.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMail } from '../../src/mail/parse/index.js';
+import { parseMail } from '../../src/domain/mail/index.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';

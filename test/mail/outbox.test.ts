@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { DEFAULT_MAIL_SETTINGS } from '../../src/services/context.js';
-import { createTransport, MAX_SEND_ATTEMPTS, sendDueMail } from '../../src/services/mail/outbox.js';
+import { createTransport, MAX_SEND_ATTEMPTS, sendDueMail } from '../../src/mail/outbox.js';
 import { acceptTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';

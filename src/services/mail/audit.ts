@@ -3,11 +3,10 @@ import { type Actor, isStaff } from '../actor.js';
 import type { ServiceContext } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { ingestMail } from './ingest.js';
-import type { IngestResult } from './types.js';
+import { type IngestResult, MAIL_OUTCOMES } from './types.js';
 
-export const MAIL_OUTCOMES = [
-  'create_ticket', 'comment_on_ticket', 'duplicate', 'ignore_auto_reply', 'ignore_bounce', 'reject_unauthorized', 'too_large', 'quarantine', 'failed',
-] as const;
+/** The outcomes the audit log shows: the ingestion's, and `failed` for an attempt that broke. */
+export const LOGGED_OUTCOMES = [...MAIL_OUTCOMES, 'failed'] as const;
 
 export interface InboundRow {
   id: number;

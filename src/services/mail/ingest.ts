@@ -12,7 +12,7 @@ import {
   type ParsedMail,
   stripQuotedText,
   ticketCandidates,
-} from '../../mail/parse/index.js';
+} from '../../domain/mail/index.js';
 import { customerMayComment } from '../../domain/states.js';
 import { type Actor, SYSTEM } from '../actor.js';
 import { fileFromBuffer, type InMemoryFile } from '../attachments.js';

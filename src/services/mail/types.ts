@@ -8,15 +8,13 @@ export interface MailSource {
   size?: number | null;
 }
 
-export type MailOutcome =
-  | 'create_ticket'
-  | 'comment_on_ticket'
-  | 'reject_unauthorized'
-  | 'ignore_auto_reply'
-  | 'ignore_bounce'
-  | 'duplicate'
-  | 'too_large'
-  | 'quarantine';
+/** What the ingestion can do with a message (EMAIL.md); the audit log also records `failed` attempts. */
+export const MAIL_OUTCOMES = [
+  'create_ticket', 'comment_on_ticket', 'duplicate', 'ignore_auto_reply', 'ignore_bounce', 'reject_unauthorized', 'too_large', 'quarantine',
+] as const;
+export type MailOutcome = (typeof MAIL_OUTCOMES)[number];
+
+export const isMailOutcome = (v: unknown): v is MailOutcome => (MAIL_OUTCOMES as readonly unknown[]).includes(v);
 
 /** What the ingestion did with one message; mailgate prints it as JSON. */
 export interface IngestResult {
@@ -30,28 +28,4 @@ export interface IngestResult {
   paragraph?: string;
   attachments?: { name: string; type: string; size: number; sha256: string; inline: boolean }[];
   notifications?: { to: string; subject: string; text: string }[];
-}
-
-/** The IMAP folder a handled message is filed into after the commit. */
-export type MailFolder = 'processed' | 'ignored' | 'rejected' | 'quarantine';
-
-const OUTCOMES: readonly string[] = ['create_ticket', 'comment_on_ticket', 'reject_unauthorized', 'ignore_auto_reply', 'ignore_bounce', 'duplicate', 'too_large', 'quarantine'];
-
-/** A duplicate (a re-fetch after a crash, a re-delivery) goes where its first copy went: its reason names that outcome. */
-export function folderFor(outcome: MailOutcome, reason?: string): MailFolder {
-  if (outcome === 'duplicate' && reason && reason !== 'duplicate' && OUTCOMES.includes(reason)) return folderFor(reason as MailOutcome);
-  switch (outcome) {
-    case 'create_ticket':
-    case 'comment_on_ticket':
-    case 'duplicate':
-      return 'processed';
-    case 'ignore_auto_reply':
-    case 'ignore_bounce':
-      return 'ignored';
-    case 'reject_unauthorized':
-    case 'too_large':
-      return 'rejected';
-    case 'quarantine':
-      return 'quarantine';
-  }
 }

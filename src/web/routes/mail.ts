@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { cs } from '../../i18n/cs.js';
 import type { WebContext } from '../context.js';
-import { discardMail, listInboundMail, MAIL_OUTCOMES, rawMail, releaseMail } from '../../services/mail/audit.js';
+import { discardMail, listInboundMail, LOGGED_OUTCOMES, rawMail, releaseMail } from '../../services/mail/audit.js';
 import { currentUser, requireStaff } from '../auth.js';
 import { parseTicketNumber } from './tickets.js';
 
@@ -9,11 +9,11 @@ import { parseTicketNumber } from './tickets.js';
 export function mailRoutes(ctx: WebContext): Router {
   const r = Router();
   r.get('/staff/mail', requireStaff, async (req, res) => {
-    const outcome = (MAIL_OUTCOMES as readonly string[]).includes(String(req.query.outcome)) ? String(req.query.outcome) : undefined;
+    const outcome = (LOGGED_OUTCOMES as readonly string[]).includes(String(req.query.outcome)) ? String(req.query.outcome) : undefined;
     const pendingOnly = req.query.quarantine === '1';
     const rows = await listInboundMail(ctx.db, currentUser(req), pendingOnly ? { outcome: 'quarantine', pendingOnly } : { ...(outcome ? { outcome } : {}) });
     const notice = typeof req.query.done === 'string' ? req.query.done : null;
-    res.render('mail-log', { rows, outcome, pendingOnly, outcomes: MAIL_OUTCOMES, notice });
+    res.render('mail-log', { rows, outcome, pendingOnly, outcomes: LOGGED_OUTCOMES, notice });
   });
   r.get('/staff/mail/:id/raw', requireStaff, async (req, res) => {
     const id = parseTicketNumber(req.params.id);

@@ -7,7 +7,7 @@ import {
   isOwnMessage,
   parseAuthenticationResults,
   trustedAuthResults,
-} from '../../../src/mail/parse/index.js';
+} from '../../../src/domain/mail/index.js';
 import { OWN, TRUSTED, clone, fixtureNames, parsed } from './helpers.js';
 
 interface Verdicts {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { dedupeKey, parseMail } from '../../../src/mail/parse/index.js';
+import { dedupeKey, parseMail } from '../../../src/domain/mail/index.js';
 import { clone, fixtureNames, parsed, raw } from './helpers.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMail, type ParsedMail } from '../../../src/mail/parse/index.js';
+import { parseMail, type ParsedMail } from '../../../src/domain/mail/index.js';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/mail');
 

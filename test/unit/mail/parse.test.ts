@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { MailParseError, parseMail } from '../../../src/mail/parse/index.js';
-import { unpackTnef } from '../../../src/mail/parse/tnef.js';
+import { MailParseError, parseMail } from '../../../src/domain/mail/index.js';
+import { unpackTnef } from '../../../src/domain/mail/tnef.js';
 import { FIXTURES, NOTIFICATION_98570, fixtureNames, parsed, raw } from './helpers.js';
 
 type Att = [name: string, type: string, size: number, inline: boolean];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripQuotedHtml, stripQuotedText } from '../../../src/mail/parse/index.js';
+import { stripQuotedHtml, stripQuotedText } from '../../../src/domain/mail/index.js';
 import { parsed } from './helpers.js';
 
 describe('stripQuotedText on the corpus replies', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanTitle, EMPTY_TITLE, parseMail, ticketCandidates } from '../../../src/mail/parse/index.js';
+import { cleanTitle, EMPTY_TITLE, parseMail, ticketCandidates } from '../../../src/domain/mail/index.js';
 import { parsed } from './helpers.js';
 
 describe('ticketCandidates', () => {

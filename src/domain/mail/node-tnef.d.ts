@@ -1,4 +1,4 @@
-/** node-tnef 1.4 ships no types; only what src/mail/parse/tnef.ts uses. */
+/** node-tnef 1.4 ships no types; only what src/domain/mail/tnef.ts uses. */
 declare module 'node-tnef' {
   export interface TnefAttachment {
     /** file name as stored in attAttachTitle (bytes mapped 1:1 to char codes) */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { MailSettings } from '../context.js';
+import type { MailSettings } from '../services/context.js';
 
 export interface SmtpSettings {
   host: string;
