@@ -31,7 +31,9 @@ import { freePort } from '../support/ports.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { createMailPoller } from '../../src/mail/poller.js';
-import { DEFAULT_INBOUND_SETTINGS, type ServiceContext } from '../../src/services/context.js';
+import { serviceContext } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
+import type { ServiceContext } from '../../src/services/context.js';
 import type { IngestResult, MailSource } from '../../src/services/mail/types.js';
 import type { MailFolder } from '../../src/mail/folders.js';
 import { dovecotAvailable, startDovecot, type DovecotServer } from '../../test/support/dovecot.js';
@@ -230,17 +232,14 @@ async function main(): Promise<void> {
   // -- ingestion
   const people = senders(50, 20);
   const { mod, why } = await loadRealIngestion();
-  const maxBytes = DEFAULT_INBOUND_SETTINGS.maxMessageBytes;
+  // one sender sends ~100 mails within the hour here: lift the rate limit
+  const config = loadConfig({ NODE_ENV: 'production', SEED_DEMO: 'false', MAIL_SENDER_HOURLY_LIMIT: '1000000' });
+  const maxBytes = config.MAIL_MAX_MESSAGE_BYTES;
   let ingest: Ingest;
   let recordFailure: RecordFailure;
   if (mod) {
     await seedSenders(db, people);
-    const ctx: ServiceContext = {
-      db,
-      limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 },
-      // one sender sends ~100 mails within the hour here: lift the rate limit
-      inbound: { ...DEFAULT_INBOUND_SETTINGS, senderHourlyLimit: 1_000_000 },
-    };
+    const ctx = serviceContext(db, config);
     ingest = (raw, source) => mod.ingestMail(ctx, raw, source);
     recordFailure = (raw, source, err) => mod.recordMailFailure(ctx, raw, source, err);
     log(`ingestion: REAL (src/services/mail/ingest.ts ingestMail), ${people.filter((p) => p.known).length} authorised senders seeded`);

@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import crypto from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { serviceContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/knex.js';
 import { createApp } from '../../src/web/app.js';
@@ -49,7 +50,7 @@ async function serveOne(): Promise<void> {
     DATABASE_URL: url,
     PUBLIC_URL: 'http://127.0.0.1:3000',
   });
-  const ctx = { db: createDb(url, poolMax), limits: { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 } };
+  const ctx = serviceContext(createDb(url, poolMax), config);
   const web = createApp(ctx, config, process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'), url);
   const server = web.app.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;

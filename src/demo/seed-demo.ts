@@ -66,7 +66,7 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
 
   const para = async (contractId: number, code: string) => (await db('contract_paragraphs').where({ contract_id: contractId, code }).first('id')).id as number;
   const open = async (who: Actor, contractId: number, code: string, subject: string, description: string) =>
-    createTicket(ctx, who, { contract_id: contractId, paragraph_id: await para(contractId, code), contact_phone: '602 123 456', subject, description });
+    (await createTicket(ctx, who, { contract_id: contractId, paragraph_id: await para(contractId, code), contact_phone: '602 123 456', subject, description })).number;
 
   const n1 = await open(tester, c1.id, 'A1', 'Nefunkční aplikace', 'Dobrý den,\nkiosek na radnici od rána ukazuje chybu „Služba není dostupná“.\nDěkuji, Pavel Tester');
   void n1;

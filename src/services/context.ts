@@ -14,12 +14,6 @@ export interface MailSettings {
   publicUrl: string;
 }
 
-export const DEFAULT_MAIL_SETTINGS: MailSettings = {
-  helpdeskAddress: 'helpdesk.tech@seyfor.com',
-  messageIdDomain: 'helpdesk.seyfor.com',
-  publicUrl: 'http://localhost:3000',
-};
-
 /** Rules of the inbound mail channel (EMAIL.md §4.10). */
 export interface InboundSettings {
   trustedAuthservId: string;
@@ -30,23 +24,15 @@ export interface InboundSettings {
   maxAttempts: number;
 }
 
-export const DEFAULT_INBOUND_SETTINGS: InboundSettings = {
-  trustedAuthservId: '',
-  requireDmarcPass: false,
-  ticketIdDigits: { min: 5, max: 8 },
-  senderHourlyLimit: 20,
-  maxMessageBytes: 25 * 1024 * 1024,
-  maxAttempts: 5,
-};
-
-/** What every use case needs, built once at start-up and shared by all channels. */
+/**
+ * What every use case needs, built once at start-up and shared by all channels: from the
+ * configuration by src/bootstrap.ts serviceContext (its defaults are those of src/config.ts).
+ */
 export interface ServiceContext {
   db: Knex;
   limits: AttachmentLimits;
-  /** absent: DEFAULT_MAIL_SETTINGS */
-  mail?: MailSettings;
-  /** absent: DEFAULT_INBOUND_SETTINGS */
-  inbound?: InboundSettings;
+  mail: MailSettings;
+  inbound: InboundSettings;
 }
 
 export type Tx = Knex.Transaction;

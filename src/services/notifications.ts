@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { StateCode } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
-import { DEFAULT_MAIL_SETTINGS, type ServiceContext, type Tx } from './context.js';
+import type { ServiceContext, Tx } from './context.js';
 
 /** Kinds of notification a user can switch off in their settings (default: all on). */
 export const NOTIFICATION_KINDS = ['created', 'state_changed', 'staff_message', 'complaint_decided'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-interface TicketForMail {
+/** A notification a use case wrote to the outbox: it says what it queued. */
+export interface QueuedMail {
+  /** the outbox row (outbound_mail.id) */
+  id: number;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** What a notification about a ticket needs: the ticket and its reporter's address and choices. */
+export interface TicketForMail {
   number: number;
   subject: string;
   contact_email: string | null;
@@ -49,38 +59,53 @@ async function threadOf(trx: Tx, ticket: number): Promise<string[]> {
 }
 
 function render(ctx: ServiceContext, ticket: number, lines: string[]) {
-  const link = `${(ctx.mail ?? DEFAULT_MAIL_SETTINGS).publicUrl}/tickets/${ticket}`;
+  const link = `${ctx.mail.publicUrl}/tickets/${ticket}`;
   const text = [...lines, '', `${cs.mail.link}: ${link}`, '', cs.mail.footer].join('\n');
   const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
   const html = `<!doctype html><html lang="cs"><body style="font-family:sans-serif">${lines.map((l) => `<p>${esc(l).replace(/\n/g, '<br>')}</p>`).join('')}<p><a href="${esc(link)}">${esc(cs.mail.link)}</a></p><p style="color:#666">${esc(cs.mail.footer)}</p></body></html>`;
   return { text, html };
 }
 
-/** Writes one notification per recipient into the outbox, in the caller's transaction. */
-async function enqueue(ctx: ServiceContext, trx: Tx, t: TicketForMail, to: string[], purpose: string, subject: string, lines: string[]) {
-  if (to.length === 0) return;
-  const settings = ctx.mail ?? DEFAULT_MAIL_SETTINGS;
-  const thread = await threadOf(trx, t.number);
+/**
+ * Writes one notification per recipient into the outbox, in the caller's transaction, threaded
+ * on the ticket's mail so far (`thread`: already known, e.g. none for a ticket just created).
+ */
+async function enqueue(
+  ctx: ServiceContext,
+  trx: Tx,
+  t: TicketForMail,
+  to: string[],
+  purpose: string,
+  subject: string,
+  lines: string[],
+  thread?: string[],
+): Promise<QueuedMail[]> {
+  if (to.length === 0) return [];
+  const previous = thread ?? (await threadOf(trx, t.number));
   const { text, html } = render(ctx, t.number, lines);
-  for (const address of to) {
-    await trx('outbound_mail').insert({
-      ticket_number: t.number,
-      message_id: newMessageId(t.number, settings.messageIdDomain),
-      to_address: address,
-      subject: `[${t.number}] - ${subject}`,
-      text_body: text,
-      html_body: html,
-      purpose,
-      in_reply_to: thread.at(-1) ?? null,
-      references: thread.slice(-10),
-    });
-  }
+  const rows = to.map((address) => ({
+    ticket_number: t.number,
+    message_id: newMessageId(t.number, ctx.mail.messageIdDomain),
+    to_address: address,
+    subject: `[${t.number}] - ${subject}`,
+    text_body: text,
+    html_body: html,
+    purpose,
+    in_reply_to: previous.at(-1) ?? null,
+    references: previous.slice(-10),
+  }));
+  // one statement; PostgreSQL numbers and returns the rows in the order of the list
+  const ids = (await trx('outbound_mail').insert(rows).returning('id')) as { id: number }[];
+  return rows.map((r, i) => ({ id: Number(ids[i]!.id), to: r.to_address, subject: r.subject, text: r.text_body }));
 }
 
-/** Ticket created: the receipt with its number. For e-mail it is the contractual confirmation (manual §3.2), always sent. */
-export async function notifyCreated(ctx: ServiceContext, trx: Tx, number: number): Promise<void> {
-  const t = await ticketForMail(trx, number);
-  await enqueue(ctx, trx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject));
+/**
+ * Ticket created: the receipt with its number. For e-mail it is the contractual confirmation
+ * (manual §3.2), always sent. The creating use case passes what it wrote; a new ticket has no
+ * mail to thread on yet.
+ */
+export async function notifyCreated(ctx: ServiceContext, trx: Tx, t: TicketForMail): Promise<QueuedMail[]> {
+  return enqueue(ctx, trx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject), []);
 }
 
 export async function notifyStateChange(
@@ -90,35 +115,35 @@ export async function notifyStateChange(
   from: StateCode,
   to: StateCode,
   data: Record<string, unknown>,
-): Promise<void> {
+): Promise<QueuedMail[]> {
   const t = await ticketForMail(trx, number);
   if (from === 'complained' && data.upheld !== undefined) {
     const upheld = data.upheld === true;
-    await enqueue(ctx, trx, t, recipients(t, 'complaint_decided'), 'complaint_decided', cs.mail.complaintSubject(t.subject, upheld),
+    return enqueue(ctx, trx, t, recipients(t, 'complaint_decided'), 'complaint_decided', cs.mail.complaintSubject(t.subject, upheld),
       cs.mail.complaintBody(upheld, cs.states[to], (data.reason as string | undefined) ?? (data.note as string | undefined) ?? null));
-    return;
   }
   const detail = (data.cooperation ?? data.resolution ?? data.reason ?? null) as string | null;
-  await enqueue(ctx, trx, t, recipients(t, 'state_changed'), 'state_changed', cs.mail.stateSubject(t.subject, cs.states[to]),
+  return enqueue(ctx, trx, t, recipients(t, 'state_changed'), 'state_changed', cs.mail.stateSubject(t.subject, cs.states[to]),
     cs.mail.stateBody(cs.states[from], cs.states[to], to, detail));
 }
 
-export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: number, author: string, body: string): Promise<void> {
+export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: number, author: string, body: string): Promise<QueuedMail[]> {
   const t = await ticketForMail(trx, number);
-  await enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
+  return enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
 }
 
 /** One explanatory mail to an authorised sender whose message was too large to take (EMAIL.md §4.1.5). */
-export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<{ to: string; subject: string; text: string }> {
-  const settings = ctx.mail ?? DEFAULT_MAIL_SETTINGS;
+export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<QueuedMail> {
   const mail = { to, subject: cs.mail.tooLargeSubject(subject), text: cs.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n') };
-  await trx('outbound_mail').insert({
-    ticket_number: null,
-    message_id: newMessageId(null, settings.messageIdDomain),
-    to_address: to,
-    subject: mail.subject,
-    text_body: mail.text,
-    purpose: 'too_large',
-  });
-  return mail;
+  const [row] = await trx('outbound_mail')
+    .insert({
+      ticket_number: null,
+      message_id: newMessageId(null, ctx.mail.messageIdDomain),
+      to_address: to,
+      subject: mail.subject,
+      text_body: mail.text,
+      purpose: 'too_large',
+    })
+    .returning('id');
+  return { id: Number(row.id), ...mail };
 }

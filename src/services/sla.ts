@@ -50,15 +50,27 @@ export interface SlaSetupRow {
 }
 
 /**
- * The SLA setup as one JSON column (an SlaSetupRow), for a query that joins the paragraph as p,
- * its contract as c and the contract's calendar as k: the ticket page reads it with the ticket.
+ * The SLA setup's columns (an SlaSetupRow), for a query that joins the paragraph as p, its
+ * contract as c and the contract's calendar as k (joinSlaSetup).
+ */
+export const SLA_SETUP_COLUMNS = [
+  'p.sla_applies', 'p.reaction_method', 'p.reaction_amount', 'p.resolution_method', 'p.resolution_amount',
+  'c.timezone', 'k.windows', 'k.holiday_country', 'k.extra_closed_dates', 'k.service_day_minutes',
+] as const;
+
+/** Joins the contract (as c) and its service calendar (as k) of the paragraph p of a query. */
+export function joinSlaSetup(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.join('contracts as c', 'c.id', 'p.contract_id').join('service_calendars as k', 'k.id', 'c.calendar_id');
+}
+
+const SETUP_JSON = `json_build_object(${SLA_SETUP_COLUMNS.map((c) => `'${c.slice(2)}', ${c}`).join(', ')})`;
+
+/**
+ * The SLA setup as one JSON column (an SlaSetupRow), for a query that joins as SLA_SETUP_COLUMNS
+ * says: the ticket page reads it with the ticket.
  */
 export function slaSetupJson(db: Conn): Knex.Raw {
-  return db.raw(`json_build_object(
-    'sla_applies', p.sla_applies, 'reaction_method', p.reaction_method, 'reaction_amount', p.reaction_amount,
-    'resolution_method', p.resolution_method, 'resolution_amount', p.resolution_amount, 'timezone', c.timezone,
-    'windows', k.windows, 'holiday_country', k.holiday_country, 'extra_closed_dates', k.extra_closed_dates,
-    'service_day_minutes', k.service_day_minutes)`);
+  return db.raw(SETUP_JSON);
 }
 
 /**
@@ -80,14 +92,9 @@ export interface ClockInputs {
 
 /** The paragraph's targets with the contract's calendar (zone, windows, holidays around `instants`). */
 export async function slaSetupOfParagraph(db: Conn, paragraphId: number, instants: number[]): Promise<SlaSetup | null> {
-  const row = (await db('contract_paragraphs as p')
-    .join('contracts as c', 'c.id', 'p.contract_id')
-    .join('service_calendars as k', 'k.id', 'c.calendar_id')
+  const row = (await joinSlaSetup(db('contract_paragraphs as p'))
     .where('p.id', paragraphId)
-    .first(
-      'p.sla_applies', 'p.reaction_method', 'p.reaction_amount', 'p.resolution_method', 'p.resolution_amount',
-      'c.timezone', 'k.windows', 'k.holiday_country', 'k.extra_closed_dates', 'k.service_day_minutes',
-    )) as SlaSetupRow | undefined;
+    .first(...SLA_SETUP_COLUMNS)) as SlaSetupRow | undefined;
   return row ? slaSetupOf(row, instants) : null;
 }
 
@@ -132,10 +139,7 @@ function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events:
 
 /** Both clocks of a ticket at `now`, computed from its history (the source of truth). */
 export async function ticketClocks(db: Conn, number: number, now = new Date()): Promise<TicketClocks> {
-  const ticket = (await db('tickets as t')
-    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
-    .join('contracts as c', 'c.id', 'p.contract_id')
-    .join('service_calendars as k', 'k.id', 'c.calendar_id')
+  const ticket = (await joinSlaSetup(db('tickets as t').join('contract_paragraphs as p', 'p.id', 't.paragraph_id'))
     .where('t.number', number)
     .first('t.created_at', slaSetupJson(db).wrap('', ' as sla_setup'), stateChangesJson(db).wrap('', ' as state_changes'))) as ClockInputs;
   return clocksOf(ticket, now);
@@ -164,17 +168,28 @@ export async function refreshStoredSla(db: Conn, number: number): Promise<Ticket
   // the transaction's own time: the same clock as the events it just wrote
   const now = (await db.raw('select now() as now')).rows[0].now as Date;
   const clocks = await ticketClocks(db, number, now);
-  const due = (c: ClockResult | null) => (c && c.clock === 'running' && c.due ? c.due.toJSDate() : null);
-  await db('tickets')
-    .where({ number })
-    .update({
-      reaction_due_at: due(clocks.reaction),
-      resolution_due_at: due(clocks.resolution),
-      reaction_breached: clocks.reaction?.breached ?? null,
-      resolution_breached: clocks.resolution?.breached ?? null,
-      sla_computed_at: now,
-    });
+  await db('tickets').where({ number }).update(storedSla(clocks, now));
   return clocks;
+}
+
+/** The ticket's stored SLA columns (due instants, verdicts) for its clocks computed at `now`. */
+export function storedSla(clocks: TicketClocks, now: Date) {
+  const due = (c: ClockResult | null) => (c && c.clock === 'running' && c.due ? c.due.toJSDate() : null);
+  return {
+    reaction_due_at: due(clocks.reaction),
+    resolution_due_at: due(clocks.resolution),
+    reaction_breached: clocks.reaction?.breached ?? null,
+    resolution_breached: clocks.resolution?.breached ?? null,
+    sla_computed_at: now,
+  };
+}
+
+/**
+ * The stored SLA columns of a ticket created at `now` (the transaction's time, which its
+ * created_at takes) under `setup`: the clocks of a ticket without state changes.
+ */
+export function storedSlaOfNewTicket(setup: SlaSetupRow, now: Date) {
+  return storedSla(clocksOf({ created_at: now, sla_setup: setup, state_changes: [] }, now), now);
 }
 
 /**

@@ -5,7 +5,7 @@ import { type Actor, actorId, actorKind, SYSTEM } from './actor.js';
 import type { ServiceContext, Tx } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { type EventKind, recordEvent } from './history.js';
-import { notifyStateChange } from './notifications.js';
+import { notifyStateChange, type QueuedMail } from './notifications.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import { id, optionalText, parseInput, requiredText } from './validate.js';
@@ -38,8 +38,9 @@ export function assertAllowed(ticket: LockedTicket, action: Action, actor: Actor
 }
 
 /**
- * Moves a locked ticket to its next state and writes exactly one history event for it.
- * The caller has already checked the action with assertAllowed and validated its input.
+ * Moves a locked ticket to its next state and writes exactly one history event for it; returns
+ * the new state and the notifications queued. The caller has already checked the action with
+ * assertAllowed and validated its input.
  */
 export async function applyTransition(
   ctx: ServiceContext,
@@ -48,7 +49,7 @@ export async function applyTransition(
   ticket: LockedTicket,
   action: Action,
   opts: { target?: StateCode; data?: Record<string, unknown>; set?: Record<string, unknown> } = {},
-): Promise<StateCode> {
+): Promise<{ state: StateCode; notifications: QueuedMail[] }> {
   const from = ticket.state;
   const before = from === 'paused' ? await stateBeforePause(trx, ticket.number) : null;
   const to = nextState(ticket.state, action, actorKind(actor), { stateBeforePause: before, target: opts.target });
@@ -68,8 +69,8 @@ export async function applyTransition(
   });
   ticket.state = to;
   await refreshStoredSla(trx, ticket.number);
-  await notifyStateChange(ctx, trx, ticket.number, from, to, opts.data ?? {});
-  return to;
+  const notifications = await notifyStateChange(ctx, trx, ticket.number, from, to, opts.data ?? {});
+  return { state: to, notifications };
 }
 
 async function addSystemMessage(trx: Tx, ticket: number, actor: Actor, body: string): Promise<void> {
@@ -90,19 +91,25 @@ export async function activeStaff(trx: Tx, userId: number): Promise<{ id: number
   return user;
 }
 
-/** Runs one state-changing use case in one transaction on a ticket the actor may see. */
+/**
+ * One state-changing use case on a ticket the actor may see: called as (ctx, actor, number,
+ * input) it runs in a transaction of its own; its `inTx(trx, ctx, actor, number, input)` runs in
+ * the caller's transaction and commits or rolls back with it.
+ */
 function useCase<I>(
   action: Action,
   body: (trx: Tx, actor: Actor, ticket: LockedTicket, input: I, ctx: ServiceContext) => Promise<void>,
   target?: (input: unknown) => StateCode | undefined,
 ) {
-  return async (ctx: ServiceContext, actor: Actor, number: number, input: I): Promise<StateCode> =>
-    ctx.db.transaction(async (trx) => {
-      const ticket = await lockVisibleTicket(trx, actor, number);
-      assertAllowed(ticket, action, actor, target?.(input));
-      await body(trx, actor, ticket, input, ctx);
-      return ticket.state;
-    });
+  const inTx = async (trx: Tx, ctx: ServiceContext, actor: Actor, number: number, input: I): Promise<StateCode> => {
+    const ticket = await lockVisibleTicket(trx, actor, number);
+    assertAllowed(ticket, action, actor, target?.(input));
+    await body(trx, actor, ticket, input, ctx);
+    return ticket.state;
+  };
+  const run = (ctx: ServiceContext, actor: Actor, number: number, input: I): Promise<StateCode> =>
+    ctx.db.transaction((trx) => inTx(trx, ctx, actor, number, input));
+  return Object.assign(run, { inTx });
 }
 
 /** The form field and its validation for each input the transition table names. */

@@ -120,13 +120,13 @@ describe.skipIf(!enabled)('two portal nodes behind HAProxy on one PostgreSQL', {
     w = await seedWorld(tdb.db);
     for (let i = 0; i < CLIENTS + 1; i++) {
       tickets.push(
-        await createTicket(tdb.ctx, w.users.alice, {
+        (await createTicket(tdb.ctx, w.users.alice, {
           contract_id: w.contractA,
           paragraph_id: w.paragraphs.A.incident,
           contact_phone: '602 123 456',
           subject: `Zátěžový požadavek ${i}`,
           description: 'Komentáře z několika uzlů.',
-        }),
+        })).number,
       );
     }
     sink = await startSmtpSink();

@@ -264,9 +264,9 @@ describe('migration import of the IMPORT.md sample', () => {
     const jana = (await tdb.db('users').where({ login: 'jana.novakova' }).first('id', 'login', 'name', 'email', 'role')) as Actor;
     const contract = await tdb.db('contracts').where({ number: '1' }).first('id');
     const paragraph = await tdb.db('contract_paragraphs').where({ contract_id: contract.id, code: 'INC-MAIL' }).first('id');
-    const number = await createTicket(tdb.ctx, jana, {
+    const number = (await createTicket(tdb.ctx, jana, {
       contract_id: contract.id, paragraph_id: paragraph.id, contact_phone: '603111222', subject: 'Nový po migraci', description: 'Nový.',
-    });
+    })).number;
     expect(number).toBe(98581);
   });
 

@@ -110,7 +110,7 @@ describe('follow-ups', () => {
   });
 
   it('never comments on another company’s ticket: the mail becomes a new ticket that does not mention it', async () => {
-    const bobs = await createTicket(tdb.ctx, w.users.bob, { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: 'Tajné Beta', description: 'x' });
+    const bobs = (await createTicket(tdb.ctx, w.users.bob, { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: 'Tajné Beta', description: 'x' })).number;
     const result = await ingest(mail({ subject: `Re: [${bobs}] cizí požadavek`, body: 'Zkouším cizí číslo.' }));
     expect(result.outcome).toBe('create_ticket');
     expect(result.ticket).not.toBe(bobs);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/services/create-ticket.js';
-import { DEFAULT_MAIL_SETTINGS } from '../../src/services/context.js';
 import { createTransport, MAX_SEND_ATTEMPTS, sendDueMail } from '../../src/mail/outbox.js';
 import { acceptTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -25,14 +24,14 @@ afterAll(async () => {
 });
 
 const open = (subject: string) =>
-  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x' });
+  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x' }).then((t) => t.number);
 
 describe('the outbox worker', () => {
   it('sends pending notifications over SMTP with our Message-ID, threading and loop-prevention headers', async () => {
     sink.clear();
     const n = await open('Notifikace přes SMTP');
     await acceptTicket(tdb.ctx, w.users.agent, n, {});
-    const result = await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS);
+    const result = await sendDueMail(tdb.db, transport, tdb.ctx.mail);
     expect(result).toEqual({ sent: 2, failed: 0 });
     const rows = await tdb.db('outbound_mail').where({ ticket_number: n }).orderBy('id');
     expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
@@ -52,7 +51,7 @@ describe('the outbox worker', () => {
     sink.clear();
     const n = await open('Server je dole');
     sink.down();
-    const whileDown = await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS);
+    const whileDown = await sendDueMail(tdb.db, transport, tdb.ctx.mail);
     expect(whileDown).toEqual({ sent: 0, failed: 1 });
     let row = await tdb.db('outbound_mail').where({ ticket_number: n }).first();
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
@@ -60,13 +59,13 @@ describe('the outbox worker', () => {
     expect(row.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
     // not due yet: nothing happens
     sink.up();
-    expect(await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS)).toEqual({ sent: 0, failed: 0 });
+    expect(await sendDueMail(tdb.db, transport, tdb.ctx.mail)).toEqual({ sent: 0, failed: 0 });
     await tdb.db('outbound_mail').where({ ticket_number: n }).update({ next_attempt_at: tdb.db.fn.now() });
-    expect(await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS)).toEqual({ sent: 1, failed: 0 });
+    expect(await sendDueMail(tdb.db, transport, tdb.ctx.mail)).toEqual({ sent: 1, failed: 0 });
     row = await tdb.db('outbound_mail').where({ ticket_number: n }).first();
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
     expect(sink.messages.filter((m) => m.parsed.subject?.includes('Server je dole'))).toHaveLength(1);
-    expect(await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS)).toEqual({ sent: 0, failed: 0 });
+    expect(await sendDueMail(tdb.db, transport, tdb.ctx.mail)).toEqual({ sent: 0, failed: 0 });
   });
 
   it('gives up after the last attempt and marks the mail failed', async () => {
@@ -74,7 +73,7 @@ describe('the outbox worker', () => {
     await tdb.db('outbound_mail').where({ ticket_number: n }).update({ attempts: MAX_SEND_ATTEMPTS - 1 });
     sink.down();
     try {
-      await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS);
+      await sendDueMail(tdb.db, transport, tdb.ctx.mail);
     } finally {
       sink.up();
     }
@@ -87,10 +86,10 @@ describe('the outbox worker', () => {
     const second = createTransport({ host: sink.host, port: sink.port, secure: false });
     try {
       const [a, b] = await Promise.all([
-        sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS, 3),
-        sendDueMail(tdb.db, second, DEFAULT_MAIL_SETTINGS, 3),
+        sendDueMail(tdb.db, transport, tdb.ctx.mail, 3),
+        sendDueMail(tdb.db, second, tdb.ctx.mail, 3),
       ]);
-      const rest = await sendDueMail(tdb.db, transport, DEFAULT_MAIL_SETTINGS);
+      const rest = await sendDueMail(tdb.db, transport, tdb.ctx.mail);
       expect(a.sent + b.sent + rest.sent).toBe(6);
       const subjects = sink.messages.map((m) => m.parsed.subject);
       expect(new Set(subjects).size).toBe(subjects.length);

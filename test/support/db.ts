@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { serviceContext } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart } from '../../src/db/migrate.js';
 import { withDatabase } from '../../src/db/url.js';
@@ -13,8 +15,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A clean, migrated database of this test file's own, cloned from the run's template. */
-export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFiles: 10, quotaBytesPerHour: 2 * 1024 * 1024 * 1024 }): Promise<TestDatabase> {
+/**
+ * A clean, migrated database of this test file's own, cloned from the run's template, with the
+ * use cases' context as npm start builds it (src/bootstrap.ts) from the default configuration
+ * and `env`.
+ */
+export async function freshDatabase(env: Record<string, string> = {}): Promise<TestDatabase> {
   const serverUrl = inject('pgServerUrl');
   const template = inject('templateDb');
   const name = `hd_test_${process.ppid}_${randomBytes(5).toString('hex')}`;
@@ -28,7 +34,7 @@ export async function freshDatabase(limits = { maxBytes: 20 * 1024 * 1024, maxFi
   return {
     db,
     url,
-    ctx: { db, limits },
+    ctx: serviceContext(db, loadConfig({ NODE_ENV: 'test', SEED_DEMO: 'false', ...env })),
     drop: async () => {
       await db.destroy();
       const c = new pg.Client({ connectionString: serverUrl });

@@ -28,7 +28,7 @@ afterAll(async () => {
 async function ticketIn(target: StateCode): Promise<number> {
   const { ctx } = tdb;
   const { alice, agent } = w.users;
-  const n = await createTicket(ctx, alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: `Auto-close ${target}`, description: 'x' });
+  const n = (await createTicket(ctx, alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: `Auto-close ${target}`, description: 'x' })).number;
   if (target === 'new') return n;
   if (target === 'cancelled') {
     await cancelTicket(ctx, agent, n, { reason: 'Duplicita' });

@@ -149,7 +149,7 @@ describe('overview lists and search', () => {
   let numbers: Record<string, number>;
   beforeAll(async () => {
     const mk = (subject: string) =>
-      createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x' });
+      createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x' }).then((t) => t.number);
     numbers = { open: await mk('Otevřený požadavek'), done: await mk('Vyřešený požadavek'), closed: await mk('Uzavřený požadavek') };
     await tdb.db('tickets').where({ number: numbers.done }).update({ state: 'resolved', resolved_at: new Date('2026-10-15T14:15:00Z') });
     await tdb.db('tickets').where({ number: numbers.closed }).update({ state: 'closed', resolved_at: new Date(), closed_at: new Date() });
@@ -176,7 +176,7 @@ describe('overview lists and search', () => {
   });
 
   it('says "not found" for a number that does not exist or belongs to someone else, the same way', async () => {
-    const bobs = await createTicket(tdb.ctx, w.users.bob, { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: 'Tajné Beta', description: 'x' });
+    const bobs = (await createTicket(tdb.ctx, w.users.bob, { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: 'Tajné Beta', description: 'x' })).number;
     const foreign = await alice.agent.get(`/tickets/search?q=${bobs}`);
     const missing = await alice.agent.get('/tickets/search?q=1');
     expect(foreign.status).toBe(404);
@@ -213,8 +213,8 @@ describe('overview lists and search', () => {
 
 describe('who sees what inside one company', () => {
   it('shows a customer with own-only access just their tickets, and one with full access every ticket of the contract', async () => {
-    const carols = await createTicket(tdb.ctx, w.users.carol, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Carolin požadavek', description: 'x' });
-    const alices = await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Alicin požadavek', description: 'x' });
+    const carols = (await createTicket(tdb.ctx, w.users.carol, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Carolin požadavek', description: 'x' })).number;
+    const alices = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Alicin požadavek', description: 'x' })).number;
     const carol = await login(web.app, 'carol');
     const carolList = visibleText((await carol.agent.get('/tickets')).text);
     expect(carolList).toContain('Carolin požadavek');
@@ -227,7 +227,7 @@ describe('who sees what inside one company', () => {
 describe('escaping user text', () => {
   it('renders a script in a subject, description and message as text', async () => {
     const xss = '<script>alert(1)</script>';
-    const number = await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: xss, description: `<img src=x onerror=alert(2)>` });
+    const number = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: xss, description: `<img src=x onerror=alert(2)>` })).number;
     const res = await alice.agent.post(`/tickets/${number}/messages`).field('_csrf', alice.csrf).field('body', '<b onclick="x()">tučně</b>');
     expect(res.status).toBe(303);
     const pages = [

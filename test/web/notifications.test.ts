@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const open = (subject = 'Nefunkční aplikace', contact_email?: string) =>
-  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x', ...(contact_email ? { contact_email } : {}) });
+  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'x', ...(contact_email ? { contact_email } : {}) }).then((t) => t.number);
 const outbox = (n: number) => tdb.db('outbound_mail').where({ ticket_number: n }).orderBy('id');
 
 describe('notifications written to the outbox with the change', () => {
@@ -77,7 +77,7 @@ describe('notifications written to the outbox with the change', () => {
       const saved = await s.agent.post('/account/notifications').type('form').send({ _csrf: s.csrf, created: 'on', staff_message: 'on', complaint_decided: 'on' });
       expect(visibleText(saved.text)).toContain('Nastavení bylo uloženo.');
       expect(saved.text).not.toMatch(/name="state_changed" value="on" checked/);
-      const n = await createTicket(tdb.ctx, w.users.carol, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Bez změn stavu', description: 'x' });
+      const n = (await createTicket(tdb.ctx, w.users.carol, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Bez změn stavu', description: 'x' })).number;
       await acceptTicket(tdb.ctx, w.users.agent, n, {});
       expect((await outbox(n)).map((m) => m.purpose)).toEqual(['created']);
     } finally {

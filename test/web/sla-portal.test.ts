@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const open = (paragraph_id: number, subject = 'SLA') =>
-  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id, contact_phone: '602123456', subject, description: 'x' });
+  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id, contact_phone: '602123456', subject, description: 'x' }).then((t) => t.number);
 const row = (n: number) => tdb.db('tickets').where({ number: n }).first();
 const minutesBetween = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 60_000;
 

@@ -80,13 +80,13 @@ const customer = () => w.users.alice;
 
 /** A ticket submitted `hoursAgo` whole hours before the database's current second (or at `at`). */
 async function ticket(opts: { hoursAgo?: number; at?: Date; paragraph?: number; contractId?: number }): Promise<{ n: number; C: number }> {
-  const n = await createTicket(tdb.ctx, customer(), {
+  const n = (await createTicket(tdb.ctx, customer(), {
     contract_id: opts.contractId ?? contract,
     paragraph_id: opts.paragraph ?? p.I1,
     contact_phone: '602123456',
     subject: 'SLA',
     description: 'x',
-  });
+  })).number;
   const createdAt = opts.at ? tdb.db.raw('?::timestamptz', [opts.at.toISOString()]) : tdb.db.raw(`date_trunc('second', now()) - make_interval(hours => ?)`, [opts.hoursAgo ?? 0]);
   await tdb.db('tickets').where({ number: n }).update({ created_at: createdAt });
   const row = await tdb.db('tickets').where({ number: n }).first('created_at');

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const newTicket = (subject = 'Porucha') =>
-  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'popis' });
+  createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject, description: 'popis' }).then((t) => t.number);
 
 const act = (n: number, action: string, fields: Record<string, string> = {}, s: Session = staff) =>
   s.agent.post(`/tickets/${n}/actions/${action}`).type('form').send({ _csrf: s.csrf, ...fields });

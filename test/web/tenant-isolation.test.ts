@@ -26,13 +26,13 @@ beforeAll(async () => {
   w = await seedWorld(tdb.db);
   web = buildApp(tdb);
   const input = { contract_id: w.contractB, paragraph_id: w.paragraphs.B.incident, contact_phone: '602123456', subject: SECRET, description: SECRET };
-  foreignOpen = await createTicket(tdb.ctx, w.users.bob, input, [fileFromBuffer('beta.txt', 'text/plain', Buffer.from(SECRET))]);
+  foreignOpen = (await createTicket(tdb.ctx, w.users.bob, input, [fileFromBuffer('beta.txt', 'text/plain', Buffer.from(SECRET))])).number;
   foreignAttachment = (await tdb.db('attachments').where({ ticket_number: foreignOpen }).first('id')).id;
   await addMessage(tdb.ctx, w.users.bob, foreignOpen, { body: SECRET });
-  foreignResolved = await createTicket(tdb.ctx, w.users.bob, input);
+  foreignResolved = (await createTicket(tdb.ctx, w.users.bob, input)).number;
   await acceptTicket(tdb.ctx, w.users.agent, foreignResolved, {});
   await resolveTicket(tdb.ctx, w.users.agent, foreignResolved, { resolution: SECRET });
-  ownTicket = await createTicket(tdb.ctx, w.users.alice, { ...input, contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, subject: 'Vlastní' });
+  ownTicket = (await createTicket(tdb.ctx, w.users.alice, { ...input, contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, subject: 'Vlastní' })).number;
   alice = await login(web.app, 'alice');
 });
 afterAll(async () => {

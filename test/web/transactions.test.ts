@@ -56,10 +56,10 @@ describe('one use case, one transaction', () => {
     // creation with two files: ticket, history, attachments with their content, the confirmation mail
     let before = await counts();
     const input = { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Kontrola', description: 'x' };
-    const n = await createTicket(tdb.ctx, w.users.alice, input, [
+    const n = (await createTicket(tdb.ctx, w.users.alice, input, [
       fileFromBuffer('a.txt', 'text/plain', Buffer.from('control a')),
       fileFromBuffer('b.txt', 'text/plain', Buffer.from('control b')),
-    ]);
+    ])).number;
     const created = grown(before, await counts());
     expect(created).toMatchObject({ tickets: 1, attachments: 2, attachment_blobs: 2, attachment_chunks: 2 });
     expect(created.ticket_events).toBeGreaterThan(0);
@@ -107,7 +107,7 @@ describe('one use case, one transaction', () => {
   });
 
   it('does not resume a paused ticket when the reply’s attachment cannot be stored', async () => {
-    const n = await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Pauza', description: 'x' });
+    const n = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Pauza', description: 'x' })).number;
     await acceptTicket(tdb.ctx, w.users.agent, n, {});
     await pauseTicket(tdb.ctx, w.users.agent, n, { cooperation: 'Pošlete log.' });
     const before = await counts();

@@ -113,7 +113,7 @@ afterAll(async () => {
 async function ticketIn(state: StateCode): Promise<number> {
   const { ctx } = tdb;
   const { alice, agent, solver } = w.users;
-  const n = await createTicket(ctx, alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: `Matice ${state}`, description: 'popis' });
+  const n = (await createTicket(ctx, alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: `Matice ${state}`, description: 'popis' })).number;
   if (state === 'new') return n;
   if (state === 'cancelled') {
     await cancelTicket(ctx, agent, n, { reason: 'Duplicita.' });

@@ -13,15 +13,15 @@ import {
   stripQuotedText,
   ticketCandidates,
 } from '../../domain/mail/index.js';
-import { customerMayComment } from '../../domain/states.js';
+import { customerMayComment, type StateCode } from '../../domain/states.js';
 import { type Actor, SYSTEM } from '../actor.js';
 import { fileFromBuffer, type InMemoryFile } from '../attachments.js';
-import { DEFAULT_INBOUND_SETTINGS, DEFAULT_MAIL_SETTINGS, type InboundSettings, type ServiceContext, type Tx } from '../context.js';
-import { addMessage } from '../conversation.js';
-import { createTicket, SUBJECT_MAX, TEXT_MAX } from '../create-ticket.js';
+import type { InboundSettings, ServiceContext, Tx } from '../context.js';
+import { addMessageInTx } from '../conversation.js';
+import { createTicketInTx, SUBJECT_MAX, TEXT_MAX } from '../create-ticket.js';
 import { normalisePhone } from '../../domain/phone.js';
 import { recordEvent } from '../history.js';
-import { notifyTooLarge } from '../notifications.js';
+import { notifyTooLarge, type QueuedMail } from '../notifications.js';
 import { visibleTickets } from '../visibility.js';
 import type { IngestResult, MailOutcome, MailSource } from './types.js';
 
@@ -79,8 +79,14 @@ async function followedTicket(trx: Tx, m: ParsedMail, sender: Sender, settings: 
     if (n !== null) candidates.push({ number: n, by: h.by });
   }
   for (const c of candidates) {
-    const row = await visibleTickets(trx, sender.actor).where('t.number', c.number).where('t.contract_id', sender.contractId).first('t.number', 't.state');
-    if (row) return { number: Number(row.number), state: row.state as Parameters<typeof customerMayComment>[0], by: c.by };
+    const row = await visibleTickets(trx, sender.actor)
+      .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
+      .where('t.number', c.number)
+      .where('t.contract_id', sender.contractId)
+      .first('t.number', 't.state', 't.subject', 'p.code as paragraph');
+    if (row) {
+      return { number: Number(row.number), state: row.state as StateCode, subject: row.subject as string, paragraph: row.paragraph as string, by: c.by };
+    }
   }
   return null;
 }
@@ -105,26 +111,32 @@ function withinLimits(ctx: ServiceContext, m: ParsedMail) {
   return { files, skipped };
 }
 
-async function describeResult(trx: Tx, outcome: MailOutcome, ticket: number, text: string, sender: Sender, paragraph: string, files: InMemoryFile[], since: string): Promise<Handled> {
-  const t = await trx('tickets').where({ number: ticket }).first('subject');
-  const notifications = await trx('outbound_mail').where('ticket_number', ticket).where('created_at', '>=', since).orderBy('id').select('to_address as to', 'subject', 'text_body as text');
+/** What the ingestion did, from what the use case wrote (mailgate prints it). */
+function describeResult(
+  outcome: MailOutcome,
+  ticket: { number: number; subject: string; paragraph: string },
+  text: string,
+  sender: Sender,
+  files: InMemoryFile[],
+  notifications: QueuedMail[],
+): Handled {
   return {
     outcome,
-    ticket,
-    title: t.subject,
+    ticket: ticket.number,
+    title: ticket.subject,
     text,
     reporter: sender.actor.email,
     contract: sender.contractNumber,
-    paragraph,
+    paragraph: ticket.paragraph,
     attachments: files.map((f) => ({ name: f.name, type: f.type, size: f.size, sha256: sha256(f.source), inline: f.inline ?? false })),
-    notifications,
+    notifications: notifications.map(({ to, subject, text: body }) => ({ to, subject, text: body })),
   };
 }
 
 /** Classifies one parsed message and acts on it inside the transaction (EMAIL.md §4.2). */
 async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Handled> {
-  const settings = ctx.inbound ?? DEFAULT_INBOUND_SETTINGS;
-  const mail = ctx.mail ?? DEFAULT_MAIL_SETTINGS;
+  const settings = ctx.inbound;
+  const mail = ctx.mail;
   if (isOwnMessage(m, { helpdeskAddress: mail.helpdeskAddress, messageIdDomain: mail.messageIdDomain })) {
     return { outcome: 'ignore_auto_reply', reason: 'own_message' };
   }
@@ -157,18 +169,19 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
     .first();
   if (Number(recent?.n ?? 0) >= settings.senderHourlyLimit) return { outcome: 'quarantine', reason: 'rate_limit' };
 
-  const since = (await trx.raw('select now() as now')).rows[0].now.toISOString();
-  const sub: ServiceContext = { ...ctx, db: trx };
+  // the use cases run in this transaction: the message commits with its audit row, or nothing does
   const { files, skipped } = withinLimits(ctx, m);
   const followed = await followedTicket(trx, m, sender, settings);
   if (followed && customerMayComment(followed.state)) {
     // new text only; a reply that is all quote keeps its full text, never an empty comment
     const body = fitText(stripQuotedText(m.text).trim() || m.text.trim() || (files.length ? '' : '(bez textu)'));
-    const { messageId } = await addMessage(sub, sender.actor, followed.number, { body }, files, 'email');
-    if (m.messageId) await trx('ticket_messages').where({ id: messageId }).update({ email_message_id: m.messageId });
+    const added = await addMessageInTx(trx, ctx, sender.actor, followed.number, { body }, files, { source: 'email', emailMessageId: m.messageId });
     await noteSkipped(trx, followed.number, sender.actor, skipped);
-    const paragraph = await trx('tickets as t').join('contract_paragraphs as p', 'p.id', 't.paragraph_id').where('t.number', followed.number).first('p.code');
-    return { ...(await describeResult(trx, 'comment_on_ticket', followed.number, body, sender, paragraph.code, files, since)), matchedBy: followed.by, messageRef: messageId };
+    return {
+      ...describeResult('comment_on_ticket', followed, body, sender, files, added.notifications),
+      matchedBy: followed.by,
+      messageRef: added.messageId,
+    };
   }
 
   const paragraph = await emailParagraph(trx, sender.contractId);
@@ -176,16 +189,20 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
   const description = fitText(m.text.trim() || '(bez textu)');
   // a profile phone imported in a shape we cannot read is left out rather than failing the mail
   const phone = sender.phone ? normalisePhone(sender.phone) : null;
-  const number = await createTicket(
-    sub,
+  const created = await createTicketInTx(
+    trx,
+    ctx,
     sender.actor,
     { contract_id: sender.contractId, paragraph_id: paragraph.id, contact_email: m.from.address, contact_phone: phone ?? undefined, subject: cleanTitle(m.subject).slice(0, SUBJECT_MAX), description },
     files,
     'email',
   );
-  if (followed) await recordEvent(trx, { ticket: number, actor: sender.actor, kind: 'linked', data: { follows: followed.number } });
-  await noteSkipped(trx, number, sender.actor, skipped);
-  return { ...(await describeResult(trx, 'create_ticket', number, description, sender, paragraph.code, files, since)), matchedBy: followed ? followed.by : 'none' };
+  if (followed) await recordEvent(trx, { ticket: created.number, actor: sender.actor, kind: 'linked', data: { follows: followed.number } });
+  await noteSkipped(trx, created.number, sender.actor, skipped);
+  return {
+    ...describeResult('create_ticket', { ...created, paragraph: paragraph.code }, description, sender, files, created.notifications),
+    matchedBy: followed ? followed.by : 'none',
+  };
 }
 
 /** A mail longer than we store is cut, never refused (the raw message stays in the audit). */
@@ -196,11 +213,12 @@ function fitText(text: string): string {
 
 /** Nothing is created; an authorised sender is told once why (a forged one gets nothing). */
 async function tooLargeMessage(ctx: ServiceContext, trx: Tx, m: ParsedMail | null, size: number): Promise<Handled> {
-  const settings = ctx.inbound ?? DEFAULT_INBOUND_SETTINGS;
+  const settings = ctx.inbound;
   const handled: Handled = { outcome: 'too_large', reason: `size ${size} > ${settings.maxMessageBytes}` };
   const sender = m?.from.address ? await authorisedSender(trx, m.from.address) : null;
   if (!m || !sender) return handled;
-  return { ...handled, notifications: [await notifyTooLarge(ctx, trx, m.from.address!, m.subject, settings.maxMessageBytes)] };
+  const { id: _id, ...mail } = await notifyTooLarge(ctx, trx, m.from.address!, m.subject, settings.maxMessageBytes);
+  return { ...handled, notifications: [mail] };
 }
 
 async function noteSkipped(trx: Tx, ticket: number, actor: Actor, skipped: { name: string; reason: string }[]) {
@@ -235,6 +253,31 @@ async function advanceMailbox(trx: Tx, source: MailSource) {
   );
 }
 
+interface AuditRow {
+  id: number;
+  outcome: string;
+  ticket_number: number | null;
+  attempts: number;
+}
+
+/** The audit row of a dedupe key, locked for the rest of the transaction (one ingestion of a message at a time). */
+async function lockAuditRow(trx: Tx, key: string): Promise<AuditRow | undefined> {
+  return trx('inbound_mail').where({ dedupe_key: key }).forUpdate().first('id', 'outcome', 'ticket_number', 'attempts');
+}
+
+/** Writes the message's audit row: the row of an earlier attempt is updated, else one is inserted. */
+async function saveAuditRow(trx: Tx, existing: AuditRow | undefined, row: Record<string, unknown>): Promise<void> {
+  if (existing) await trx('inbound_mail').where({ id: existing.id }).update(row);
+  else await trx('inbound_mail').insert(row);
+}
+
+/** Keeps the raw message, once per content; returns its sha256. */
+async function keepRaw(trx: Tx, raw: Buffer): Promise<string> {
+  const rawSha = sha256(raw);
+  await trx('raw_mails').insert({ sha256: rawSha, size: raw.length, data: raw }).onConflict('sha256').ignore();
+  return rawSha;
+}
+
 /** The dedupe key of a raw message, also for mail that cannot be parsed. */
 async function keyOf(raw: Buffer): Promise<{ parsed: ParsedMail | null; key: string; parseError: string | null }> {
   try {
@@ -252,22 +295,18 @@ async function keyOf(raw: Buffer): Promise<{ parsed: ParsedMail | null; key: str
  * message could not be handled; nothing is written then (see recordMailFailure).
  */
 export async function ingestMail(ctx: ServiceContext, raw: Buffer, source: MailSource, opts: { release?: boolean } = {}): Promise<IngestResult> {
-  const settings = ctx.inbound ?? DEFAULT_INBOUND_SETTINGS;
+  const settings = ctx.inbound;
   const tooLarge = (source.size ?? raw.length) > settings.maxMessageBytes;
   const { parsed, key, parseError } = await keyOf(raw);
   return ctx.db.transaction(async (trx) => {
-    const existing = await trx('inbound_mail').where({ dedupe_key: key }).forUpdate().first('id', 'outcome', 'ticket_number', 'attempts');
+    const existing = await lockAuditRow(trx, key);
     const retrying = existing && (existing.outcome === 'failed' || (opts.release && existing.outcome === 'quarantine'));
     if (existing && !retrying) {
       await advanceMailbox(trx, source);
       // the reason names what the first copy became, so the poller files this one alike
       return { outcome: 'duplicate', reason: existing.outcome, ...(existing.ticket_number ? { ticket: Number(existing.ticket_number) } : {}) };
     }
-    let rawSha: string | null = null;
-    if (!tooLarge) {
-      rawSha = sha256(raw);
-      await trx('raw_mails').insert({ sha256: rawSha, size: raw.length, data: raw }).onConflict('sha256').ignore();
-    }
+    const rawSha = tooLarge ? null : await keepRaw(trx, raw);
     let handled: Handled;
     if (tooLarge) handled = await tooLargeMessage(ctx, trx, parsed, source.size ?? raw.length);
     else if (!parsed) handled = { outcome: 'quarantine', reason: `unparseable: ${parseError}` };
@@ -286,8 +325,7 @@ export async function ingestMail(ctx: ServiceContext, raw: Buffer, source: MailS
       processed_at: trx.fn.now(),
       last_error: null,
     };
-    if (existing) await trx('inbound_mail').where({ id: existing.id }).update({ ...row, attempts: Number(existing.attempts) + 1 });
-    else await trx('inbound_mail').insert(row);
+    await saveAuditRow(trx, existing, existing ? { ...row, attempts: Number(existing.attempts) + 1 } : row);
     await advanceMailbox(trx, source);
     const { matchedBy: _m, messageRef: _r, ...result } = handled;
     return result;
@@ -299,13 +337,12 @@ export async function ingestMail(ctx: ServiceContext, raw: Buffer, source: MailS
  * the configured number it is quarantined for staff, never dropped.
  */
 export async function recordMailFailure(ctx: ServiceContext, raw: Buffer, source: MailSource, error: unknown): Promise<{ attempts: number; quarantined: boolean }> {
-  const settings = ctx.inbound ?? DEFAULT_INBOUND_SETTINGS;
+  const settings = ctx.inbound;
   const { parsed, key } = await keyOf(raw).catch(() => ({ parsed: null, key: `raw:${sha256(raw)}` }));
   const message = String((error as Error)?.message ?? error).slice(0, 2000);
   return ctx.db.transaction(async (trx: Knex.Transaction) => {
-    const rawSha = sha256(raw);
-    await trx('raw_mails').insert({ sha256: rawSha, size: raw.length, data: raw }).onConflict('sha256').ignore();
-    const existing = await trx('inbound_mail').where({ dedupe_key: key }).forUpdate().first('id', 'attempts', 'outcome');
+    const rawSha = await keepRaw(trx, raw);
+    const existing = await lockAuditRow(trx, key);
     if (existing && existing.outcome !== 'failed') return { attempts: Number(existing.attempts), quarantined: existing.outcome === 'quarantine' };
     const attempts = (existing ? Number(existing.attempts) : 0) + 1;
     const quarantined = attempts >= settings.maxAttempts;
@@ -319,8 +356,7 @@ export async function recordMailFailure(ctx: ServiceContext, raw: Buffer, source
       last_error: message,
       attempts,
     };
-    if (existing) await trx('inbound_mail').where({ id: existing.id }).update(row);
-    else await trx('inbound_mail').insert(row);
+    await saveAuditRow(trx, existing, row);
     if (quarantined) await advanceMailbox(trx, source);
     return { attempts, quarantined };
   });

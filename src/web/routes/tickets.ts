@@ -116,7 +116,7 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
     delete values._csrf;
     if (req.uploadError) return renderNewForm(ctx, req, res, values, { files: req.uploadError }, 400);
     try {
-      const number = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
+      const { number } = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
       res.redirect(303, `/tickets/${number}`);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
