@@ -6,13 +6,12 @@
 import pg from 'pg';
 import { createDb } from '../../src/db/knex.js';
 import type { Actor } from '../../src/services/actor.js';
+import type { Reads } from '../../src/services/reads/pools.js';
 
 export interface PageProbe {
   page: string;
-  /** issues the same queries as the page handler does */
-  run: (db: ReturnType<typeof createDb>) => Promise<unknown>;
-  /** the pool the app uses for the page: 'reads' (generic plans, the default) or 'db' (the staff queue) */
-  pool?: 'reads' | 'db';
+  /** issues the same queries as the page handler does, each read on the pool it picks (as in the app) */
+  run: (pools: Reads) => Promise<unknown>;
 }
 
 export interface QueryProfile {
@@ -35,8 +34,9 @@ export async function profilePages(
   probes: PageProbe[],
   opts: { runs: number; explainOverMs: number; explainAll: boolean },
 ): Promise<QueryProfile[]> {
-  // as the app plans them (src/web/context.ts): the pages' reads with generic plans, the staff queue without
-  const pools = { reads: createDb(url, 1, { genericPlans: true }), db: createDb(url, 1) };
+  // as the app plans them (src/services/reads/pools.ts): each read picks its pool, the pages' reads
+  // with generic plans, the staff queue without
+  const pools: Reads = { reads: createDb(url, 1, { genericPlans: true }), db: createDb(url, 1) };
   const inflight = new Map<string, Captured>();
   let captured: Captured[] = [];
   for (const db of Object.values(pools)) {
@@ -59,7 +59,7 @@ export async function profilePages(
       const runs: Captured[][] = [];
       for (let i = 0; i < opts.runs; i++) {
         captured = [];
-        await probe.run(pools[probe.pool ?? 'reads']);
+        await probe.run(pools);
         runs.push(captured);
       }
       const first = runs[0] ?? [];

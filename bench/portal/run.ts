@@ -34,7 +34,8 @@ import { withDatabase } from '../../src/db/url.js';
 import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { listTickets, type QueueFilter, staffQueue, ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/queries.js';
+import { listTickets, type QueueFilter, staffQueue } from '../../src/services/reads/lists.js';
+import { ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/reads/ticket-page.js';
 import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
 import { BENCH_LOGIN, BENCH_PASSWORD, seedPortal, type SeedResult } from './seed.js';
@@ -481,7 +482,7 @@ async function main(): Promise<void> {
     ['open by due', { state: 'open', sort: 'due_asc' }],
     ['all, page 100', { page: 100 }],
   ];
-  for (const [name, filter] of queue) probes.push({ page: `queue ${name}`, pool: 'db', run: (d) => staffQueue(d, staff, filter) });
+  for (const [name, filter] of queue) probes.push({ page: `queue ${name}`, run: (d) => staffQueue(d, staff, filter) });
   const explainAll = env.BENCH_EXPLAIN === 'all';
   const profile: QueryProfile[] = await profilePages(url, probes, { runs: 15, explainOverMs: num('BENCH_EXPLAIN_MS', 2), explainAll });
   await db.destroy();

@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import type { Knex } from 'knex';
-import { readContent } from '../services/attachments.js';
-import type { AttachmentDownload } from '../services/queries.js';
+import type { Reads } from '../services/reads/pools.js';
+import { type AttachmentDownload, attachmentContent } from '../services/reads/ticket-page.js';
 
 /**
  * Types a browser only displays or plays, never runs: an attachment is served with its stored
@@ -61,7 +60,7 @@ function requestedRange(req: Request, size: number, etag: string): { start: numb
  * never cached, a passive Content-Type; the content streamed chunk by chunk from PostgreSQL
  * (one chunk in memory at a time), whole or one byte range (206, or 416 outside the content).
  */
-export async function sendAttachment(db: Knex, req: Request, res: Response, file: AttachmentDownload): Promise<void> {
+export async function sendAttachment(pools: Reads, req: Request, res: Response, file: AttachmentDownload): Promise<void> {
   res.attachment(file.name);
   // after attachment(), which would set a type from the name's extension
   res.setHeader('Content-Type', downloadContentType(file.content_type));
@@ -90,7 +89,7 @@ export async function sendAttachment(db: Knex, req: Request, res: Response, file
     return;
   }
   // a byte-sized buffer of 1: the next chunk is read only once the last one went to the socket
-  const body = Readable.from(readContent(db, file.sha256, file.chunks, start, end), { objectMode: false, highWaterMark: 1 });
+  const body = Readable.from(attachmentContent(pools, file, start, end), { objectMode: false, highWaterMark: 1 });
   try {
     await pipeline(body, res);
   } catch (e) {

@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../services/errors.js';
 
 export { BIG_ID, type Bounds, boundedInt, INT4_ID } from '../domain/numbers.js';
 
-/** Page numbers: any page may be asked for; a list shows at most its last reachable one (queries.ts paginate). */
+/** Page numbers: any page may be asked for; a list shows at most its last reachable one (services/reads/lists.ts paginate). */
 export const PAGE: Bounds = { min: 1, max: Number.MAX_SAFE_INTEGER };
 
 /**
@@ -19,11 +19,12 @@ export function optionalInt<T>(raw: unknown, name: string, bounds: Bounds, fallb
 }
 
 /**
- * A number in a path (a ticket, an attachment, a mail): anything else is 404, so a ticket the
- * user cannot see and a non-number look the same.
+ * The one parser of every `:number` and `:id` in a path (a ticket, an attachment, a mail):
+ * a bigint id (BIG_ID), anything else is 404, so a ticket the user cannot see and a
+ * non-number look the same.
  */
-export function pathInt(raw: unknown, bounds: Bounds = BIG_ID): number {
-  const n = boundedInt(raw, bounds);
+export function pathId(raw: unknown): number {
+  const n = boundedInt(raw, BIG_ID);
   if (n === undefined) throw new NotFoundError();
   return n;
 }

@@ -65,6 +65,13 @@ describe('layers', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('no route imports another route: what routes share lives beside them in src/web', () => {
+    const routes = files.filter((f) => f.startsWith('web/routes/'));
+    expect(routes.length).toBeGreaterThan(3);
+    const wrong = routes.flatMap((file) => importsOf(file).filter((t) => t.startsWith('web/routes/')).map((t) => `${file} imports ${t}`));
+    expect(wrong).toEqual([]);
+  });
+
   it('finds imports, so the check above can fail', () => {
     expect(importsOf('services/transitions.ts')).toContain('domain/states.ts');
     expect(importsOf('main.ts')).toContain('web/app.ts');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
 import { createDb } from '../../src/db/knex.js';
-import { COUNT_LIMIT, listTickets, MAX_PAGE, PAGE_SIZE, staffQueue } from '../../src/services/queries.js';
+import { COUNT_LIMIT, listTickets, MAX_PAGE, PAGE_SIZE, staffQueue } from '../../src/services/reads/lists.js';
+import { onePool } from '../../src/services/reads/pools.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp, login, visibleText } from '../support/web.js';
 import { seedWorld, type World } from '../support/world.js';
@@ -24,12 +25,12 @@ afterAll(async () => tdb?.drop());
 
 describe('counting long lists', () => {
   it('stops counting at the limit and pages in order up to the last counted page', async () => {
-    const first = await staffQueue(tdb.db, w.users.agent, { state: 'new' });
+    const first = await staffQueue(onePool(tdb.db), w.users.agent, { state: 'new' });
     expect(first).toMatchObject({ page: 1, total: COUNT_LIMIT, more: true, pages: COUNT_LIMIT / PAGE_SIZE });
     expect(first.rows.map((r) => r.subject).slice(0, 2)).toEqual(['Hromadný 1', 'Hromadný 2']);
     expect(first.rows[0]).toMatchObject({ reporter_name: expect.any(String), company_name: expect.any(String), contract_number: expect.any(String) });
 
-    const last = await staffQueue(tdb.db, w.users.agent, { state: 'new', page: MAX_PAGE });
+    const last = await staffQueue(onePool(tdb.db), w.users.agent, { state: 'new', page: MAX_PAGE });
     expect(last).toMatchObject({ page: MAX_PAGE, total: COUNT_LIMIT, more: true, pages: MAX_PAGE });
     expect(last.rows).toHaveLength(PAGE_SIZE);
     expect(last.rows.map((r) => r.subject)[0]).toBe(`Hromadný ${COUNT_LIMIT - PAGE_SIZE + 1}`);
@@ -39,7 +40,7 @@ describe('counting long lists', () => {
   // a page past the counted ones would cost counting as far as it: it is the last counted page instead
   it('shows the last counted page for a page number past it', async () => {
     for (const page of [MAX_PAGE + 1, 1000, Number.MAX_SAFE_INTEGER, Infinity]) {
-      const past = await staffQueue(tdb.db, w.users.agent, { state: 'new', page });
+      const past = await staffQueue(onePool(tdb.db), w.users.agent, { state: 'new', page });
       expect(past).toMatchObject({ page: MAX_PAGE, total: COUNT_LIMIT, more: true, pages: MAX_PAGE });
       expect(past.rows.at(-1)?.subject).toBe(`Hromadný ${COUNT_LIMIT}`);
     }
@@ -61,8 +62,8 @@ describe('counting long lists', () => {
     const one = createDb(tdb.url, 1); // one connection: the prepared statements below are all on it
     try {
       for (let i = 0; i < 6; i++) {
-        await staffQueue(one, w.users.agent, { state: 'open', assignee: 'none' });
-        await listTickets(one, w.users.carol, 'current');
+        await staffQueue(onePool(one), w.users.agent, { state: 'open', assignee: 'none' });
+        await listTickets(onePool(one), w.users.carol, 'current');
       }
       const statements = (await one.raw('select statement from pg_prepared_statements')).rows as { statement: string }[];
       const lists = statements.map((p) => p.statement).filter((sql) => sql.startsWith('select "x".*'));

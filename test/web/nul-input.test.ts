@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
 import { importDocument } from '../../src/services/import/index.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
-import { staffQueue } from '../../src/services/queries.js';
+import { staffQueue } from '../../src/services/reads/lists.js';
+import { onePool } from '../../src/services/reads/pools.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { controlCharactersStored } from '../support/snapshot.js';
 import { buildApp, login, type Session, visibleText } from '../support/web.js';
@@ -88,7 +89,7 @@ describe('NUL and control characters in text', () => {
     expect((await staff.agent.get(`/staff/queue?text=${encodeURIComponent('Po\u0000rucha')}`)).status).toBe(200);
     expect((await customer.agent.get(`/tickets/search?q=${encodeURIComponent('98\u0000000')}`)).status).not.toBeGreaterThanOrEqual(500);
     // the service itself, whichever channel calls it
-    const found = await staffQueue(tdb.db, w.users.agent, { state: undefined, text: 'Po\u0000rucha' });
+    const found = await staffQueue(onePool(tdb.db), w.users.agent, { state: undefined, text: 'Po\u0000rucha' });
     expect(found.rows.map((r) => r.subject)).toContain('Porucha tisku');
   });
 

@@ -3,7 +3,7 @@ import { cs } from '../../i18n/cs.js';
 import type { WebContext } from '../context.js';
 import { discardMail, listInboundMail, LOGGED_OUTCOMES, rawMail, releaseMail } from '../../services/mail/audit.js';
 import { currentUser, requireStaff } from '../auth.js';
-import { parseTicketNumber } from './tickets.js';
+import { pathId } from '../params.js';
 
 /** Staff pages of the e-mail channel: the audit log and the quarantine. */
 export function mailRoutes(ctx: WebContext): Router {
@@ -16,16 +16,16 @@ export function mailRoutes(ctx: WebContext): Router {
     res.render('mail-log', { rows, outcome, pendingOnly, outcomes: LOGGED_OUTCOMES, notice });
   });
   r.get('/staff/mail/:id/raw', requireStaff, async (req, res) => {
-    const id = parseTicketNumber(req.params.id);
+    const id = pathId(req.params.id);
     const raw = await rawMail(ctx.db, currentUser(req), id);
     res.attachment(`mail-${id}.eml`).type('message/rfc822').send(raw);
   });
   r.post('/staff/mail/:id/release', requireStaff, async (req, res) => {
-    const result = await releaseMail(ctx, currentUser(req), parseTicketNumber(req.params.id));
+    const result = await releaseMail(ctx, currentUser(req), pathId(req.params.id));
     res.redirect(303, `/staff/mail?quarantine=1&done=${encodeURIComponent(cs.mailLog.released(cs.mailLog.outcomes[result.outcome] ?? result.outcome, result.ticket ?? null))}`);
   });
   r.post('/staff/mail/:id/discard', requireStaff, async (req, res) => {
-    await discardMail(ctx, currentUser(req), parseTicketNumber(req.params.id));
+    await discardMail(ctx, currentUser(req), pathId(req.params.id));
     res.redirect(303, `/staff/mail?quarantine=1&done=${encodeURIComponent(cs.mailLog.discarded)}`);
   });
   return r;

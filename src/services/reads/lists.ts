@@ -1,0 +1,185 @@
+/**
+ * The ticket lists: the customer overview (three lists) and the search by number on the
+ * generic-plan pool, the staff queue on the ordinary one; one pagination for both.
+ */
+import type { Knex } from 'knex';
+import { LIST_STATES, type ListName, type StateCode, STATES } from '../../domain/states.js';
+import type { Actor } from '../actor.js';
+import { planEachTime } from '../../db/knex.js';
+import { stripControls } from '../../domain/text.js';
+import { visibleTickets } from '../visibility.js';
+import type { Reads } from './pools.js';
+
+export const PAGE_SIZE = 50;
+
+/** The nearer of the two running clocks' due instants (stored on the ticket, see services/sla.ts). */
+const SLA_DUE = 'least(t.reaction_due_at, t.resolution_due_at)';
+/** SLA_DUE compared with `cmp`; the null check is the predicate of the due index (tickets_sla_due). */
+const slaDueIs = (cmp: string) => `(${SLA_DUE} ${cmp} and (t.reaction_due_at is not null or t.resolution_due_at is not null))`;
+
+export interface TicketListRow {
+  number: number;
+  /** the customer lists carry only the date they show (LIST_DATE) */
+  created_at?: Date;
+  resolved_at?: Date | null;
+  closed_at?: Date | null;
+  subject: string;
+  state: StateCode;
+  assignee_name: string | null;
+  contract_number?: string;
+  company_name?: string;
+  reporter_name?: string;
+  sla_due?: Date | null;
+  sla_breached?: boolean;
+}
+
+export interface Page<T> {
+  rows: T[];
+  page: number;
+  pages: number;
+  total: number;
+  /** the list has more than `total` tickets (counting stops at COUNT_LIMIT) */
+  more: boolean;
+}
+
+/**
+ * Lists count at most this many tickets: the staff queue over a million tickets would spend
+ * a second counting. Beyond it the pager says "more than".
+ */
+export const COUNT_LIMIT = 10_000;
+
+/**
+ * The last page a list shows: its pages are cut from the COUNT_LIMIT tickets counted, so asking
+ * for any page costs what page 1 costs. Tickets beyond them are found by filtering, not paging.
+ */
+export const MAX_PAGE = COUNT_LIMIT / PAGE_SIZE;
+
+/** A list of tickets to show a page of. */
+interface PageSpec {
+  /** the tickets (as t), scoped and filtered, selecting t's own columns only */
+  rows: Knex.QueryBuilder;
+  /** the list's order: on the tickets (alias t), then on the selections made from them (y, x) */
+  order: (q: Knex.QueryBuilder, alias: 't' | 'y' | 'x') => void;
+  /** joins and selects the page's names (assignee, reporter, contract) onto the page (alias x) */
+  names: (page: Knex.QueryBuilder) => void;
+  /** plan the statements for their values every time (see planEachTime) */
+  valueDependent?: boolean;
+}
+
+/**
+ * One page in the list's order with the total in the same statement: the first COUNT_LIMIT + 1
+ * tickets in order (y), counted by a window (so an index in the list's order stops early), the page
+ * cut from them, and only the page's 50 rows joined to names (x). A page number beyond MAX_PAGE
+ * (however large) is MAX_PAGE; only a page past the end needs a second statement, which counts at
+ * most the tickets before that page, to show the last page instead. No statement reads more than
+ * COUNT_LIMIT + 1 tickets, whatever page is asked for.
+ */
+async function paginate(db: Knex, spec: PageSpec, page: number): Promise<Page<TicketListRow>> {
+  const reach = COUNT_LIMIT + 1;
+  const planned = <T extends Knex.QueryBuilder>(q: T) => (spec.valueDependent ? planEachTime(q) : q);
+  const fetch = async (p: number) => {
+    const offset = (p - 1) * PAGE_SIZE;
+    const first = spec.rows.clone();
+    spec.order(first, 't');
+    const counted = db.from(first.limit(reach).as('y')).select('y.*', db.raw('count(*) over () as total_rows'));
+    spec.order(counted, 'y');
+    const pageQuery = db.from(counted.limit(PAGE_SIZE).offset(offset).as('x')).select('x.*');
+    spec.names(pageQuery);
+    spec.order(pageQuery, 'x');
+    return (await planned(pageQuery)) as (TicketListRow & { total_rows?: number })[];
+  };
+  let current = Number.isNaN(page) ? 1 : Math.min(MAX_PAGE, Math.max(1, Math.floor(page)));
+  let rows = await fetch(current);
+  let counted = Number(rows[0]?.total_rows ?? 0);
+  if (rows.length === 0 && current > 1) {
+    // fewer tickets than the page's offset: count them all (below the offset) and show the last page
+    const offset = (current - 1) * PAGE_SIZE;
+    const countRow = await planned(db.from(spec.rows.clone().limit(offset).as('y')).count<{ count: number }[]>('* as count').first());
+    counted = Number(countRow?.count ?? 0);
+    current = Math.max(1, Math.ceil(counted / PAGE_SIZE));
+    rows = counted > 0 ? await fetch(current) : [];
+  }
+  for (const r of rows) delete r.total_rows;
+  const more = counted === reach;
+  const total = more ? counted - 1 : counted;
+  return { rows, page: current, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total, more };
+}
+
+/** The assignee's name on a page of tickets. */
+const assigneeName = (page: Knex.QueryBuilder) => page.leftJoin('users as a', 'a.id', 'x.assignee_id').select('a.name as assignee_name');
+
+/** The date each list shows and sorts by: created, resolved or closed. */
+export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'closed' } as const satisfies Record<ListName, string>;
+
+/** Customer overview: one of the three lists, newest first, 50 a page. */
+export async function listTickets(pools: Reads, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
+  const db = pools.reads;
+  const date = `${LIST_DATE[list]}_at`;
+  const rows = visibleTickets(db, actor)
+    .whereIn('t.state', LIST_STATES[list] as StateCode[])
+    // only the date the list shows: parsing timestamps is a noticeable part of rendering a page
+    .select('t.number', `t.${date}`, 't.subject', 't.state', 't.assignee_id');
+  const order = (q: Knex.QueryBuilder, alias: string) => q.orderBy(`${alias}.${date}`, 'desc').orderBy(`${alias}.number`, 'desc');
+  return paginate(db, { rows, order, names: assigneeName }, page);
+}
+
+/** Search by number: the number if the actor may see it, else null (no hint that it exists). */
+export async function findVisibleNumber(pools: Reads, actor: Actor, number: number): Promise<number | null> {
+  const row = await visibleTickets(pools.reads, actor).where('t.number', number).first('t.number');
+  return row ? Number(row.number) : null;
+}
+
+export interface QueueFilter {
+  state?: StateCode | 'open';
+  contract_id?: number;
+  assignee?: number | 'none';
+  text?: string;
+  /** breached: a clock overran (stored verdict or a running due in the past); a number: due within that many hours */
+  sla?: 'breached' | number;
+  sort?: 'created_desc' | 'created_asc' | 'due_asc';
+  page?: number;
+}
+
+/** Staff queue over every contract. */
+export async function staffQueue(pools: Reads, actor: Actor, f: QueueFilter): Promise<Page<TicketListRow>> {
+  // the ordinary pool: the best plan depends on the filter's values (skewed states, text), so
+  // its statements are planned for them every time (valueDependent below)
+  const db = pools.db;
+  const q = visibleTickets(db, actor).select(
+    't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state', 't.assignee_id', 't.contract_id', 't.reporter_id',
+    db.raw(`${SLA_DUE} as sla_due`),
+    db.raw('coalesce(t.reaction_breached, false) or coalesce(t.resolution_breached, false) or ' + `${SLA_DUE} < now() as sla_breached`),
+  );
+  if (f.state === 'open') q.whereIn('t.state', LIST_STATES.current as StateCode[]);
+  else if (f.state && (STATES as readonly string[]).includes(f.state)) q.where('t.state', f.state);
+  if (f.contract_id) q.where('t.contract_id', f.contract_id);
+  if (f.assignee === 'none') q.whereNull('t.assignee_id');
+  else if (typeof f.assignee === 'number') q.where('t.assignee_id', f.assignee);
+  // NUL would fail the statement; the other control characters never match a subject
+  const text = f.text === undefined ? undefined : stripControls(f.text).trim();
+  if (text) {
+    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q.where((w) => {
+      w.whereILike('t.subject', like);
+      if (/^\d{1,15}$/.test(text)) w.orWhere('t.number', Number(text));
+    });
+  }
+  if (f.sla === 'breached') {
+    q.where((w) => w.where('t.reaction_breached', true).orWhere('t.resolution_breached', true).orWhereRaw(slaDueIs('< now()')));
+  } else if (typeof f.sla === 'number') {
+    q.whereRaw(slaDueIs('between now() and now() + make_interval(hours => ?)'), [f.sla]);
+  }
+  const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
+  const order = (o: Knex.QueryBuilder, alias: string) => {
+    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : `${alias}.sla_due`} asc nulls last`);
+    o.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.number`, dir);
+  };
+  const names = (page: Knex.QueryBuilder) =>
+    assigneeName(page)
+      .join('contracts as c', 'c.id', 'x.contract_id')
+      .join('companies as co', 'co.id', 'c.company_id')
+      .join('users as r', 'r.id', 'x.reporter_id')
+      .select('c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name');
+  return paginate(db, { rows: q, order, names, valueDependent: true }, f.page ?? 1);
+}
+

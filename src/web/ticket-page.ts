@@ -1,0 +1,79 @@
+import type { Request, Response } from 'express';
+import { actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
+import { actorKind, isStaff } from '../services/actor.js';
+import { paragraphsOfContract, ticketPageSolvers } from '../services/reads/choices.js';
+import {
+  latestComplaintReason,
+  ticketAttachments,
+  ticketDetail,
+  ticketEfforts,
+  ticketEvents,
+  ticketMessages,
+} from '../services/reads/ticket-page.js';
+import { clocksOf } from '../services/sla.js';
+import { currentUser } from './auth.js';
+import type { WebContext } from './context.js';
+import type { FormErrors, FormValues } from './form.js';
+import { pathId } from './params.js';
+
+/** The ticket page's tabs and their paths under /tickets/:number. */
+export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
+export const TAB_PATHS: Record<Tab, string> = { request: '', conversation: '/komunikace', evaluation: '/vyhodnoceni', history: '/historie' };
+
+/** Form state shown again after a refused submission: which form, its values, its errors. */
+export interface FormState {
+  form: string;
+  values: FormValues;
+  errors: FormErrors;
+}
+
+/**
+ * Renders one tab of the ticket page (the customers' and the staff's, with the refused form's
+ * state when given) with the response's status; throws NotFoundError for a ticket the user may
+ * not see.
+ */
+export async function renderTicket(ctx: WebContext, req: Request, res: Response, number: number, tab: Tab, state?: FormState) {
+  const user = currentUser(req);
+  const ticket = await ticketDetail(ctx, user, number);
+  const staff = isStaff(user);
+  const clocks = clocksOf(ticket);
+  const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
+    tab === 'conversation' ? ticketMessages(ctx, user, number) : [],
+    tab === 'request' ? ticketAttachments(ctx, number) : [],
+    tab === 'history' ? ticketEvents(ctx, user, number) : [],
+    tab === 'evaluation' ? ticketEfforts(ctx, user, number) : [],
+    staff ? ticketPageSolvers(ctx) : [],
+    staff ? paragraphsOfContract(ctx, ticket.contract_id) : [],
+  ]);
+  const actions = allowedActions(ticket.state, actorKind(user));
+  const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
+  res.render('ticket', {
+    ticket,
+    clocks,
+    tab,
+    tabPaths: TAB_PATHS,
+    messages,
+    attachments,
+    events,
+    efforts,
+    solvers,
+    paragraphs,
+    complaint,
+    actions,
+    // the staff panel's forms: the table's actions for staff, each with the inputs its rule names
+    actionForms: staff ? actions.map((action) => ({ action, inputs: actionInputs(action), targets: actionTargets(action) })) : [],
+    ticketFinal: isFinal(ticket.state),
+    mayComment: staff ? staffMayComment(ticket.state) : customerMayComment(ticket.state),
+    form: state ?? { form: '', values: {}, errors: {} },
+    limits: ctx.limits,
+  });
+}
+
+/**
+ * formRoute's `renderAgain` for the forms of the ticket page (posted to /tickets/:number/...):
+ * the tab again with the refused form's values and errors next to it.
+ */
+export function ticketFormAgain(ctx: WebContext, tab: Tab, form: string | ((req: Request) => string)) {
+  return (req: Request, res: Response, values: FormValues, errors: FormErrors) =>
+    renderTicket(ctx, req, res, pathId(req.params.number), tab, { form: typeof form === 'string' ? form : form(req), values, errors });
+}
