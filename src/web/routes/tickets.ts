@@ -51,7 +51,7 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
     upload,
     formRoute(
       async (req, res, values) => {
-        const number: number = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
+        const { number } = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
         res.redirect(303, `/tickets/${number}`);
       },
       (req, res, values, errors) => renderNewForm(ctx, req, res, values, errors),
