@@ -156,407 +156,489 @@ interface Meta {
   flags: Set<string>;
 }
 
-export function createMailPoller(opts: MailPollerOptions): MailPoller {
-  const db = opts.db;
-  const mailbox = opts.mailbox;
-  const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
-  const pollMs = Math.max(1, opts.pollSeconds) * 1000;
-  const backoff = {
-    baseMs: opts.backoff?.baseMs ?? 5_000,
-    maxMs: opts.backoff?.maxMs ?? 10 * 60_000,
-    reconnectBaseMs: opts.backoff?.reconnectBaseMs ?? 1_000,
-    reconnectMaxMs: opts.backoff?.reconnectMaxMs ?? 60_000,
-  };
-  const log = opts.log ?? ((m: string) => console.log(`[mail-poller] ${m}`));
-  const lockKey = lockKeyFor(mailbox);
+/** The wait before the n-th consecutive retry: base doubling per failure, at most max. */
+export function backoffDelay(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** (failures - 1));
+}
 
-  // back-off state shared by runOnce() and the start() loop
+/** The back-off after failed runs, shared by runOnce() and the start() loop. */
+function runBackoff(baseMs: number, maxMs: number) {
   let failStreak = 0;
-  let backoffUntil = 0;
-
-  function newClient(): ImapFlow {
-    const client = new ImapFlow({
-      host: opts.imap.host,
-      port: opts.imap.port,
-      secure: opts.imap.secure,
-      auth: { user: opts.imap.user, pass: opts.imap.password },
-      logger: false,
-      disableAutoIdle: true,
-      // restart IDLE now and then: servers and NATs drop sessions that are silent for long
-      maxIdleTime: 4 * 60_000,
-      connectionTimeout: 30_000,
-    });
-    // an unhandled 'error' event would crash the process; the failing command rejects anyway
-    client.on('error', (e: Error) => log(`IMAP connection error: ${errorText(e)}`));
-    return client;
-  }
-
-  async function closeClient(client: ImapFlow): Promise<void> {
-    if (client.usable) {
-      const timeout = new Promise<void>((r) => setTimeout(r, 5_000).unref());
-      await Promise.race([client.logout().catch(() => undefined), timeout]);
-    }
-    client.close();
-  }
-
-  async function ensureFolders(client: ImapFlow): Promise<void> {
-    for (const name of new Set(Object.values(opts.folders))) {
-      const res = await client.mailboxCreate(imapPath(name));
-      if (res?.created) log(`created folder ${name}`);
-    }
-  }
-
-  async function searchUids(client: ImapFlow, range: string): Promise<number[]> {
-    const found = await client.search({ uid: range }, { uid: true });
-    if (found === false || found === undefined) throw new Error(`UID SEARCH ${range} failed in ${mailbox}`);
-    return found;
-  }
-
-  /** Reads (or creates) mailbox_state; on a UIDVALIDITY change resets last_uid to 0. */
-  async function syncState(uidvalidity: number): Promise<{ lastUid: number; changed: boolean }> {
-    return db.transaction(async (trx) => {
-      await trx.raw(
-        `insert into mailbox_state (mailbox, uidvalidity, last_uid) values (?, ?, 0) on conflict (mailbox) do nothing`,
-        [mailbox, uidvalidity],
-      );
-      const row = (await trx('mailbox_state').where({ mailbox }).forUpdate().first('uidvalidity', 'last_uid')) as
-        | { uidvalidity: number | string | null; last_uid: number | string }
-        | undefined;
-      if (!row) throw new Error(`mailbox_state row for ${mailbox} vanished`);
-      const stored = row.uidvalidity === null ? null : Number(row.uidvalidity);
-      const lastUid = Number(row.last_uid);
-      if (stored === uidvalidity) return { lastUid, changed: false };
-      await trx('mailbox_state').where({ mailbox }).update({ uidvalidity, last_uid: 0, updated_at: trx.fn.now() });
-      if (stored !== null || lastUid !== 0) {
-        log(`UIDVALIDITY of ${mailbox} changed from ${stored ?? 'none'} to ${uidvalidity} (last_uid was ${lastUid}): rescanning from UID 1`);
-        return { lastUid: 0, changed: true };
+  let until = 0;
+  /** counts a failed run; returns the wait before the next */
+  const failed = (): number => {
+    failStreak++;
+    const delay = backoffDelay(failStreak, baseMs, maxMs);
+    until = Date.now() + delay;
+    return delay;
+  };
+  return {
+    /** no scheduled run before this instant (ms) */
+    until: () => until,
+    failed,
+    afterRun(report: RunReport): RunReport {
+      if (report.skipped) return report;
+      if (report.failed) {
+        report.retryInMs = failed();
+      } else {
+        failStreak = 0;
+        until = 0;
       }
-      return { lastUid: 0, changed: false };
-    });
-  }
+      return report;
+    },
+  };
+}
 
-  /** Raises last_uid to `uid` (never lowers it), for the current UIDVALIDITY only. */
-  async function raiseLastUid(uidvalidity: number, uid: number): Promise<void> {
-    await db('mailbox_state')
-      .where({ mailbox, uidvalidity })
-      .andWhere('last_uid', '<', uid)
-      .update({ last_uid: uid, updated_at: db.fn.now() });
-  }
+/** What the steps of a poller share: its settings, log, mailbox_state and back-off. */
+interface Poller {
+  opts: MailPollerOptions;
+  db: Knex;
+  mailbox: string;
+  batchSize: number;
+  pollMs: number;
+  reconnect: { baseMs: number; maxMs: number };
+  log: (msg: string) => void;
+  lockKey: number;
+  state: ReturnType<typeof mailboxState>;
+  backoff: ReturnType<typeof runBackoff>;
+}
 
-  async function readLastUid(): Promise<number> {
-    const row = (await db('mailbox_state').where({ mailbox }).first('last_uid')) as { last_uid: number | string } | undefined;
-    return row ? Number(row.last_uid) : 0;
-  }
-
-  function emptyReport(skipped: boolean): RunReport {
-    return {
-      skipped,
-      mailbox,
-      uidvalidity: null,
-      uidvalidityChanged: false,
-      lastUid: 0,
-      ingested: 0,
-      refiled: 0,
-      tooLarge: 0,
-      quarantined: 0,
-      outcomes: {},
-      failed: null,
-      remaining: 0,
-      retryInMs: null,
-      ms: 0,
-    };
-  }
-
-  /**
-   * Fetches `uids` (ascending) and hands them to ingest one by one; files after each chunk.
-   * Returns the uid the run stopped at (a non-quarantined failure of a new message), else null.
-   */
-  async function processUids(
-    client: ImapFlow,
-    uids: number[],
-    uidvalidity: number,
-    leftover: boolean,
-    report: RunReport,
-  ): Promise<number | null> {
-    if (uids.length === 0) return null;
-    const metaRows = await client.fetchAll(packUids(uids), { uid: true, size: true, internalDate: true, flags: true }, { uid: true });
-    const metas = new Map<number, Meta>();
-    for (const m of metaRows) {
-      metas.set(m.uid, { uid: m.uid, size: m.size ?? 0, internalDate: asDate(m.internalDate), flags: m.flags ?? new Set() });
-    }
-    const ordered = uids.filter((u) => metas.has(u));
-    if (ordered.length < uids.length) {
-      log(`${uids.length - ordered.length} message(s) vanished from ${mailbox} before FETCH: ${uids.filter((u) => !metas.has(u)).join(',')}`);
-    }
-
-    // chunks bounded by body bytes (an oversized message only costs its header)
-    const chunks: Meta[][] = [];
-    let chunk: Meta[] = [];
-    let bytes = 0;
-    for (const uid of ordered) {
-      const meta = metas.get(uid) as Meta;
-      const cost = meta.size > opts.maxMessageBytes ? 0 : meta.size;
-      if (chunk.length > 0 && bytes + cost > CHUNK_BYTES) {
-        chunks.push(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(meta);
-      bytes += cost;
-    }
-    if (chunk.length) chunks.push(chunk);
-
-    for (const part of chunks) {
-      const small = part.filter((m) => m.size <= opts.maxMessageBytes).map((m) => m.uid);
-      const large = part.filter((m) => m.size > opts.maxMessageBytes).map((m) => m.uid);
-      // collect first: no IMAP command while a fetch is running
-      const bodies = new Map<number, Buffer>();
-      const rows: FetchMessageObject[] = [];
-      if (small.length) rows.push(...(await client.fetchAll(packUids(small), { uid: true, source: true }, { uid: true })));
-      for (const r of rows) if (r.source) bodies.set(r.uid, r.source);
-      const heads = new Map<number, Buffer>();
-      if (large.length) {
-        for (const r of await client.fetchAll(packUids(large), { uid: true, headers: true }, { uid: true })) {
-          if (r.headers) heads.set(r.uid, r.headers);
-        }
-      }
-
-      const pending = new Map<MailFolder, number[]>();
-      const file = (folder: MailFolder, uid: number) => {
-        const list = pending.get(folder);
-        if (list) list.push(uid);
-        else pending.set(folder, [uid]);
-      };
-      const flush = async () => {
-        for (const [folder, list] of pending) {
-          if (!list.length) continue;
-          await opts.beforeFile?.([...list], folder);
-          const range = packUids(list);
-          await client.messageFlagsAdd(range, ['\\Seen'], { uid: true, silent: true });
-          const moved = await client.messageMove(range, imapPath(opts.folders[folder]), { uid: true });
-          if (!moved) throw new Error(`MOVE ${range} to ${opts.folders[folder]} failed`);
-        }
-        pending.clear();
-      };
-
-      for (const meta of part) {
-        const oversized = meta.size > opts.maxMessageBytes;
-        const raw = oversized ? heads.get(meta.uid) : bodies.get(meta.uid);
-        if (!raw) {
-          log(`message ${mailbox}:${meta.uid} vanished before its body could be fetched`);
-          continue;
-        }
-        const source: MailSource = { mailbox, uidvalidity, uid: meta.uid, internalDate: meta.internalDate, size: meta.size };
-        let result: IngestResult;
-        try {
-          result = await opts.ingest(raw, source);
-        } catch (err) {
-          // file what committed before this message, then deal with the failure
-          await flush();
-          let attempts = 0;
-          let quarantined = false;
-          try {
-            const rec = await opts.recordFailure(raw, source, err);
-            attempts = rec.attempts;
-            quarantined = rec.quarantined || rec.attempts >= opts.maxAttempts;
-          } catch (recErr) {
-            log(`recordFailure for ${mailbox}:${meta.uid} failed too: ${errorText(recErr)}`);
-          }
-          if (quarantined) {
-            log(`message ${mailbox}:${meta.uid} quarantined after ${attempts} attempt(s): ${errorText(err)}`);
-            await raiseLastUid(uidvalidity, meta.uid);
-            report.quarantined++;
-            file('quarantine', meta.uid);
-            await flush();
-            continue;
-          }
-          log(`message ${mailbox}:${meta.uid} failed (attempt ${attempts}/${opts.maxAttempts}): ${errorText(err)}`);
-          report.failed ??= { uid: meta.uid, attempts, error: errorText(err) };
-          if (leftover) continue; // committed before; it does not hold back newer mail
-          return meta.uid;
-        }
-        report.outcomes[result.outcome] = (report.outcomes[result.outcome] ?? 0) + 1;
-        if (leftover) report.refiled++;
-        else report.ingested++;
-        if (oversized) report.tooLarge++;
-        file(oversized ? 'rejected' : folderFor(result.outcome, result.reason), meta.uid);
-      }
-      await flush();
-    }
-    return null;
-  }
-
-  /** One run on a connected client; the caller holds the advisory lock. */
-  async function runOn(client: ImapFlow): Promise<RunReport> {
-    const t0 = performance.now();
-    const report = emptyReport(false);
-    const lock = await client.getMailboxLock(imapPath(mailbox));
-    try {
-      const mb = client.mailbox;
-      if (!mb) throw new Error(`could not select ${mailbox}`);
-      const uidvalidity = Number(mb.uidValidity);
-      report.uidvalidity = uidvalidity;
-      const state = await syncState(uidvalidity);
-      report.uidvalidityChanged = state.changed;
-      const lastUid = state.lastUid;
-      let budget = batchSize;
-
-      // 1. leftovers: committed (uid ≤ last_uid) but not filed — a crash between commit and MOVE
-      if (lastUid > 0) {
-        const left = (await searchUids(client, `1:${lastUid}`)).filter((u) => u <= lastUid).sort((a, b) => a - b);
-        if (left.length) {
-          log(`${left.length} message(s) at or below last_uid ${lastUid} still in ${mailbox}: re-ingesting and filing`);
-          const now = left.slice(0, budget);
-          report.remaining += left.length - now.length;
-          budget -= now.length;
-          try {
-            await processUids(client, now, uidvalidity, true, report);
-          } finally {
-            // an ingestion that wrote last_uid = <leftover uid> must not move the pointer back
-            await raiseLastUid(uidvalidity, lastUid);
-          }
-        }
-      }
-
-      // 2. new mail, strictly ascending
-      const fresh = (await searchUids(client, `${lastUid + 1}:*`)).filter((u) => u > lastUid).sort((a, b) => a - b);
-      const work = fresh.slice(0, budget);
-      report.remaining += fresh.length - work.length;
-      const stoppedAt = await processUids(client, work, uidvalidity, false, report);
-      if (stoppedAt !== null) report.remaining += work.filter((u) => u >= stoppedAt).length;
-      report.lastUid = await readLastUid();
-    } finally {
-      lock.release();
-    }
-    report.ms = performance.now() - t0;
-    return report;
-  }
-
-  function afterRun(report: RunReport): RunReport {
-    if (report.skipped) return report;
-    if (report.failed) {
-      failStreak++;
-      const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failStreak - 1));
-      backoffUntil = Date.now() + delay;
-      report.retryInMs = delay;
-    } else {
-      failStreak = 0;
-      backoffUntil = 0;
-    }
-    return report;
-  }
+export function createMailPoller(opts: MailPollerOptions): MailPoller {
+  const log = opts.log ?? ((m: string) => console.log(`[mail-poller] ${m}`));
+  const p: Poller = {
+    opts,
+    db: opts.db,
+    mailbox: opts.mailbox,
+    batchSize: Math.max(1, opts.batchSize ?? DEFAULT_BATCH),
+    pollMs: Math.max(1, opts.pollSeconds) * 1000,
+    reconnect: { baseMs: opts.backoff?.reconnectBaseMs ?? 1_000, maxMs: opts.backoff?.reconnectMaxMs ?? 60_000 },
+    log,
+    lockKey: lockKeyFor(opts.mailbox),
+    state: mailboxState(opts.db, opts.mailbox, log),
+    backoff: runBackoff(opts.backoff?.baseMs ?? 5_000, opts.backoff?.maxMs ?? 10 * 60_000),
+  };
 
   async function runOnce(): Promise<RunReport> {
-    const report = await withAdvisoryLock(db, lockKey, async () => {
-      const client = newClient();
+    const report = await withAdvisoryLock(p.db, p.lockKey, async () => {
+      const client = newClient(p);
       try {
         await client.connect();
-        await ensureFolders(client);
-        return await runOn(client);
+        await ensureFolders(p, client);
+        return await runOn(p, client);
       } finally {
         await closeClient(client);
       }
     });
-    return afterRun(report ?? emptyReport(true));
+    return p.backoff.afterRun(report ?? emptyReport(p.mailbox, true));
   }
 
-  // ---- start()/stop(): IDLE loop ---------------------------------------------------------
+  return { runOnce, ...idleLoop(p) };
+}
 
+// ---- IMAP ----------------------------------------------------------------------------------
+
+function newClient(p: Poller): ImapFlow {
+  const { imap } = p.opts;
+  const client = new ImapFlow({
+    host: imap.host,
+    port: imap.port,
+    secure: imap.secure,
+    auth: { user: imap.user, pass: imap.password },
+    logger: false,
+    disableAutoIdle: true,
+    // restart IDLE now and then: servers and NATs drop sessions that are silent for long
+    maxIdleTime: 4 * 60_000,
+    connectionTimeout: 30_000,
+  });
+  // an unhandled 'error' event would crash the process; the failing command rejects anyway
+  client.on('error', (e: Error) => p.log(`IMAP connection error: ${errorText(e)}`));
+  return client;
+}
+
+async function closeClient(client: ImapFlow): Promise<void> {
+  if (client.usable) {
+    const timeout = new Promise<void>((r) => setTimeout(r, 5_000).unref());
+    await Promise.race([client.logout().catch(() => undefined), timeout]);
+  }
+  client.close();
+}
+
+async function ensureFolders(p: Poller, client: ImapFlow): Promise<void> {
+  for (const name of new Set(Object.values(p.opts.folders))) {
+    const res = await client.mailboxCreate(imapPath(name));
+    if (res?.created) p.log(`created folder ${name}`);
+  }
+}
+
+async function searchUids(p: Poller, client: ImapFlow, range: string): Promise<number[]> {
+  const found = await client.search({ uid: range }, { uid: true });
+  if (found === false || found === undefined) throw new Error(`UID SEARCH ${range} failed in ${p.mailbox}`);
+  return found;
+}
+
+// ---- mailbox_state -------------------------------------------------------------------------
+
+function mailboxState(db: Knex, mailbox: string, log: (msg: string) => void) {
+  return {
+    /** Reads (or creates) mailbox_state; on a UIDVALIDITY change resets last_uid to 0. */
+    async sync(uidvalidity: number): Promise<{ lastUid: number; changed: boolean }> {
+      return db.transaction(async (trx) => {
+        await trx.raw(
+          `insert into mailbox_state (mailbox, uidvalidity, last_uid) values (?, ?, 0) on conflict (mailbox) do nothing`,
+          [mailbox, uidvalidity],
+        );
+        const row = (await trx('mailbox_state').where({ mailbox }).forUpdate().first('uidvalidity', 'last_uid')) as
+          | { uidvalidity: number | string | null; last_uid: number | string }
+          | undefined;
+        if (!row) throw new Error(`mailbox_state row for ${mailbox} vanished`);
+        const stored = row.uidvalidity === null ? null : Number(row.uidvalidity);
+        const lastUid = Number(row.last_uid);
+        if (stored === uidvalidity) return { lastUid, changed: false };
+        await trx('mailbox_state').where({ mailbox }).update({ uidvalidity, last_uid: 0, updated_at: trx.fn.now() });
+        if (stored !== null || lastUid !== 0) {
+          log(`UIDVALIDITY of ${mailbox} changed from ${stored ?? 'none'} to ${uidvalidity} (last_uid was ${lastUid}): rescanning from UID 1`);
+          return { lastUid: 0, changed: true };
+        }
+        return { lastUid: 0, changed: false };
+      });
+    },
+
+    /** Raises last_uid to `uid` (never lowers it), for the current UIDVALIDITY only. */
+    async raiseLastUid(uidvalidity: number, uid: number): Promise<void> {
+      await db('mailbox_state')
+        .where({ mailbox, uidvalidity })
+        .andWhere('last_uid', '<', uid)
+        .update({ last_uid: uid, updated_at: db.fn.now() });
+    },
+
+    async readLastUid(): Promise<number> {
+      const row = (await db('mailbox_state').where({ mailbox }).first('last_uid')) as { last_uid: number | string } | undefined;
+      return row ? Number(row.last_uid) : 0;
+    },
+  };
+}
+
+function emptyReport(mailbox: string, skipped: boolean): RunReport {
+  return {
+    skipped,
+    mailbox,
+    uidvalidity: null,
+    uidvalidityChanged: false,
+    lastUid: 0,
+    ingested: 0,
+    refiled: 0,
+    tooLarge: 0,
+    quarantined: 0,
+    outcomes: {},
+    failed: null,
+    remaining: 0,
+    retryInMs: null,
+    ms: 0,
+  };
+}
+
+// ---- one run ---------------------------------------------------------------------------------
+
+/** One run on a connected client; the caller holds the advisory lock. */
+async function runOn(p: Poller, client: ImapFlow): Promise<RunReport> {
+  const t0 = performance.now();
+  const report = emptyReport(p.mailbox, false);
+  const lock = await client.getMailboxLock(imapPath(p.mailbox));
+  try {
+    const mb = client.mailbox;
+    if (!mb) throw new Error(`could not select ${p.mailbox}`);
+    const uidvalidity = Number(mb.uidValidity);
+    report.uidvalidity = uidvalidity;
+    const state = await p.state.sync(uidvalidity);
+    report.uidvalidityChanged = state.changed;
+    const budget = await refileLeftovers(p, client, uidvalidity, state.lastUid, report);
+    await ingestNewMail(p, client, uidvalidity, state.lastUid, budget, report);
+    report.lastUid = await p.state.readLastUid();
+  } finally {
+    lock.release();
+  }
+  report.ms = performance.now() - t0;
+  return report;
+}
+
+/**
+ * 1. Leftovers: committed (uid ≤ last_uid) but not filed — a crash between commit and MOVE.
+ * Returns what is left of the run's batch.
+ */
+async function refileLeftovers(p: Poller, client: ImapFlow, uidvalidity: number, lastUid: number, report: RunReport): Promise<number> {
+  if (lastUid <= 0) return p.batchSize;
+  const left = (await searchUids(p, client, `1:${lastUid}`)).filter((u) => u <= lastUid).sort((a, b) => a - b);
+  if (!left.length) return p.batchSize;
+  p.log(`${left.length} message(s) at or below last_uid ${lastUid} still in ${p.mailbox}: re-ingesting and filing`);
+  const now = left.slice(0, p.batchSize);
+  report.remaining += left.length - now.length;
+  try {
+    await processUids(p, client, now, uidvalidity, true, report);
+  } finally {
+    // an ingestion that wrote last_uid = <leftover uid> must not move the pointer back
+    await p.state.raiseLastUid(uidvalidity, lastUid);
+  }
+  return p.batchSize - now.length;
+}
+
+/** 2. New mail, strictly ascending, within the rest of the batch. */
+async function ingestNewMail(p: Poller, client: ImapFlow, uidvalidity: number, lastUid: number, budget: number, report: RunReport): Promise<void> {
+  const fresh = (await searchUids(p, client, `${lastUid + 1}:*`)).filter((u) => u > lastUid).sort((a, b) => a - b);
+  const work = fresh.slice(0, budget);
+  report.remaining += fresh.length - work.length;
+  const stoppedAt = await processUids(p, client, work, uidvalidity, false, report);
+  if (stoppedAt !== null) report.remaining += work.filter((u) => u >= stoppedAt).length;
+}
+
+/**
+ * Fetches `uids` (ascending) and hands them to ingest one by one; files after each chunk.
+ * Returns the uid the run stopped at (a non-quarantined failure of a new message), else null.
+ */
+async function processUids(p: Poller, client: ImapFlow, uids: number[], uidvalidity: number, leftover: boolean, report: RunReport): Promise<number | null> {
+  if (uids.length === 0) return null;
+  const metas = await fetchMetas(p, client, uids);
+  for (const part of chunksBySize(metas, p.opts.maxMessageBytes)) {
+    const sources = await fetchSources(client, part, p.opts.maxMessageBytes);
+    const filing = filer(p, client);
+    for (const meta of part) {
+      const oversized = meta.size > p.opts.maxMessageBytes;
+      const raw = sources.get(meta.uid);
+      if (!raw) {
+        p.log(`message ${p.mailbox}:${meta.uid} vanished before its body could be fetched`);
+        continue;
+      }
+      const source: MailSource = { mailbox: p.mailbox, uidvalidity, uid: meta.uid, internalDate: meta.internalDate, size: meta.size };
+      let result: IngestResult;
+      try {
+        result = await p.opts.ingest(raw, source);
+      } catch (err) {
+        // file what committed before this message, then deal with the failure
+        await filing.flush();
+        const stop = await ingestFailed(p, filing, raw, source, err, report);
+        if (stop && !leftover) return meta.uid;
+        continue; // quarantined, or a leftover: committed before, it does not hold back newer mail
+      }
+      report.outcomes[result.outcome] = (report.outcomes[result.outcome] ?? 0) + 1;
+      if (leftover) report.refiled++;
+      else report.ingested++;
+      if (oversized) report.tooLarge++;
+      filing.file(oversized ? 'rejected' : folderFor(result.outcome, result.reason), meta.uid);
+    }
+    await filing.flush();
+  }
+  return null;
+}
+
+/** UID, size, date and flags of `uids` (those still there), in the order of `uids`. */
+async function fetchMetas(p: Poller, client: ImapFlow, uids: number[]): Promise<Meta[]> {
+  const rows = await client.fetchAll(packUids(uids), { uid: true, size: true, internalDate: true, flags: true }, { uid: true });
+  const metas = new Map<number, Meta>();
+  for (const m of rows) {
+    metas.set(m.uid, { uid: m.uid, size: m.size ?? 0, internalDate: asDate(m.internalDate), flags: m.flags ?? new Set() });
+  }
+  const missing = uids.filter((u) => !metas.has(u));
+  if (missing.length) p.log(`${missing.length} message(s) vanished from ${p.mailbox} before FETCH: ${missing.join(',')}`);
+  return uids.flatMap((u) => metas.get(u) ?? []);
+}
+
+/** Chunks bounded by body bytes (an oversized message only costs its header). */
+function chunksBySize(metas: Meta[], maxMessageBytes: number): Meta[][] {
+  const chunks: Meta[][] = [];
+  let chunk: Meta[] = [];
+  let bytes = 0;
+  for (const meta of metas) {
+    const cost = meta.size > maxMessageBytes ? 0 : meta.size;
+    if (chunk.length > 0 && bytes + cost > CHUNK_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(meta);
+    bytes += cost;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
+
+/** The raw messages of a chunk: the whole body, or only the header of one over the size limit. */
+async function fetchSources(client: ImapFlow, part: Meta[], maxMessageBytes: number): Promise<Map<number, Buffer>> {
+  const small = part.filter((m) => m.size <= maxMessageBytes).map((m) => m.uid);
+  const large = part.filter((m) => m.size > maxMessageBytes).map((m) => m.uid);
+  // collect first: no IMAP command while a fetch is running
+  const sources = new Map<number, Buffer>();
+  const rows: FetchMessageObject[] = [];
+  if (small.length) rows.push(...(await client.fetchAll(packUids(small), { uid: true, source: true }, { uid: true })));
+  for (const r of rows) if (r.source) sources.set(r.uid, r.source);
+  if (large.length) {
+    for (const r of await client.fetchAll(packUids(large), { uid: true, headers: true }, { uid: true })) {
+      if (r.headers) sources.set(r.uid, r.headers);
+    }
+  }
+  return sources;
+}
+
+/** Messages to file, batched per folder: one STORE \Seen and one MOVE per folder at each flush. */
+function filer(p: Poller, client: ImapFlow) {
+  const pending = new Map<MailFolder, number[]>();
+  return {
+    file(folder: MailFolder, uid: number) {
+      const list = pending.get(folder);
+      if (list) list.push(uid);
+      else pending.set(folder, [uid]);
+    },
+    async flush() {
+      for (const [folder, list] of pending) {
+        if (!list.length) continue;
+        await p.opts.beforeFile?.([...list], folder);
+        const range = packUids(list);
+        await client.messageFlagsAdd(range, ['\\Seen'], { uid: true, silent: true });
+        const moved = await client.messageMove(range, imapPath(p.opts.folders[folder]), { uid: true });
+        if (!moved) throw new Error(`MOVE ${range} to ${p.opts.folders[folder]} failed`);
+      }
+      pending.clear();
+    },
+  };
+}
+
+/**
+ * A message whose ingestion threw: recorded; quarantined (filed, last_uid past it) after the
+ * attempts, else reported as the run's failure. Returns true when the run is to stop at it.
+ */
+async function ingestFailed(p: Poller, filing: ReturnType<typeof filer>, raw: Buffer, source: MailSource, err: unknown, report: RunReport): Promise<boolean> {
+  const uid = source.uid as number;
+  let attempts = 0;
+  let quarantined = false;
+  try {
+    const rec = await p.opts.recordFailure(raw, source, err);
+    attempts = rec.attempts;
+    quarantined = rec.quarantined || rec.attempts >= p.opts.maxAttempts;
+  } catch (recErr) {
+    p.log(`recordFailure for ${p.mailbox}:${uid} failed too: ${errorText(recErr)}`);
+  }
+  if (quarantined) {
+    p.log(`message ${p.mailbox}:${uid} quarantined after ${attempts} attempt(s): ${errorText(err)}`);
+    await p.state.raiseLastUid(source.uidvalidity as number, uid);
+    report.quarantined++;
+    filing.file('quarantine', uid);
+    await filing.flush();
+    return false;
+  }
+  p.log(`message ${p.mailbox}:${uid} failed (attempt ${attempts}/${p.opts.maxAttempts}): ${errorText(err)}`);
+  report.failed ??= { uid, attempts, error: errorText(err) };
+  return true;
+}
+
+// ---- start()/stop(): IDLE loop ---------------------------------------------------------
+
+/** A sleep that wake() ends early (new mail, a closed connection, stop()). */
+function wakeableSleep() {
+  let wakeUp: (() => void) | null = null;
+  return {
+    wake() {
+      const w = wakeUp;
+      wakeUp = null;
+      w?.();
+    },
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          if (wakeUp === done) wakeUp = null;
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        wakeUp = done;
+      }),
+  };
+}
+
+function idleLoop(p: Poller): Pick<MailPoller, 'start' | 'stop'> {
   let stopping = false;
   let loop: Promise<void> | null = null;
   let dirty = false;
-  let wakeUp: (() => void) | null = null;
+  const { wake, sleep } = wakeableSleep();
   /** the loop's client while it is connecting (stop() closes it instead of waiting for a timeout) */
   let connecting: ImapFlow | null = null;
 
-  const wake = () => {
-    const w = wakeUp;
-    wakeUp = null;
-    w?.();
-  };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        if (wakeUp === done) wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      wakeUp = done;
-    });
-
+  /** One run on the loop's connection; null when it failed with the connection still usable. */
   async function runGuarded(client: ImapFlow): Promise<RunReport | null> {
     try {
-      const report = afterRun((await withAdvisoryLock(db, lockKey, () => runOn(client))) ?? emptyReport(true));
-      if (!report.skipped) opts.onRun?.(report);
-      if (report.failed) log(`run stopped at UID ${report.failed.uid}; next attempt in ${report.retryInMs} ms`);
+      const report = p.backoff.afterRun((await withAdvisoryLock(p.db, p.lockKey, () => runOn(p, client))) ?? emptyReport(p.mailbox, true));
+      if (!report.skipped) p.opts.onRun?.(report);
+      if (report.failed) p.log(`run stopped at UID ${report.failed.uid}; next attempt in ${report.retryInMs} ms`);
       return report;
     } catch (e) {
       if (!client.usable) throw e; // connection lost: reconnect
-      failStreak++;
-      const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failStreak - 1));
-      backoffUntil = Date.now() + delay;
-      log(`run failed: ${errorText(e)}; next attempt in ${delay} ms`);
+      const delay = p.backoff.failed();
+      p.log(`run failed: ${errorText(e)}; next attempt in ${delay} ms`);
       return null;
     }
+  }
+
+  async function connect(client: ImapFlow): Promise<void> {
+    client.on('exists', () => {
+      dirty = true;
+      wake();
+    });
+    client.on('close', () => wake());
+    connecting = client;
+    await client.connect();
+    await ensureFolders(p, client);
+    await client.mailboxOpen(imapPath(p.mailbox));
+    connecting = null;
+  }
+
+  /** Runs on new mail, every pollMs and at once while work is left, IDLE in between, until the connection ends. */
+  async function serve(client: ImapFlow): Promise<void> {
+    dirty = true; // run at once after (re)connecting
+    let nextPollAt = 0;
+    while (!stopping && client.usable) {
+      const now = Date.now();
+      if (now >= p.backoff.until() && (dirty || now >= nextPollAt)) {
+        dirty = false;
+        nextPollAt = now + p.pollMs;
+        const report = await runGuarded(client);
+        // batch cap reached: go on at once
+        if (report && !report.skipped && !report.failed && report.remaining > 0) dirty = true;
+        continue;
+      }
+      if (!client.idling) {
+        client.idle().catch((e: unknown) => {
+          if (!stopping) p.log(`IDLE ended: ${errorText(e)}`);
+        });
+      }
+      await sleep(Math.max(p.backoff.until(), dirty ? 0 : nextPollAt) - Date.now());
+    }
+    if (!stopping) p.log(`IMAP connection to ${p.opts.imap.host}:${p.opts.imap.port} closed`);
   }
 
   async function mainLoop(): Promise<void> {
     let reconnects = 0;
     while (!stopping) {
-      const client = newClient();
-      client.on('exists', () => {
-        dirty = true;
-        wake();
-      });
-      client.on('close', () => wake());
+      const client = newClient(p);
       try {
-        connecting = client;
-        await client.connect();
-        await ensureFolders(client);
-        await client.mailboxOpen(imapPath(mailbox));
-        connecting = null;
+        await connect(client);
         reconnects = 0;
-        dirty = true; // run at once after (re)connecting
-        let nextPollAt = 0;
-        while (!stopping && client.usable) {
-          const now = Date.now();
-          if (now >= backoffUntil && (dirty || now >= nextPollAt)) {
-            dirty = false;
-            nextPollAt = now + pollMs;
-            const report = await runGuarded(client);
-            // batch cap reached: go on at once
-            if (report && !report.skipped && !report.failed && report.remaining > 0) dirty = true;
-            continue;
-          }
-          if (!client.idling) {
-            client.idle().catch((e: unknown) => {
-              if (!stopping) log(`IDLE ended: ${errorText(e)}`);
-            });
-          }
-          await sleep(Math.max(backoffUntil, dirty ? 0 : nextPollAt) - Date.now());
-        }
-        if (!stopping) log(`IMAP connection to ${opts.imap.host}:${opts.imap.port} closed`);
+        await serve(client);
       } catch (e) {
-        if (!stopping) log(`IMAP error: ${errorText(e)}`);
+        if (!stopping) p.log(`IMAP error: ${errorText(e)}`);
       } finally {
         connecting = null;
         await closeClient(client).catch(() => undefined);
       }
       if (stopping) break;
       reconnects++;
-      const delay = Math.min(backoff.reconnectMaxMs, backoff.reconnectBaseMs * 2 ** (reconnects - 1));
-      log(`reconnecting in ${delay} ms`);
+      const delay = backoffDelay(reconnects, p.reconnect.baseMs, p.reconnect.maxMs);
+      p.log(`reconnecting in ${delay} ms`);
       await sleep(delay);
     }
   }
 
   return {
-    runOnce,
     start() {
       if (loop) return;
       stopping = false;
-      loop = mainLoop().catch((e: unknown) => log(`poller loop crashed: ${errorText(e)}`));
+      loop = mainLoop().catch((e: unknown) => p.log(`poller loop crashed: ${errorText(e)}`));
     },
     async stop() {
       stopping = true;

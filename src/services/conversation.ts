@@ -31,8 +31,9 @@ export interface AddedMessage {
   notifications: QueuedMail[];
 }
 
-/** Where a message came from: its channel and, for e-mail, the mail's Message-ID (threads later mail onto the ticket). */
+/** Where a message came from: its files, its channel and, for e-mail, the mail's Message-ID (threads later mail onto the ticket). */
 export interface MessageOrigin {
+  files?: readonly IncomingFile[];
   source?: MessageSource;
   emailMessageId?: string | null;
 }
@@ -69,15 +70,8 @@ export async function addMessage(
  * The same use case in the caller's transaction (e-mail ingestion): it commits or rolls back
  * with it. The hourly upload quota is the caller's business (the web's addMessage counts it).
  */
-export async function addMessageInTx(
-  trx: Tx,
-  ctx: ServiceContext,
-  actor: Actor,
-  number: number,
-  input: MessageInput,
-  files: readonly IncomingFile[] = [],
-  origin: MessageOrigin = {},
-): Promise<AddedMessage> {
+export async function addMessageInTx(trx: Tx, ctx: ServiceContext, actor: Actor, number: number, input: MessageInput, origin: MessageOrigin = {}): Promise<AddedMessage> {
+  const files = origin.files ?? [];
   return writeMessage(trx, ctx, actor, number, validate(ctx, actor, input, files), files, origin);
 }
 

@@ -40,6 +40,12 @@ export interface CreatedTicket {
   notifications: QueuedMail[];
 }
 
+/** The files that came with a ticket and its channel (default: the web form's, none). */
+export interface TicketOrigin {
+  files?: readonly IncomingFile[];
+  channel?: Channel;
+}
+
 function validate(ctx: ServiceContext, input: CreateTicketInput, files: readonly IncomingFile[], channel: Channel): ValidInput {
   const data = parseInput(channel === 'web' ? createTicketSchema : createWithoutPhoneSchema, input);
   checkFileLimits(files, ctx.limits);
@@ -62,14 +68,8 @@ export async function createTicket(
  * The same use case in the caller's transaction (e-mail ingestion): it commits or rolls back
  * with it. The hourly upload quota is the caller's business (the web's createTicket counts it).
  */
-export async function createTicketInTx(
-  trx: Tx,
-  ctx: ServiceContext,
-  actor: Actor,
-  input: CreateTicketInput,
-  files: readonly IncomingFile[] = [],
-  channel: Channel = 'web',
-): Promise<CreatedTicket> {
+export async function createTicketInTx(trx: Tx, ctx: ServiceContext, actor: Actor, input: CreateTicketInput, origin: TicketOrigin = {}): Promise<CreatedTicket> {
+  const { files = [], channel = 'web' } = origin;
   return writeTicket(trx, ctx, actor, validate(ctx, input, files, channel), files, channel);
 }
 

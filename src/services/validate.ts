@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { boundedInt, INT4_ID } from '../domain/numbers.js';
+import { DEFAULT_TIMEZONE } from '../domain/sla/index.js';
 import { normalisePhone } from '../domain/phone.js';
 import { stripControls } from '../domain/text.js';
 import { cs } from '../i18n/cs.js';
@@ -77,13 +78,13 @@ export const optionalEmail = z.preprocess(
   z.string().trim().toLowerCase().email(cs.errors.email).max(254, cs.errors.email).optional(),
 );
 
-/** An ISO date (YYYY-MM-DD) that is today or later in Prague. */
+/** An ISO date (YYYY-MM-DD) that is today or later in the vendor's zone (Prague). */
 export const futureDate = z.preprocess(
   emptyToUndefined,
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, cs.errors.date)
     .refine((v) => DateTime.fromISO(v).isValid, cs.errors.date)
-    .refine((v) => v >= (DateTime.now().setZone('Europe/Prague').toISODate() ?? ''), cs.errors.datePast)
+    .refine((v) => v >= (DateTime.now().setZone(DEFAULT_TIMEZONE).toISODate() ?? ''), cs.errors.datePast)
     .optional(),
 );

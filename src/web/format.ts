@@ -1,6 +1,6 @@
 import { formatPhone } from '../domain/phone.js';
+import { DEFAULT_TIMEZONE as ZONE } from '../domain/sla/index.js';
 
-const ZONE = 'Europe/Prague';
 const dateTime = new Intl.DateTimeFormat('cs-CZ', {
   timeZone: ZONE,
   day: 'numeric',

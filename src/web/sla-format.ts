@@ -1,8 +1,7 @@
 import type { DateTime } from 'luxon';
+import { DEFAULT_TIMEZONE as VENDOR_ZONE } from '../domain/sla/index.js';
 import { cs } from '../i18n/cs.js';
 import { formatDuration } from './format.js';
-
-const VENDOR_ZONE = 'Europe/Prague';
 
 /** A due instant in the contract's zone; the offset is shown when that zone is not Prague's. */
 export function formatInstant(dt: DateTime | null | undefined): string {

@@ -13,14 +13,11 @@ import { seedWorld, type World } from '../support/world.js';
 
 let tdb: TestDatabase;
 let w: World;
-
 beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
 });
-afterAll(async () => {
-  await tdb.drop();
-});
+afterAll(() => tdb.drop());
 
 const input = (subject: string, extra: Record<string, unknown> = {}) => ({
   contract_id: w.contractA,
@@ -92,7 +89,7 @@ describe('what the use cases return', () => {
   it('addMessageInTx stores the e-mail Message-ID with the message', async () => {
     const { number } = await createTicket(tdb.ctx, w.users.alice, input('Z e-mailu'));
     const added = await tdb.db.transaction((trx) =>
-      addMessageInTx(trx, tdb.ctx, w.users.alice, number, { body: 'Odpověď e-mailem' }, [], { source: 'email', emailMessageId: 'abc.1@alfa.example.cz' }),
+      addMessageInTx(trx, tdb.ctx, w.users.alice, number, { body: 'Odpověď e-mailem' }, { source: 'email', emailMessageId: 'abc.1@alfa.example.cz' }),
     );
     expect(await tdb.db('ticket_messages').where({ id: added.messageId }).first('source', 'email_message_id')).toEqual({
       source: 'email',

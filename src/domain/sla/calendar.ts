@@ -36,6 +36,7 @@ export interface CalendarConfig {
   readonly serviceDayMinutes?: number;
 }
 
+/** The vendor's zone (Prague): calendars without a zone, dates and times the portal shows, today for the forms. */
 export const DEFAULT_TIMEZONE = 'Europe/Prague';
 
 const TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;

@@ -35,28 +35,47 @@ interface DocUser {
   contracts: Set<string>;
 }
 
+type Add = (path: PathPart[], message: string) => void;
+
 /** Problems with the document's references; reads the database, writes nothing. */
 export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const add = (path: PathPart[], message: string) => problems.push({ path: formatPath(path), message });
+  const add: Add = (path, message) => problems.push({ path: formatPath(path), message });
+  const declared = declaredInDocument(doc, add);
+  const stored = await storedReferences(db, referencedKeys(doc, declared));
+  const resolve = resolvers(declared, stored, add);
+  checkCompanies(doc, stored, add);
+  checkContracts(doc, declared, stored, resolve, add);
+  checkUsers(doc, stored, resolve, add);
+  checkTickets(doc, declared, stored, resolve, add);
+  return problems;
+}
 
-  // ---- what the document declares ----
-  const docCalendars = new Map<string, PathPart[]>();
-  for (const [i, c] of items(doc, 'calendars')) {
+/** What the document declares (calendars, companies, contracts, users), its duplicates reported. */
+interface Declared {
+  calendars: Map<string, PathPart[]>;
+  companies: Map<string, PathPart[]>;
+  contracts: Map<string, DocContract>;
+  contractNumbers: Map<string, { company: string; path: PathPart[] }>;
+  users: Map<string, DocUser>;
+}
+
+/** The items of a section by name, each name's first; a later one is reported as a duplicate. */
+function declaredNames(doc: unknown, section: 'calendars' | 'companies', what: string, add: Add): Map<string, PathPart[]> {
+  const declared = new Map<string, PathPart[]>();
+  for (const [i, c] of items(doc, section)) {
     const name = nameKey(c.name);
     if (name === undefined) continue;
-    const previous = docCalendars.get(name);
-    if (previous) add(['calendars', i, 'name'], `duplicate calendar "${name}" (also ${formatPath(previous)})`);
-    else docCalendars.set(name, ['calendars', i]);
+    const previous = declared.get(name);
+    if (previous) add([section, i, 'name'], `duplicate ${what} "${name}" (also ${formatPath(previous)})`);
+    else declared.set(name, [section, i]);
   }
-  const docCompanies = new Map<string, PathPart[]>();
-  for (const [i, c] of items(doc, 'companies')) {
-    const name = nameKey(c.name);
-    if (name === undefined) continue;
-    const previous = docCompanies.get(name);
-    if (previous) add(['companies', i, 'name'], `duplicate company "${name}" (also ${formatPath(previous)})`);
-    else docCompanies.set(name, ['companies', i]);
-  }
+  return declared;
+}
+
+function declaredInDocument(doc: unknown, add: Add): Declared {
+  const docCalendars = declaredNames(doc, 'calendars', 'calendar', add);
+  const docCompanies = declaredNames(doc, 'companies', 'company', add);
   const docContracts = new Map<string, DocContract>();
   const docContractNumbers = new Map<string, { company: string; path: PathPart[] }>();
   for (const [i, c] of items(doc, 'contracts')) {
@@ -103,11 +122,25 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
     docUsers.set(login, { path: ['users', i], role: typeof u.role === 'string' ? u.role : undefined, contracts });
   }
 
-  // ---- what the references need from the database ----
-  const refCalendars = new Set(docCalendars.keys());
-  const refCompanies = new Set(docCompanies.keys());
-  const refNumbers = new Set(docContractNumbers.keys());
-  const refLogins = new Set(docUsers.keys());
+  return { calendars: docCalendars, companies: docCompanies, contracts: docContracts, contractNumbers: docContractNumbers, users: docUsers };
+}
+
+/** The keys the document's references need looked up in the database. */
+interface Referenced {
+  calendars: Set<string>;
+  companies: Set<string>;
+  numbers: Set<string>;
+  logins: Set<string>;
+  addresses: Set<string>;
+  tickets: Set<number>;
+  messageIds: Set<string>;
+}
+
+function referencedKeys(doc: unknown, declared: Declared): Referenced {
+  const refCalendars = new Set(declared.calendars.keys());
+  const refCompanies = new Set(declared.companies.keys());
+  const refNumbers = new Set(declared.contractNumbers.keys());
+  const refLogins = new Set(declared.users.keys());
   const refAddresses = new Set<string>();
   const ticketNumbers = new Set<number>();
   const messageIds = new Set<string>();
@@ -154,6 +187,24 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
     }
   }
 
+  return { calendars: refCalendars, companies: refCompanies, numbers: refNumbers, logins: refLogins, addresses: refAddresses, tickets: ticketNumbers, messageIds };
+}
+
+/** What the database holds of the referenced keys. */
+interface Stored {
+  calendars: Set<string>;
+  companyCounts: Map<string, number>;
+  contracts: Map<string, { id: number; company: string }>;
+  codes: Map<number, Set<string>>;
+  users: Map<string, { id: number; role: string; contracts: Set<string> }>;
+  addresses: Map<string, string>;
+  tickets: Map<number, { created_at: Date; imported: boolean }>;
+  outbound: Map<string, { ticket: number | null; status: string }>;
+  messageTickets: Map<string, Set<number>>;
+}
+
+async function storedReferences(db: Knex, refs: Referenced): Promise<Stored> {
+  const { calendars: refCalendars, companies: refCompanies, numbers: refNumbers, logins: refLogins, addresses: refAddresses, tickets: ticketNumbers, messageIds } = refs;
   const dbCalendars = new Set(
     (await db('service_calendars').whereIn('name', [...refCalendars]).pluck('name')) as string[],
   );
@@ -225,8 +276,25 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
     dbMessageTickets.set(row.email_message_id, set);
   }
 
-  // ---- resolution helpers: report a problem and return false when a reference does not resolve ----
-  const nowhere = '(neither in the document nor in the database)';
+  return {
+    calendars: dbCalendars,
+    companyCounts: dbCompanyCounts,
+    contracts: dbContracts,
+    codes: dbCodes,
+    users: dbUsers,
+    addresses: dbAddresses,
+    tickets: dbTickets,
+    outbound: dbOutbound,
+    messageTickets: dbMessageTickets,
+  };
+}
+
+const nowhere = '(neither in the document nor in the database)';
+
+/** Resolution of references against the document and the database: each reports its problem and returns undefined when one does not resolve. */
+function resolvers(declared: Declared, stored: Stored, add: Add) {
+  const { companies: docCompanies, contracts: docContracts, users: docUsers } = declared;
+  const { companyCounts: dbCompanyCounts, contracts: dbContracts, users: dbUsers } = stored;
   const companyExists = (path: PathPart[], value: unknown): string | undefined => {
     const name = nameKey(value);
     if (name === undefined) return undefined; // zod reported it
@@ -266,14 +334,23 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
   const isMember = (login: string, contract: string) =>
     Boolean(docUsers.get(login)?.contracts.has(contract) || dbUsers.get(login)?.contracts.has(contract));
 
-  // ---- companies ----
+  return { companyExists, contractExists, roleOf, userExists, isMember };
+}
+
+type Resolvers = ReturnType<typeof resolvers>;
+
+function checkCompanies(doc: unknown, stored: Stored, add: Add): void {
+  const dbCompanyCounts = stored.companyCounts;
   for (const [i, c] of items(doc, 'companies')) {
     const name = nameKey(c.name);
     const inDb = name === undefined ? 0 : (dbCompanyCounts.get(name) ?? 0);
     if (inDb > 1) add(['companies', i, 'name'], `company "${name}" is ambiguous: the database has ${inDb} companies of that name`);
   }
+}
 
-  // ---- contracts ----
+function checkContracts(doc: unknown, declared: Declared, stored: Stored, { companyExists }: Resolvers, add: Add): void {
+  const { calendars: docCalendars } = declared;
+  const { calendars: dbCalendars, contracts: dbContracts } = stored;
   for (const [i, c] of items(doc, 'contracts')) {
     const co = companyExists(['contracts', i, 'company'], c.company);
     const cal = nameKey(c.calendar);
@@ -291,8 +368,10 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
       }
     }
   }
+}
 
-  // ---- users ----
+function checkUsers(doc: unknown, stored: Stored, { contractExists, isMember }: Resolvers, add: Add): void {
+  const dbAddresses = stored.addresses;
   const addresses = new Map<string, PathPart[]>();
   for (const [i, u] of items(doc, 'users')) {
     const login = loginKey(u.login);
@@ -317,8 +396,11 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
       add(path, `must be bound to one of the user's contracts; "${contractNumberKey(auth.number)}" of "${nameKey(auth.company)}" is not in users[${i}].contracts`);
     }
   }
+}
 
-  // ---- tickets ----
+function checkTickets(doc: unknown, declared: Declared, stored: Stored, { contractExists, userExists, roleOf, isMember }: Resolvers, add: Add): void {
+  const { contracts: docContracts } = declared;
+  const { tickets: dbTickets, contracts: dbContracts, codes: dbCodes, outbound: dbOutbound, messageTickets: dbMessageTickets } = stored;
   const docTickets = new Map<number, number>();
   const docMessageIds = new Map<string, PathPart[]>();
   for (const [i, t] of items(doc, 'tickets')) {
@@ -388,5 +470,4 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
       if (other !== undefined) add([...mpath, 'message_id'], `${id} is already a message of ticket ${other}`);
     }
   }
-  return problems;
 }

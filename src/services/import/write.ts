@@ -10,7 +10,16 @@ import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
 import { refreshStoredSla } from '../sla.js';
 import { hashPassword } from '../users.js';
-import { loginKey, type ImportDocument, type MessageInput, type TicketInput } from './schema.js';
+import {
+  type CalendarInput,
+  type CompanyInput,
+  type ContractInput,
+  type ImportDocument,
+  loginKey,
+  type MessageInput,
+  type TicketInput,
+  type UserInput,
+} from './schema.js';
 
 /** Inserted or changed entities; a contract counts its paragraphs, a user its contracts and address, a ticket its history. */
 export interface Summary {
@@ -71,291 +80,291 @@ export interface WriteOptions {
   dryRun?: boolean;
 }
 
-export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOptions = {}): Promise<Summary> {
-  const summary: Summary = { companies: 0, contracts: 0, users: 0, tickets: 0, messages: 0 };
+// ---- the two moves every section makes: find an id by its natural key, and upsert a row ----
 
-  // ---- calendars (not in the summary; an edit marks the calendar for the SLA recomputation) ----
-  const calendarIds = new Map<string, number>();
-  const calendarZones = new Map<string, string>();
-  const changedCalendars = new Set<number>();
-  for (const { name, config } of doc.calendars) {
+interface Lookup<V> {
+  set(key: string, value: V): void;
+  get(key: string): Promise<V>;
+}
+
+/** Values by natural key: those this import wrote, else read once from the database. */
+function lookup<V>(load: (key: string) => Promise<V>): Lookup<V> {
+  const known = new Map<string, V>();
+  return {
+    set: (key, value) => void known.set(key, value),
+    async get(key) {
+      let value = known.get(key);
+      if (value === undefined) {
+        value = await load(key);
+        known.set(key, value);
+      }
+      return value;
+    },
+  };
+}
+
+interface Saved {
+  /** the row's id (tables keyed otherwise: undefined) */
+  id: number;
+  inserted: boolean;
+  /** inserted, or updated because a column differed */
+  changed: boolean;
+  /** the columns that differed (an update) */
+  diff: Row;
+  existing: Row | undefined;
+}
+
+interface SaveOptions {
+  /** columns only a new row gets */
+  onInsert?: () => Row | Promise<Row>;
+  /** changes the comparison of `desired` cannot see (a password against its hash) */
+  moreChanges?: (existing: Row) => Row | Promise<Row>;
+  /** columns an update sets besides the changed ones (stamps) */
+  onUpdate?: (diff: Row, existing: Row) => Row;
+  /** how values are written (jsonb columns as JSON text); compared as they are */
+  encode?: (row: Row) => Row;
+}
+
+/**
+ * Inserts `key` + `desired` when there is no `existing` row, else updates the columns of
+ * `desired` whose stored value differs; says whether the row was inserted or changed.
+ */
+async function save(trx: Tx, table: string, existing: Row | undefined, key: Row, desired: Row, opts: SaveOptions = {}): Promise<Saved> {
+  const encode = opts.encode ?? ((r: Row) => r);
+  if (!existing) {
+    const [row] = (await trx(table).insert(encode({ ...key, ...desired, ...(await opts.onInsert?.()) })).returning('*')) as Row[];
+    return { id: row?.id as number, inserted: true, changed: true, diff: desired, existing };
+  }
+  const diff = { ...changes(existing, desired), ...(await opts.moreChanges?.(existing)) };
+  if (changed(diff)) {
+    await trx(table)
+      .where(existing.id === undefined ? key : { id: existing.id })
+      .update(encode({ ...diff, ...opts.onUpdate?.(diff, existing) }));
+  }
+  return { id: existing.id as number, inserted: false, changed: changed(diff), diff, existing };
+}
+
+/** `save` of the row found by its natural key; `desired` may depend on what is stored. */
+async function upsert(trx: Tx, table: string, key: Row, desired: Row | ((existing: Row | undefined) => Row), opts: SaveOptions = {}): Promise<Saved> {
+  const existing = (await trx(table).where(key).first()) as Row | undefined;
+  return save(trx, table, existing, key, typeof desired === 'function' ? desired(existing) : desired, opts);
+}
+
+/** Ids of what the document names, and what changed that bears on the stored SLA of tickets. */
+interface Writer {
+  trx: Tx;
+  calendars: Lookup<number>;
+  companies: Lookup<number>;
+  contracts: Lookup<number>;
+  /** by login key */
+  users: Lookup<UserRef>;
+  changedCalendars: Set<number>;
+  changedContracts: Set<number>;
+  changedParagraphs: Set<number>;
+}
+
+function writer(trx: Tx): Writer {
+  const idOf = (table: string, column: string) => async (key: string) => ((await trx(table).where({ [column]: key }).first('id')) as { id: number }).id;
+  return {
+    trx,
+    calendars: lookup(idOf('service_calendars', 'name')),
+    companies: lookup(idOf('companies', 'name')),
+    contracts: lookup(idOf('contracts', 'number')),
+    users: lookup(async (key) => (await trx('users').where({ login_key: key }).first('id', 'email')) as UserRef),
+    changedCalendars: new Set(),
+    changedContracts: new Set(),
+    changedParagraphs: new Set(),
+  };
+}
+
+const userKey = (login: string) => loginKey(login) ?? login;
+
+export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOptions = {}): Promise<Summary> {
+  const w = writer(trx);
+  const zones = await writeCalendars(w, doc.calendars);
+  const companies = await countWritten(doc.companies, (c) => writeCompany(w, c));
+  const contracts = await countWritten(doc.contracts, (c) => writeContract(w, c, zones));
+  const users = await countWritten(doc.users, (u) => writeUser(w, u));
+  const tickets = await writeTickets(w, doc.tickets);
+  await refreshStoredSlas(w, tickets.refresh);
+  // new tickets are numbered above the highest one, imported or not
+  if (tickets.inserted && !opts.dryRun) await ensureTicketNumberStart(trx, 1);
+  return { companies, contracts, users, tickets: tickets.written, messages: tickets.messages };
+}
+
+/** How many of `items` `write` inserted or changed, one after another. */
+async function countWritten<T>(items: readonly T[], write: (item: T) => Promise<boolean>): Promise<number> {
+  let count = 0;
+  for (const item of items) if (await write(item)) count += 1;
+  return count;
+}
+
+/** Calendars (not in the summary; an edit marks the calendar for the SLA recomputation); returns each one's zone. */
+async function writeCalendars(w: Writer, calendars: CalendarInput[]): Promise<Map<string, string>> {
+  const zones = new Map<string, string>();
+  for (const { name, config } of calendars) {
     const desired = {
       windows: config.windows,
       holiday_country: config.country,
       extra_closed_dates: config.holidays,
       service_day_minutes: config.serviceDayMinutes ?? null,
     };
-    const encoded = { ...desired, windows: jsonb(desired.windows), extra_closed_dates: jsonb(desired.extra_closed_dates) };
-    const existing = (await trx('service_calendars').where({ name }).first()) as Row | undefined;
-    let id: number;
-    if (!existing) {
-      const [row] = await trx('service_calendars').insert({ name, ...encoded }).returning('id');
-      id = row.id;
-    } else {
-      id = existing.id as number;
-      if (changed(changes(existing, desired))) {
-        await trx('service_calendars').where({ id }).update({ ...encoded, updated_at: trx.fn.now() });
-        changedCalendars.add(id);
-      }
-    }
-    calendarIds.set(name, id);
-    calendarZones.set(name, config.timezone);
+    const saved = await upsert(w.trx, 'service_calendars', { name }, desired, {
+      encode: (r) => ({ ...r, ...('windows' in r ? { windows: jsonb(r.windows) } : {}), ...('extra_closed_dates' in r ? { extra_closed_dates: jsonb(r.extra_closed_dates) } : {}) }),
+      onUpdate: () => ({ updated_at: w.trx.fn.now() }),
+    });
+    if (saved.changed && !saved.inserted) w.changedCalendars.add(saved.id);
+    w.calendars.set(name, saved.id);
+    zones.set(name, config.timezone);
   }
-  const calendarId = async (name: string): Promise<number> => {
-    let id = calendarIds.get(name);
-    if (id === undefined) {
-      id = ((await trx('service_calendars').where({ name }).first('id')) as { id: number }).id;
-      calendarIds.set(name, id);
-    }
-    return id;
-  };
+  return zones;
+}
 
-  // ---- companies ----
-  const companyIds = new Map<string, number>();
-  for (const c of doc.companies) {
-    const existing = (await trx('companies').where({ name: c.name }).first()) as Row | undefined;
-    const desired: Row = c.address === undefined ? {} : { address: c.address };
-    if (!existing) {
-      const [row] = await trx('companies').insert({ name: c.name, ...desired }).returning('id');
-      companyIds.set(c.name, row.id);
-      summary.companies += 1;
-    } else {
-      companyIds.set(c.name, existing.id as number);
-      const diff = changes(existing, desired);
-      if (changed(diff)) {
-        await trx('companies').where({ id: existing.id }).update(diff);
-        summary.companies += 1;
-      }
-    }
-  }
-  const companyId = async (name: string): Promise<number> => {
-    let id = companyIds.get(name);
-    if (id === undefined) {
-      id = ((await trx('companies').where({ name }).first('id')) as { id: number }).id;
-      companyIds.set(name, id);
-    }
-    return id;
-  };
+async function writeCompany(w: Writer, c: CompanyInput): Promise<boolean> {
+  const saved = await upsert(w.trx, 'companies', { name: c.name }, c.address === undefined ? {} : { address: c.address });
+  w.companies.set(c.name, saved.id);
+  return saved.changed;
+}
 
-  // ---- contracts and their paragraphs ----
-  const changedContracts = new Set<number>();
-  const changedParagraphs = new Set<number>();
-  for (const c of doc.contracts) {
-    const company_id = await companyId(c.company);
-    const calendar_id = await calendarId(c.calendar);
-    const existing = (await trx('contracts').where({ number: c.number }).first()) as Row | undefined;
+/** A contract and its paragraphs; true when any of them was inserted or changed. */
+async function writeContract(w: Writer, c: ContractInput, zones: Map<string, string>): Promise<boolean> {
+  const company_id = await w.companies.get(c.company);
+  const calendar_id = await w.calendars.get(c.calendar);
+  const saved = await upsert(w.trx, 'contracts', { number: c.number }, (existing) => ({
+    company_id,
+    number: c.number,
+    name: c.name,
     // the clocks run in the contract's zone: the calendar's when the document gives it
-    const timezone = calendarZones.get(c.calendar) ?? (existing?.timezone as string | undefined) ?? DEFAULT_TIMEZONE;
-    const desired = { company_id, number: c.number, name: c.name, timezone, calendar_id };
-    let contractId: number;
-    let touched = false;
-    if (!existing) {
-      const [row] = await trx('contracts').insert(desired).returning('id');
-      contractId = row.id;
-      touched = true;
-    } else {
-      contractId = existing.id as number;
-      const diff = changes(existing, desired);
-      if (changed(diff)) {
-        await trx('contracts').where({ id: contractId }).update(diff);
-        changedContracts.add(contractId);
-        touched = true;
-      }
-    }
-    // at most one e-mail default per contract (a partial unique index): clear the others first
-    const emailDefault = c.paragraphs.find((p) => p.email_default);
-    if (emailDefault) {
-      const cleared = await trx('contract_paragraphs')
-        .where({ contract_id: contractId, is_email_default: true })
-        .whereNot('code', emailDefault.code)
-        .update({ is_email_default: false }, ['id']);
-      for (const row of cleared as { id: number }[]) changedParagraphs.add(row.id);
-      if (cleared.length > 0) touched = true;
-    }
-    for (const p of c.paragraphs) {
-      const desiredParagraph = {
-        name: p.name,
-        kind: p.kind,
-        sla_applies: p.sla !== null,
-        reaction_method: p.sla?.reaction.method ?? null,
-        reaction_amount: p.sla?.reaction.amount ?? null,
-        resolution_method: p.sla?.resolution.method ?? null,
-        resolution_amount: p.sla?.resolution.amount ?? null,
-        is_email_default: p.email_default,
-        active: true,
-      };
-      const row = (await trx('contract_paragraphs').where({ contract_id: contractId, code: p.code }).first()) as Row | undefined;
-      if (!row) {
-        await trx('contract_paragraphs').insert({ contract_id: contractId, code: p.code, ...desiredParagraph });
-        touched = true;
-      } else {
-        const diff = changes(row, desiredParagraph);
-        if (changed(diff)) {
-          await trx('contract_paragraphs').where({ id: row.id }).update(diff);
-          changedParagraphs.add(row.id as number);
-          touched = true;
-        }
-      }
-    }
-    if (touched) summary.contracts += 1;
+    timezone: zones.get(c.calendar) ?? (existing?.timezone as string | undefined) ?? DEFAULT_TIMEZONE,
+    calendar_id,
+  }));
+  if (saved.changed && !saved.inserted) w.changedContracts.add(saved.id);
+  w.contracts.set(c.number, saved.id);
+  let touched = saved.changed;
+  // at most one e-mail default per contract (a partial unique index): clear the others first
+  const emailDefault = c.paragraphs.find((p) => p.email_default);
+  if (emailDefault) {
+    const cleared = (await w.trx('contract_paragraphs')
+      .where({ contract_id: saved.id, is_email_default: true })
+      .whereNot('code', emailDefault.code)
+      .update({ is_email_default: false }, ['id'])) as { id: number }[];
+    for (const row of cleared) w.changedParagraphs.add(row.id);
+    if (cleared.length > 0) touched = true;
   }
-  const contractIds = new Map<string, number>();
-  const contractId = async (number: string): Promise<number> => {
-    let id = contractIds.get(number);
-    if (id === undefined) {
-      id = ((await trx('contracts').where({ number }).first('id')) as { id: number }).id;
-      contractIds.set(number, id);
+  for (const p of c.paragraphs) {
+    const paragraph = await upsert(w.trx, 'contract_paragraphs', { contract_id: saved.id, code: p.code }, {
+      name: p.name,
+      kind: p.kind,
+      sla_applies: p.sla !== null,
+      reaction_method: p.sla?.reaction.method ?? null,
+      reaction_amount: p.sla?.reaction.amount ?? null,
+      resolution_method: p.sla?.resolution.method ?? null,
+      resolution_amount: p.sla?.resolution.amount ?? null,
+      is_email_default: p.email_default,
+      active: true,
+    });
+    if (paragraph.changed && !paragraph.inserted) w.changedParagraphs.add(paragraph.id);
+    touched ||= paragraph.changed;
+  }
+  return touched;
+}
+
+/** A user, their contracts and authorised address; true when any of them was inserted or changed. */
+async function writeUser(w: Writer, u: UserInput): Promise<boolean> {
+  const key = userKey(u.login);
+  const saved = await upsert(w.trx, 'users', { login_key: key }, { name: u.name, email: u.email, role: u.role, ...(u.phone === undefined ? {} : { phone: u.phone }) }, {
+    // no password: a random one nobody knows; the user sets theirs by invitation
+    onInsert: async () => ({ login: u.login.trim(), password_hash: await hashPassword(u.password ?? randomBytes(32).toString('base64url')) }),
+    moreChanges: async (existing) =>
+      u.password !== undefined && !(await argon2.verify(existing.password_hash as string, u.password).catch(() => false))
+        ? { password_hash: await hashPassword(u.password) }
+        : {},
+  });
+  w.users.set(key, { id: saved.id, email: u.email });
+  let touched = saved.changed;
+  for (const c of u.contracts) {
+    const membership = await upsert(w.trx, 'user_contracts', { user_id: saved.id, contract_id: await w.contracts.get(c.number) }, { sees_all_tickets: c.see_all });
+    touched ||= membership.changed;
+  }
+  if (u.authorized_email) {
+    const address = u.authorized_email.address.toLowerCase();
+    const authorised = await upsert(w.trx, 'authorized_addresses', { address }, { user_id: saved.id, contract_id: await w.contracts.get(u.authorized_email.number) });
+    touched ||= authorised.changed;
+  }
+  return touched;
+}
+
+/** Tickets with their history and messages; which tickets' stored SLA is to be recomputed. */
+async function writeTickets(w: Writer, tickets: TicketInput[]) {
+  const result = { written: 0, messages: 0, inserted: false, refresh: new Set<number>() };
+  for (const t of tickets) {
+    const { saved, desired, reporter, paragraphId } = await writeTicket(w, t);
+    if (saved.changed) {
+      result.written += 1;
+      result.refresh.add(t.number);
+    } else if (w.changedParagraphs.has(paragraphId) || w.changedContracts.has(desired.contract_id)) {
+      result.refresh.add(t.number);
     }
-    return id;
+    result.inserted ||= saved.inserted;
+    result.messages += await writeMessages(w, t, { reporter, contact_email: desired.contact_email });
+  }
+  return result;
+}
+
+async function writeTicket(w: Writer, t: TicketInput) {
+  const { trx } = w;
+  const contract_id = await w.contracts.get(t.contract);
+  const paragraph = (await trx('contract_paragraphs').where({ contract_id, code: t.paragraph }).first('id')) as { id: number };
+  const reporter = await w.users.get(userKey(t.reporter));
+  const assignee_id = t.assignee === null ? null : (await w.users.get(userKey(t.assignee))).id;
+  const desired = {
+    contract_id,
+    paragraph_id: paragraph.id,
+    reporter_id: reporter.id,
+    contact_phone: t.contact_phone ?? null,
+    contact_email: t.contact_email ?? reporter.email,
+    subject: t.subject,
+    description: t.description,
+    channel: t.channel,
+    state: t.state,
+    assignee_id,
+    created_at: t.created_at,
   };
-
-  // ---- users, their contracts and authorised address ----
-  const users = new Map<string, UserRef>();
-  for (const u of doc.users) {
-    const key = loginKey(u.login) ?? u.login;
-    const existing = (await trx('users').where({ login_key: key }).first()) as Row | undefined;
-    const desired: Row = { name: u.name, email: u.email, role: u.role, ...(u.phone === undefined ? {} : { phone: u.phone }) };
-    let id: number;
-    let touched = false;
-    if (!existing) {
-      // no password: a random one nobody knows; the user sets theirs by invitation
-      const password_hash = await hashPassword(u.password ?? randomBytes(32).toString('base64url'));
-      const [row] = await trx('users').insert({ login: u.login.trim(), login_key: key, ...desired, password_hash }).returning('id');
-      id = row.id;
-      touched = true;
-    } else {
-      id = existing.id as number;
-      const diff = changes(existing, desired);
-      if (u.password !== undefined && !(await argon2.verify(existing.password_hash as string, u.password).catch(() => false))) {
-        diff.password_hash = await hashPassword(u.password);
-      }
-      if (changed(diff)) {
-        await trx('users').where({ id }).update(diff);
-        touched = true;
-      }
-    }
-    users.set(key, { id, email: u.email });
-    for (const c of u.contracts) {
-      const cid = await contractId(c.number);
-      const row = (await trx('user_contracts').where({ user_id: id, contract_id: cid }).first()) as Row | undefined;
-      if (!row) {
-        await trx('user_contracts').insert({ user_id: id, contract_id: cid, sees_all_tickets: c.see_all });
-        touched = true;
-      } else if (row.sees_all_tickets !== c.see_all) {
-        await trx('user_contracts').where({ user_id: id, contract_id: cid }).update({ sees_all_tickets: c.see_all });
-        touched = true;
-      }
-    }
-    if (u.authorized_email) {
-      const address = u.authorized_email.address.toLowerCase();
-      const cid = await contractId(u.authorized_email.number);
-      const row = (await trx('authorized_addresses').where({ address }).first()) as Row | undefined;
-      if (!row) {
-        await trx('authorized_addresses').insert({ address, user_id: id, contract_id: cid });
-        touched = true;
-      } else if (row.user_id !== id || row.contract_id !== cid) {
-        await trx('authorized_addresses').where({ address }).update({ user_id: id, contract_id: cid });
-        touched = true;
-      }
-    }
-    if (touched) summary.users += 1;
+  const saved = await upsert(trx, 'tickets', { number: t.number }, desired, {
+    onInsert: () => stateStamps(trx, t.state),
+    onUpdate: (diff, existing) => ({ updated_at: trx.fn.now(), ...(diff.state === undefined ? {} : stateStamps(trx, t.state, existing)) }),
+  });
+  if (saved.inserted) {
+    // the history starts here: one event carrying the state the old system had
+    await importedEvent(trx, t.number, t.created_at, null, t.state, { channel: t.channel, imported_at: new Date().toISOString() });
+  } else if (saved.diff.state !== undefined) {
+    // a re-import that moves the state appends to the history, so replaying it still gives the state
+    const at = trx.raw('greatest(now(), ?, (select max(at) from ticket_events where ticket_number = ?))', [t.created_at, t.number]);
+    await importedEvent(trx, t.number, at, saved.existing!.state as StateCode, t.state, { channel: t.channel, reimport: true });
   }
-  const user = async (login: string): Promise<UserRef> => {
-    const key = loginKey(login) ?? login;
-    let ref = users.get(key);
-    if (!ref) {
-      ref = (await trx('users').where({ login_key: key }).first('id', 'email')) as UserRef;
-      users.set(key, ref);
-    }
-    return ref;
-  };
+  return { saved, desired, reporter, paragraphId: paragraph.id };
+}
 
-  // ---- tickets, their history and messages ----
-  const refresh = new Set<number>();
-  let inserted = false;
-  for (const t of doc.tickets) {
-    const contract_id = await contractId(t.contract);
-    const paragraph = (await trx('contract_paragraphs').where({ contract_id, code: t.paragraph }).first('id')) as { id: number };
-    const reporter = await user(t.reporter);
-    const assignee_id = t.assignee === null ? null : (await user(t.assignee)).id;
-    const desired = {
-      contract_id,
-      paragraph_id: paragraph.id,
-      reporter_id: reporter.id,
-      contact_phone: t.contact_phone ?? null,
-      contact_email: t.contact_email ?? reporter.email,
-      subject: t.subject,
-      description: t.description,
-      channel: t.channel,
-      state: t.state,
-      assignee_id,
-      created_at: t.created_at,
-    };
-    const existing = (await trx('tickets').where({ number: t.number }).first()) as Row | undefined;
-    if (!existing) {
-      await trx('tickets').insert({ number: t.number, ...desired, ...stateStamps(trx, t.state) });
-      // the history starts here: one event carrying the state the old system had
-      await trx('ticket_events').insert({
-        ticket_number: t.number,
-        at: t.created_at,
-        actor_id: null,
-        kind: IMPORTED_EVENT,
-        from_state: null,
-        to_state: t.state,
-        data: jsonb({ channel: t.channel, imported_at: new Date().toISOString() }),
-        internal: false,
-      });
-      summary.tickets += 1;
-      refresh.add(t.number);
-      inserted = true;
-    } else {
-      const diff = changes(existing, desired);
-      if (changed(diff)) {
-        const from = existing.state as StateCode;
-        await trx('tickets')
-          .where({ number: t.number })
-          .update({ ...diff, updated_at: trx.fn.now(), ...(diff.state === undefined ? {} : stateStamps(trx, t.state, existing)) });
-        if (diff.state !== undefined) {
-          // a re-import that moves the state appends to the history, so replaying it still gives the state
-          await trx('ticket_events').insert({
-            ticket_number: t.number,
-            at: trx.raw('greatest(now(), ?, (select max(at) from ticket_events where ticket_number = ?))', [t.created_at, t.number]),
-            actor_id: null,
-            kind: IMPORTED_EVENT,
-            from_state: from,
-            to_state: t.state,
-            data: jsonb({ channel: t.channel, reimport: true }),
-            internal: false,
-          });
-        }
-        summary.tickets += 1;
-        refresh.add(t.number);
-      } else if (changedParagraphs.has(paragraph.id) || changedContracts.has(contract_id)) {
-        refresh.add(t.number);
-      }
-    }
-    summary.messages += await writeMessages(trx, t, { reporter, contact_email: desired.contact_email }, user);
-  }
+async function importedEvent(trx: Tx, ticket: number, at: unknown, from: StateCode | null, to: StateCode, data: Row): Promise<void> {
+  await trx('ticket_events').insert({ ticket_number: ticket, at, actor_id: null, kind: IMPORTED_EVENT, from_state: from, to_state: to, data: jsonb(data), internal: false });
+}
 
-  // open tickets whose targets or calendar changed get their stored due recomputed now
-  if (changedParagraphs.size > 0 || changedContracts.size > 0 || changedCalendars.size > 0) {
-    const numbers = (await trx('tickets as t')
+/** Open tickets whose targets or calendar changed get their stored due recomputed now, with those written. */
+async function refreshStoredSlas(w: Writer, refresh: Set<number>): Promise<void> {
+  if (w.changedParagraphs.size > 0 || w.changedContracts.size > 0 || w.changedCalendars.size > 0) {
+    const numbers = (await w.trx('tickets as t')
       .join('contracts as c', 'c.id', 't.contract_id')
       .whereNotIn('t.state', FINAL_STATES)
-      .where((w) =>
-        w
-          .whereIn('t.paragraph_id', [...changedParagraphs])
-          .orWhereIn('t.contract_id', [...changedContracts])
-          .orWhereIn('c.calendar_id', [...changedCalendars]),
+      .where((q) =>
+        q
+          .whereIn('t.paragraph_id', [...w.changedParagraphs])
+          .orWhereIn('t.contract_id', [...w.changedContracts])
+          .orWhereIn('c.calendar_id', [...w.changedCalendars]),
       )
       .pluck('t.number')) as number[];
     for (const n of numbers) refresh.add(Number(n));
   }
-  for (const n of [...refresh].sort((a, b) => a - b)) await refreshStoredSla(trx, n);
-
-  // new tickets are numbered above the highest one, imported or not
-  if (inserted && !opts.dryRun) await ensureTicketNumberStart(trx, 1);
-  return summary;
+  for (const n of [...refresh].sort((a, b) => a - b)) await refreshStoredSla(w.trx, n);
 }
 
 /**
@@ -381,12 +390,8 @@ interface TicketContext {
  * as already sent, so replies thread onto the ticket; comments and internal notes go to the
  * conversation. Returns how many messages were inserted or changed.
  */
-async function writeMessages(
-  trx: Tx,
-  t: TicketInput,
-  ticket: TicketContext,
-  user: (login: string) => Promise<UserRef>,
-): Promise<number> {
+async function writeMessages(w: Writer, t: TicketInput, ticket: TicketContext): Promise<number> {
+  const { trx } = w;
   let count = 0;
   // conversation rows without a Message-ID are matched by (instant, internal, author), in order
   const unkeyed = (await trx('ticket_messages')
@@ -404,7 +409,7 @@ async function writeMessages(
     if (m.kind !== 'notification') {
       // an inbound comment without an author is the reporter's
       const author_id =
-        m.author !== null ? (await user(m.author)).id : m.direction === 'in' && m.kind === 'comment' ? ticket.reporter.id : null;
+        m.author !== null ? (await w.users.get(userKey(m.author))).id : m.direction === 'in' && m.kind === 'comment' ? ticket.reporter.id : null;
       const desired = {
         ticket_number: t.number,
         author_id,
@@ -429,16 +434,7 @@ async function writeMessages(
         );
         if (existing) used.add(existing.id as number);
       }
-      if (!existing) {
-        await trx('ticket_messages').insert(desired);
-        touched = true;
-      } else {
-        const diff = changes(existing, desired);
-        if (changed(diff)) {
-          await trx('ticket_messages').where({ id: existing.id }).update(diff);
-          touched = true;
-        }
-      }
+      touched = (await save(trx, 'ticket_messages', existing, {}, desired)).changed || touched;
     }
     if (touched) count += 1;
   }
@@ -455,20 +451,8 @@ async function writeOutbound(trx: Tx, t: TicketInput, m: MessageInput, messageId
     created_at: m.at,
     sent_at: m.at,
   };
-  const existing = (await trx('outbound_mail').where({ message_id: messageId }).first()) as Row | undefined;
-  if (!existing) {
-    await trx('outbound_mail').insert({
-      ...desired,
-      message_id: messageId,
-      purpose: 'imported',
-      status: 'imported',
-      attempts: 0,
-      next_attempt_at: m.at,
-    });
-    return true;
-  }
-  const diff = changes(existing, desired);
-  if (!changed(diff)) return false;
-  await trx('outbound_mail').where({ id: existing.id }).update(diff);
-  return true;
+  const saved = await upsert(trx, 'outbound_mail', { message_id: messageId }, desired, {
+    onInsert: () => ({ purpose: 'imported', status: 'imported', attempts: 0, next_attempt_at: m.at }),
+  });
+  return saved.changed;
 }

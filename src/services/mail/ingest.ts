@@ -175,7 +175,7 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
   if (followed && customerMayComment(followed.state)) {
     // new text only; a reply that is all quote keeps its full text, never an empty comment
     const body = fitText(stripQuotedText(m.text).trim() || m.text.trim() || (files.length ? '' : '(bez textu)'));
-    const added = await addMessageInTx(trx, ctx, sender.actor, followed.number, { body }, files, { source: 'email', emailMessageId: m.messageId });
+    const added = await addMessageInTx(trx, ctx, sender.actor, followed.number, { body }, { files, source: 'email', emailMessageId: m.messageId });
     await noteSkipped(trx, followed.number, sender.actor, skipped);
     return {
       ...describeResult('comment_on_ticket', followed, body, sender, files, added.notifications),
@@ -194,8 +194,7 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
     ctx,
     sender.actor,
     { contract_id: sender.contractId, paragraph_id: paragraph.id, contact_email: m.from.address, contact_phone: phone ?? undefined, subject: cleanTitle(m.subject).slice(0, SUBJECT_MAX), description },
-    files,
-    'email',
+    { files, channel: 'email' },
   );
   if (followed) await recordEvent(trx, { ticket: created.number, actor: sender.actor, kind: 'linked', data: { follows: followed.number } });
   await noteSkipped(trx, created.number, sender.actor, skipped);
