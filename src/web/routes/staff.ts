@@ -6,12 +6,14 @@ import { deadlinesFor, paragraphZone } from '../../services/sla.js';
 import { type Action, findRule, isStateCode } from '../../domain/states.js';
 import type { WebContext } from '../context.js';
 import { NotFoundError, ValidationError } from '../../services/errors.js';
-import { contractsWithParagraphs, type QueueFilter, staffMembers, staffQueue } from '../../services/queries.js';
+import { contractsWithParagraphs, staffMembers } from '../../services/reads/choices.js';
+import { type QueueFilter, staffQueue } from '../../services/reads/lists.js';
 import { assignTicket, changeClassification, logEffort } from '../../services/staff-edits.js';
 import { TRANSITION_USE_CASES } from '../../services/transitions.js';
 import { currentUser, requireStaff } from '../auth.js';
-import { boundedInt, INT4_ID, optionalInt, PAGE } from '../params.js';
-import { parseTicketNumber, renderTicket, type Tab, TAB_PATHS } from './tickets.js';
+import { formRoute, type FormValues } from '../form.js';
+import { boundedInt, INT4_ID, optionalInt, PAGE, pathId } from '../params.js';
+import { type Tab, TAB_PATHS, ticketFormAgain } from '../ticket-page.js';
 
 /** The "due within N hours" choices of the queue filter. */
 export const SLA_WITHIN = [1, 4, 8, 24];
@@ -39,15 +41,15 @@ export function staffRoutes(ctx: WebContext): Router {
     const filter = queueFilter(req.query as Record<string, unknown>);
     const user = currentUser(req);
     const [result, contracts, solvers] = await Promise.all([
-      staffQueue(ctx.db, user, filter),
-      contractsWithParagraphs(ctx.db, user),
-      staffMembers(ctx.db),
+      staffQueue(ctx, user, filter),
+      contractsWithParagraphs(ctx, user),
+      staffMembers(ctx),
     ]);
     res.render('queue', { result, filter, contracts, solvers, slaWithin: SLA_WITHIN, query: req.query });
   });
 
   r.get('/staff/sla-calculator', requireStaff, async (req, res) => {
-    const contracts = await contractsWithParagraphs(ctx.db, currentUser(req));
+    const contracts = await contractsWithParagraphs(ctx, currentUser(req));
     // a paragraph that is not a number is refused like one that does not exist
     const paragraphId = boundedInt(req.query.paragraph_id, INT4_ID) ?? null;
     const badParagraph = paragraphId === null && req.query.paragraph_id !== undefined && req.query.paragraph_id !== '';
@@ -73,35 +75,35 @@ export function staffRoutes(ctx: WebContext): Router {
     res.status(error ? 400 : 200).render('sla-calculator', { contracts, paragraphId, startText: startText || now, result, error });
   });
 
-  /** Runs a staff use case; refused input shows the ticket again with the errors next to the form. */
-  const staffPost = (path: string, form: (req: Request) => string, run: (req: Request, number: number) => Promise<unknown>, backTo: Tab = 'request') => {
-    r.post(path, requireStaff, async (req, res) => {
-      const number = parseTicketNumber(req.params.number);
-      try {
-        await run(req, number);
-        res.redirect(303, `/tickets/${number}${TAB_PATHS[backTo]}`);
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        const values = { ...req.body };
-        delete values._csrf;
-        await renderTicket(ctx, req, res, number, backTo, { form: form(req), values, errors: e.fields }, 400);
-      }
-    });
+  /** Runs a staff use case on the ticket; refused input shows the ticket again with the errors next to the form. */
+  const staffPost = (path: string, form: (req: Request) => string, run: (req: Request, number: number, values: FormValues) => Promise<unknown>, backTo: Tab = 'request') => {
+    r.post(
+      path,
+      requireStaff,
+      formRoute(
+        async (req, res, values) => {
+          const number = pathId(req.params.number);
+          await run(req, number, values);
+          res.redirect(303, `/tickets/${number}${TAB_PATHS[backTo]}`);
+        },
+        ticketFormAgain(ctx, backTo, form),
+      ),
+    );
   };
 
   // a customer's forged POST gets 404 from requireStaff; a forbidden transition gets 409 from the use case
   staffPost(
     '/tickets/:number/actions/:action',
     (req) => String(req.params.action),
-    async (req, number) => {
+    async (req, number, values) => {
       const action = String(req.params.action);
       if (!findRule(action)) throw new NotFoundError();
-      await TRANSITION_USE_CASES[action as Action](ctx, currentUser(req), number, req.body);
+      await TRANSITION_USE_CASES[action as Action](ctx, currentUser(req), number, values);
     },
   );
-  staffPost('/tickets/:number/assign', () => 'assign', (req, n) => assignTicket(ctx, currentUser(req), n, req.body));
-  staffPost('/tickets/:number/classification', () => 'classification', (req, n) => changeClassification(ctx, currentUser(req), n, req.body));
-  staffPost('/tickets/:number/effort', () => 'effort', (req, n) => logEffort(ctx, currentUser(req), n, req.body), 'evaluation');
+  staffPost('/tickets/:number/assign', () => 'assign', (req, n, values) => assignTicket(ctx, currentUser(req), n, values));
+  staffPost('/tickets/:number/classification', () => 'classification', (req, n, values) => changeClassification(ctx, currentUser(req), n, values));
+  staffPost('/tickets/:number/effort', () => 'effort', (req, n, values) => logEffort(ctx, currentUser(req), n, values), 'evaluation');
 
   return r;
 }
