@@ -63,6 +63,22 @@ export function joinSlaSetup(q: Knex.QueryBuilder): Knex.QueryBuilder {
   return q.join('contracts as c', 'c.id', 'p.contract_id').join('service_calendars as k', 'k.id', 'c.calendar_id');
 }
 
+/**
+ * Joins what a ticket's SLA setup is read from to a query over tickets as t: its paragraph (p),
+ * its contract (c) and the contract's calendar (k). With clockColumns, its clocks' inputs.
+ */
+export function joinTicketSlaSetup(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q
+    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
+    .join('contracts as c', 'c.id', 't.contract_id')
+    .join('service_calendars as k', 'k.id', 'c.calendar_id');
+}
+
+/** The columns sla_setup and state_changes of ClockInputs, for a query joined by joinTicketSlaSetup (with t.created_at, all of them). */
+export function clockColumns(db: Conn): Knex.Raw[] {
+  return [slaSetupJson(db).wrap('', ' as sla_setup'), stateChangesJson(db).wrap('', ' as state_changes')];
+}
+
 const SETUP_JSON = `json_build_object(${SLA_SETUP_COLUMNS.map((c) => `'${c.slice(2)}', ${c}`).join(', ')})`;
 
 /**
@@ -139,13 +155,13 @@ function evaluate(setup: SlaSetup, target: SlaTarget, submittedAt: Date, events:
 
 /** Both clocks of a ticket at `now`, computed from its history (the source of truth). */
 export async function ticketClocks(db: Conn, number: number, now = new Date()): Promise<TicketClocks> {
-  const ticket = (await joinSlaSetup(db('tickets as t').join('contract_paragraphs as p', 'p.id', 't.paragraph_id'))
+  const ticket = (await joinTicketSlaSetup(db('tickets as t'))
     .where('t.number', number)
-    .first('t.created_at', slaSetupJson(db).wrap('', ' as sla_setup'), stateChangesJson(db).wrap('', ' as state_changes'))) as ClockInputs;
+    .first('t.created_at', ...clockColumns(db))) as ClockInputs;
   return clocksOf(ticket, now);
 }
 
-/** Both clocks from what the ticket's query brought (see slaSetupJson, stateChangesJson). */
+/** Both clocks from what the ticket's query brought (see joinTicketSlaSetup, clockColumns). */
 export function clocksOf(ticket: ClockInputs, now = new Date()): TicketClocks {
   const changes: StateChange<Date>[] = ticket.state_changes.map((e) => ({ at: new Date(e.at), to: e.to }));
   // events carry the database's clock; never evaluate before the last of them (clock skew)

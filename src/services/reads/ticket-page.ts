@@ -8,7 +8,7 @@ import type { StateCode } from '../../domain/states.js';
 import { type Actor, isStaff } from '../actor.js';
 import { contentChunks, readContent } from '../attachments.js';
 import { NotFoundError } from '../errors.js';
-import { type ClockInputs, type SlaSetupRow, slaSetupJson, stateChangesJson } from '../sla.js';
+import { type ClockInputs, clockColumns, joinTicketSlaSetup, type SlaSetupRow } from '../sla.js';
 import { visibleTickets } from '../visibility.js';
 import type { Reads } from './pools.js';
 
@@ -48,11 +48,8 @@ export interface TicketDetail {
 /** The ticket page's header with what its clocks need, in one statement. */
 export async function ticketDetail(pools: Reads, actor: Actor, number: number): Promise<TicketDetail> {
   const db = pools.reads;
-  const row = await visibleTickets(db, actor)
-    .join('contracts as c', 'c.id', 't.contract_id')
+  const row = await joinTicketSlaSetup(visibleTickets(db, actor))
     .join('companies as co', 'co.id', 'c.company_id')
-    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
-    .join('service_calendars as k', 'k.id', 'c.calendar_id')
     .join('users as r', 'r.id', 't.reporter_id')
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .where('t.number', number)
@@ -62,7 +59,7 @@ export async function ticketDetail(pools: Reads, actor: Actor, number: number): 
       'co.name as company_name', 'co.address as company_address',
       'p.code as paragraph_code', 'p.name as paragraph_name', 'p.kind as paragraph_kind', 'p.sla_applies',
       'r.name as reporter_name', 'a.name as assignee_name',
-      slaSetupJson(db).wrap('', ' as sla_setup'), stateChangesJson(db).wrap('', ' as state_changes'),
+      ...clockColumns(db),
     );
   if (!row) throw new NotFoundError();
   return { ...row, number: Number(row.number) } as TicketDetail;
