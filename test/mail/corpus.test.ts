@@ -39,9 +39,9 @@ let ctx: ServiceContext;
 let files: string[];
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
+  tdb = await freshDatabase({ MAIL_TRUSTED_AUTHSERV_ID: 'mx.seyfor.com', MAIL_SENDER_HOURLY_LIMIT: '100' });
   w = await seedWorld(tdb.db);
-  ctx = { ...tdb.ctx, inbound: { trustedAuthservId: 'mx.seyfor.com', requireDmarcPass: false, ticketIdDigits: { min: 5, max: 8 }, senderHourlyLimit: 100, maxMessageBytes: 25 * 1024 * 1024, maxAttempts: 5 } };
+  ctx = tdb.ctx;
   files = (await readdir(DIR)).filter((f) => f.endsWith('.eml')).sort();
   // every single sender of the corpus is an authorised customer of contract A-1 who sees all its tickets
   const senders = new Set<string>();

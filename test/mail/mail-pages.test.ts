@@ -26,7 +26,7 @@ const raw = (subject: string) =>
 
 /** A message whose processing failed as often as allowed ends in the quarantine. */
 async function quarantined(subject: string): Promise<number> {
-  const ctx = { ...tdb.ctx, inbound: { trustedAuthservId: '', requireDmarcPass: false, ticketIdDigits: { min: 5, max: 8 }, senderHourlyLimit: 20, maxMessageBytes: 1e7, maxAttempts: 2 } };
+  const ctx = { ...tdb.ctx, inbound: { ...tdb.ctx.inbound, maxAttempts: 2 } };
   const message = raw(subject);
   expect(await recordMailFailure(ctx, message, { mailbox: 'INBOX', uid: 1 }, new Error('database timeout'))).toEqual({ attempts: 1, quarantined: false });
   expect(await recordMailFailure(ctx, message, { mailbox: 'INBOX', uid: 1 }, new Error('database timeout'))).toEqual({ attempts: 2, quarantined: true });

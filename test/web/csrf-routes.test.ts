@@ -51,7 +51,7 @@ beforeAll(async () => {
   expect((await act('resolve', { resolution: 'Hotovo.' })).status).toBe(303);
   attachmentId = Number((await tdb.db('attachments').where({ ticket_number: fresh }).first('id')).id);
   // a quarantined message (release and discard act on it)
-  const ctx = { ...tdb.ctx, inbound: { trustedAuthservId: '', requireDmarcPass: false, ticketIdDigits: { min: 5, max: 8 }, senderHourlyLimit: 20, maxMessageBytes: 1e7, maxAttempts: 1 } };
+  const ctx = { ...tdb.ctx, inbound: { ...tdb.ctx.inbound, maxAttempts: 1 } };
   const raw = Buffer.from('From: alice@example.cz\r\nSubject: Karanténa\r\nMessage-ID: <q1@example.cz>\r\n\r\nx\r\n');
   await recordMailFailure(ctx, raw, { mailbox: 'INBOX', uid: 1 }, new Error('database timeout'));
   await ingestMail(tdb.ctx, Buffer.from('From: cizi@spam.example\r\nSubject: Spam\r\nMessage-ID: <s1@spam.example>\r\n\r\nx\r\n'), { mailbox: null });
