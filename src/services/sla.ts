@@ -1,3 +1,4 @@
+import type { Reads } from './reads/pools.js';
 import type { Knex } from 'knex';
 import {
   buildServiceCalendar,
@@ -249,14 +250,14 @@ export interface Deadlines {
  * Both deadlines of a paragraph for a ticket submitted at `start` (the SLA calculator);
  * null for paragraphs without SLA.
  */
-export async function deadlinesFor(db: Conn, paragraphId: number, start: Date): Promise<Deadlines | null> {
+export async function deadlinesFor({ db }: Pick<Reads, 'db'>, paragraphId: number, start: Date): Promise<Deadlines | null> {
   const setup = await slaSetupOfParagraph(db, paragraphId, [start.getTime()]);
   if (!setup) return null;
   return { reaction: evaluate(setup, 'reaction', start), resolution: evaluate(setup, 'resolution', start) };
 }
 
 /** The contract zone of a paragraph, to read a local date-time typed into the calculator. */
-export async function paragraphZone(db: Conn, paragraphId: number): Promise<string | null> {
+export async function paragraphZone({ db }: Pick<Reads, 'db'>, paragraphId: number): Promise<string | null> {
   const row = await db('contract_paragraphs as p').join('contracts as c', 'c.id', 'p.contract_id').where('p.id', paragraphId).first('c.timezone');
   return (row?.timezone as string | undefined) ?? null;
 }

@@ -1,3 +1,4 @@
+import type { Reads } from './reads/pools.js';
 import argon2 from 'argon2';
 import { z } from 'zod';
 import { passwordWeakness } from '../domain/password.js';
@@ -72,7 +73,7 @@ export async function endSessions(db: Knex, userId: number, keepSessionId?: stri
 }
 
 /** The user's notification choices; every kind is on unless switched off. */
-export async function notificationPrefs(db: Knex, actor: Actor): Promise<Record<NotificationKind, boolean>> {
+export async function notificationPrefs({ db }: Pick<Reads, 'db'>, actor: Actor): Promise<Record<NotificationKind, boolean>> {
   const row = await db('users').where({ id: actor.id }).first('notify_prefs');
   const stored = (row?.notify_prefs ?? {}) as Record<string, boolean>;
   return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, stored[k] !== false])) as Record<NotificationKind, boolean>;

@@ -1,3 +1,4 @@
+import type { Reads } from '../reads/pools.js';
 import type { Knex } from 'knex';
 import { type Actor, isStaff } from '../actor.js';
 import type { ServiceContext } from '../context.js';
@@ -23,7 +24,7 @@ export interface InboundRow {
 }
 
 /** The mail audit log for staff, newest first (every fetched message has a row). */
-export async function listInboundMail(db: Knex, actor: Actor, filter: { outcome?: string; pendingOnly?: boolean }, limit = 200): Promise<InboundRow[]> {
+export async function listInboundMail({ db }: Pick<Reads, 'db'>, actor: Actor, filter: { outcome?: string; pendingOnly?: boolean }, limit = 200): Promise<InboundRow[]> {
   if (!isStaff(actor)) throw new ForbiddenError();
   const q = db('inbound_mail').orderBy('id', 'desc').limit(limit)
     .select('id', 'received_at', 'from_address', 'subject', 'message_id', 'outcome', 'reason', 'ticket_number', 'review', 'attempts', 'last_error');
@@ -32,7 +33,7 @@ export async function listInboundMail(db: Knex, actor: Actor, filter: { outcome?
   return q;
 }
 
-export async function rawMail(db: Knex, actor: Actor, id: number): Promise<Buffer> {
+export async function rawMail({ db }: Pick<Reads, 'db'>, actor: Actor, id: number): Promise<Buffer> {
   if (!isStaff(actor)) throw new ForbiddenError();
   const row = await db('inbound_mail as i').join('raw_mails as r', 'r.sha256', 'i.raw_sha256').where('i.id', id).first('r.data');
   if (!row) throw new NotFoundError('mail');
@@ -45,7 +46,7 @@ export async function releaseMail(ctx: ServiceContext, actor: Actor, id: number)
   const row = await ctx.db('inbound_mail').where({ id }).first('outcome', 'review');
   if (!row) throw new NotFoundError('mail');
   if (row.outcome !== 'quarantine' || row.review !== 'pending') throw new ConflictError('Zprávu lze uvolnit jen z karantény.');
-  return ingestMail(ctx, await rawMail(ctx.db, actor, id), { mailbox: null }, { release: true });
+  return ingestMail(ctx, await rawMail(ctx, actor, id), { mailbox: null }, { release: true });
 }
 
 /** Staff discard a quarantined message: it stays in the audit log, marked discarded. */

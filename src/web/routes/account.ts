@@ -23,11 +23,11 @@ export function accountRoutes(ctx: WebContext): Router {
     ),
   );
   r.get('/account/notifications', requireUser, async (req, res) => {
-    res.render('notifications', { prefs: await notificationPrefs(ctx.db, currentUser(req)), saved: false });
+    res.render('notifications', { prefs: await notificationPrefs(ctx, currentUser(req)), saved: false });
   });
   r.post('/account/notifications', requireUser, async (req, res) => {
     await updateNotificationPrefs(ctx, currentUser(req), req.body);
-    res.render('notifications', { prefs: await notificationPrefs(ctx.db, currentUser(req)), saved: true });
+    res.render('notifications', { prefs: await notificationPrefs(ctx, currentUser(req)), saved: true });
   });
   return r;
 }

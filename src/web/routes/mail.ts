@@ -11,13 +11,13 @@ export function mailRoutes(ctx: WebContext): Router {
   r.get('/staff/mail', requireStaff, async (req, res) => {
     const outcome = (LOGGED_OUTCOMES as readonly string[]).includes(String(req.query.outcome)) ? String(req.query.outcome) : undefined;
     const pendingOnly = req.query.quarantine === '1';
-    const rows = await listInboundMail(ctx.db, currentUser(req), pendingOnly ? { outcome: 'quarantine', pendingOnly } : { ...(outcome ? { outcome } : {}) });
+    const rows = await listInboundMail(ctx, currentUser(req), pendingOnly ? { outcome: 'quarantine', pendingOnly } : { ...(outcome ? { outcome } : {}) });
     const notice = typeof req.query.done === 'string' ? req.query.done : null;
     res.render('mail-log', { rows, outcome, pendingOnly, outcomes: LOGGED_OUTCOMES, notice });
   });
   r.get('/staff/mail/:id/raw', requireStaff, async (req, res) => {
     const id = pathId(req.params.id);
-    const raw = await rawMail(ctx.db, currentUser(req), id);
+    const raw = await rawMail(ctx, currentUser(req), id);
     res.attachment(`mail-${id}.eml`).type('message/rfc822').send(raw);
   });
   r.post('/staff/mail/:id/release', requireStaff, async (req, res) => {

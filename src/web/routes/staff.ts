@@ -58,13 +58,13 @@ export function staffRoutes(ctx: WebContext): Router {
     let error: string | null = badParagraph ? cs.errors.choice : null;
     if (paragraphId) {
       // a paragraph that does not exist is refused even before a start is given
-      const zone = await paragraphZone(ctx.db, paragraphId);
+      const zone = await paragraphZone(ctx, paragraphId);
       const start = zone && startText ? DateTime.fromISO(startText, { zone }) : null;
       if (!zone) error = cs.errors.choice;
       else if (start && !start.isValid) error = cs.errors.date;
       else if (start) {
         try {
-          result = { deadlines: await deadlinesFor(ctx.db, paragraphId, start.toJSDate()), start };
+          result = { deadlines: await deadlinesFor(ctx, paragraphId, start.toJSDate()), start };
         } catch (e) {
           if (!(e instanceof SlaInputError)) throw e;
           error = `${cs.sla.calendarError} ${e.message}`;
