@@ -7,6 +7,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 // `date` columns are calendar dates, not instants: keep them as 'YYYY-MM-DD'.
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+// timestamptz: a fast path for UTC text, pg's own parser for the rest (parseTimestamptz)
+const parseTimestamptzSlowly = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (text: string) => unknown;
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, parseTimestamptz);
 
 export type Db = Knex;
 
@@ -87,6 +90,65 @@ export function planEachTime<T extends Knex.QueryBuilder>(q: T): T {
   return q.options({ [PLAN_EACH_TIME]: true }) as T;
 }
 
+// every statement is named on every run: hash each SQL text once (the texts are few and fixed)
+const statementNames = new Map<string, string>();
+
 export function statementName(sql: string): string {
-  return `hd_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `hd_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    if (statementNames.size >= 5000) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/** The digits of text[from, from + count) as a number; NaN when one is not a digit. */
+function digits(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (month 1–12, year ≥ 0). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+/**
+ * timestamptz as PostgreSQL sends it in UTC ('2026-11-25 08:15:02.123456+00'), read without the
+ * regular expressions of pg's parser (postgres-date), which were a noticeable part of rendering a
+ * list: the same Date (milliseconds truncated as it does); anything else (another zone, BC, years
+ * before 100, infinity) goes to pg's parser.
+ */
+export function parseTimestamptz(text: string): unknown {
+  const n = text.length;
+  if (
+    n >= 22 && n <= 29 && n !== 23 &&
+    text.charCodeAt(n - 3) === 43 /* + */ && text.charCodeAt(n - 2) === 48 && text.charCodeAt(n - 1) === 48 &&
+    text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 32 &&
+    text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58 && (n === 22 || text.charCodeAt(19) === 46 /* . */)
+  ) {
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 2);
+    const day = digits(text, 8, 2);
+    const hour = digits(text, 11, 2);
+    const minute = digits(text, 14, 2);
+    const second = digits(text, 17, 2);
+    // 1 to 6 fraction digits, as microseconds
+    const micros = n === 22 ? 0 : digits(text, 20, n - 23) * 10 ** (29 - n);
+    if (year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59 && micros >= 0) {
+      const days = daysFromCivil(year, month, day);
+      return new Date(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + Math.floor(micros / 1000));
+    }
+  }
+  return parseTimestamptzSlowly(text);
 }

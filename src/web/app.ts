@@ -1,10 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import cookieParser from 'cookie-parser';
-import { doubleCsrf } from 'csrf-csrf';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import pg from 'pg';
 import type { Config } from '../config.js';
 import { createDb, pgQueryable } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
@@ -12,7 +9,9 @@ import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
 import { cleanInput } from './clean-input.js';
-import { configurePassport } from './auth.js';
+import { configurePassport, sessionUser } from './auth.js';
+import { csrfProtection } from './csrf.js';
+import { escapeHtml } from './escape.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
@@ -43,6 +42,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.set('view options', {
     root: path.join(ROOT, 'views'),
     strict: true,
+    escape: escapeHtml,
     destructuredLocals: viewLocals(path.join(ROOT, 'views')),
     compileDebug: config.NODE_ENV !== 'production',
   });
@@ -66,26 +66,26 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(cleanInput);
 
-  app.use(cookieParser());
-  app.use(sessions(pgQueryable(reads) as pg.Pool, { secret: sessionSecret, idleMinutes: config.SESSION_IDLE_MINUTES, maxHours: config.SESSION_MAX_HOURS }));
+  app.use(sessions(pgQueryable(reads), { secret: sessionSecret, idleMinutes: config.SESSION_IDLE_MINUTES, maxHours: config.SESSION_MAX_HOURS }));
   const passport = configurePassport(ctx.db, {
     perAccount: config.LOGIN_RATE_LIMIT,
     perAddress: config.LOGIN_ADDRESS_LIMIT,
     windowSeconds: config.LOGIN_WINDOW_MINUTES * 60,
   });
-  app.use(passport.initialize());
-  app.use(passport.session());
+  // req.logIn/logOut only where they are called; every page gets its user from the session
+  app.use(['/login', '/logout'], passport.initialize());
+  app.use(sessionUser);
 
   // Signed double-submit tokens (OWASP): the token is an HMAC of a random value and the session
   // id, kept in a cookie and repeated in each form. Anonymous forms (sign-in) need no session row.
-  const csrf = doubleCsrf({
-    getSecret: () => sessionSecret,
-    getSessionIdentifier: (req) => (req.user ? req.sessionID : ''),
+  const csrf = csrfProtection({
+    secret: sessionSecret,
     cookieName: tls ? '__Host-hd.csrf' : 'hd.csrf',
-    cookieOptions: { sameSite: 'lax', secure: tls, httpOnly: true, path: '/' },
-    getCsrfTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? req.headers['x-csrf-token'],
+    secure: tls,
+    sessionIdentifier: (req) => (req.user ? req.sessionID : ''),
+    tokenFromRequest: (req) => req.body?._csrf ?? req.headers['x-csrf-token'],
   });
-  const verifyCsrf = (req: Request, _res: Response, next: NextFunction) => next(csrf.validateRequest(req) ? undefined : csrf.invalidCsrfTokenError);
+  const verifyCsrf = csrf.verify;
   const helpers = { ...viewHelpers, ...slaHelpers };
   app.use((req, res, next) => {
     // every page is private or carries a token: never kept by a browser or a proxy
@@ -94,9 +94,9 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
-    // made (and its cookie set) only when a view renders a form
+    // made only when a view renders a form; its cookie is set only when the token is new
     let token: string | undefined;
-    Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.generateCsrfToken(req, res)) });
+    Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
     next();
   });
 
@@ -106,7 +106,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(ticketUploadRoutes(web, verifyCsrf));
   app.use((req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    if (req.is('multipart/*')) return next(csrf.invalidCsrfTokenError);
+    if (req.is('multipart/*')) return next(csrf.invalidTokenError);
     verifyCsrf(req, res, next);
   });
 

@@ -41,12 +41,29 @@ export function configurePassport(db: Knex, limits: SignInLimits): InstanceType<
     const u = user as SessionUser;
     done(null, { id: u.id, login: u.login, name: u.name, email: u.email, role: u.role, epoch: u.epoch });
   });
-  passport.deserializeUser((stored: unknown, done) => {
-    // sessions written before access epochs existed carry no epoch: signed out
-    if (typeof stored === 'object' && stored !== null && typeof (stored as SessionUser).epoch === 'number') return done(null, stored as Actor);
-    done(null, false);
-  });
+  passport.deserializeUser((stored: unknown, done) => done(null, sessionActor(stored) ?? false));
   return passport;
+}
+
+/** The user a session stored at sign-in (serializeUser), or null for what no sign-in stored. */
+export function sessionActor(stored: unknown): Actor | null {
+  // sessions written before access epochs existed carry no epoch: signed out
+  return typeof stored === 'object' && stored !== null && typeof (stored as SessionUser).epoch === 'number' ? (stored as Actor) : null;
+}
+
+/**
+ * Passport's session strategy without its per-request machinery: the user the session holds
+ * becomes req.user; a session whose stored user is no longer valid loses it (signed out), as
+ * passport.session() does.
+ */
+export function sessionUser(req: Request, _res: Response, next: NextFunction): void {
+  const stored = (req.session as { passport?: { user?: unknown } } | undefined)?.passport;
+  if (stored && stored.user !== undefined && stored.user !== null) {
+    const user = sessionActor(stored.user);
+    if (user) req.user = user;
+    else delete stored.user;
+  }
+  next();
 }
 
 export function requireUser(req: Request, res: Response, next: NextFunction): void {
