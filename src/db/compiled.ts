@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { statementName } from './knex.js';
+import { runStatement, statementName } from './knex.js';
 
 /**
  * Reads whose SQL knex builds once per shape: the first call of a shape builds the query with
@@ -67,7 +67,7 @@ async function execute(db: Knex, c: Compiled, values: unknown[]): Promise<Record
   if (event) client.emit('query', event);
   const connection = await client.acquireConnection();
   try {
-    const result = await connection.query({ name: c.name, text: c.sql, values });
+    const result = await runStatement(connection, c.name, c.sql, values);
     if (event) client.emit('query-response', result.rows, event);
     return result.rows as Record<string, unknown>[];
   } finally {

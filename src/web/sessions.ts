@@ -103,128 +103,31 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
   /** signed cookie values whose signature was valid → their session id */
   const verified = new Map<string, string>();
 
+  const store: Store = { pool, idleMs, sign };
+
   const handler: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     const sid = cookieSid(req);
     if (sid === null) {
-      start(req, res, '', null);
+      new SessionControl(store, req, res, '', null);
       return next();
     }
     pool.query(GET, [sid]).then((r) => {
       const text = (r.rows[0] as { sess: string } | undefined)?.sess;
-      let stored: (SessionData & { cookie?: { expires?: string } }) | null = null;
+      let stored: StoredSession | null = null;
       if (text !== undefined) {
         try {
-          stored = JSON.parse(text) as SessionData & { cookie?: { expires?: string } };
+          stored = JSON.parse(text) as StoredSession;
         } catch {
           stored = null;
         }
       }
       // as express-session: a session whose own expiry passed is none
       const expires = stored?.cookie?.expires ? Date.parse(stored.cookie.expires) : NaN;
-      if (stored && !(expires <= Date.now())) start(req, res, sid, stored);
-      else start(req, res, '', null);
+      if (stored && !(expires <= Date.now())) new SessionControl(store, req, res, sid, stored);
+      else new SessionControl(store, req, res, '', null);
       next();
     }, next);
   };
-
-  /**
-   * Gives the request its session: the stored one (its id and data) or a new empty one. A
-   * session whose data changed is written before the response ends, and its cookie goes with
-   * the headers (with the new expiry).
-   */
-  function start(req: Request, res: Response, sessionId: string, stored: (SessionData & { cookie?: unknown }) | null) {
-    const { cookie: _cookie, ...data } = stored ?? {};
-    /** the data's JSON as last read or written (what the row holds); '{}' for a new session */
-    let persisted = JSON.stringify(data);
-    let current: WebSession | null = null;
-    /** the id a cookie should carry now; '' until a new session is saved */
-    let id = sessionId;
-    let destroyed = false;
-    /** the expiry of a write made in this request (its cookie is sent) */
-    let cookieExpires: Date | null = null;
-
-    const dataOf = (s: WebSession) => JSON.stringify(s);
-    const write = (s: WebSession, cb: Callback) => {
-      if (!id) id = randomBytes(24).toString('base64url');
-      req.sessionID = id;
-      const json = dataOf(s);
-      const expires = new Date(Date.now() + idleMs);
-      const row = `{"cookie":${JSON.stringify({ originalMaxAge: idleMs, expires, secure: req.secure, httpOnly: true, path: '/', sameSite: 'lax' })}${json === '{}' ? '' : `,${json.slice(1, -1)}`}}`;
-      pool.query(SET, [row, Math.floor(expires.getTime() / 1000), id]).then(() => {
-        persisted = json;
-        cookieExpires = expires;
-        cb();
-      }, cb);
-    };
-
-    const make = (values: SessionData): WebSession => {
-      const s = Object.assign(Object.create(methods) as WebSession, values);
-      current = s;
-      req.session = s;
-      return s;
-    };
-    const methods = {
-      regenerate(this: WebSession, cb: Callback) {
-        const old = id;
-        id = randomBytes(24).toString('base64url');
-        req.sessionID = id;
-        persisted = '{}';
-        cookieExpires = null;
-        make({});
-        const done = () => cb();
-        if (old) pool.query(DESTROY, [old]).then(done, cb);
-        else queueMicrotask(done);
-        return this;
-      },
-      save(this: WebSession, cb?: Callback) {
-        write(this, cb ?? (() => undefined));
-        return this;
-      },
-      destroy(this: WebSession, cb?: Callback) {
-        const old = id;
-        destroyed = true;
-        current = null;
-        (req as { session?: WebSession }).session = undefined;
-        const done = (err?: unknown) => cb?.(err);
-        if (old) pool.query(DESTROY, [old]).then(() => done(), done);
-        else queueMicrotask(done);
-        return this;
-      },
-    };
-    req.sessionID = id;
-    make(data);
-
-    const changed = () => !destroyed && current !== null && dataOf(current) !== persisted;
-    /** what res.end found (the common case: headers go out from within end, right after) */
-    let endFound: boolean | null = null;
-    // the cookie goes with the headers: of a session that will be written, or was written in this request
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: Response, ...args: unknown[]) {
-      const willWrite = endFound ?? changed();
-      if (willWrite && !id) id = randomBytes(24).toString('base64url');
-      if (!destroyed && (willWrite || cookieExpires)) {
-        const expires = willWrite ? new Date(Date.now() + idleMs) : cookieExpires!;
-        const value = `${COOKIE}=${encodeURIComponent(`s:${id}.${sign(id)}`)}; Path=/; Expires=${expires.toUTCString()}; HttpOnly${req.secure ? '; Secure' : ''}; SameSite=Lax`;
-        const prev = res.getHeader('Set-Cookie');
-        res.setHeader('Set-Cookie', prev === undefined ? [value] : Array.isArray(prev) ? [...prev, value] : [String(prev), value]);
-      }
-      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
-    } as Response['writeHead'];
-    // a changed session is written before the response ends (and, unless a streamed body sent
-    // them already, before the headers with its cookie)
-    const end = res.end;
-    res.end = function (this: Response, ...args: unknown[]) {
-      if (!changed()) {
-        endFound = false;
-        return (end as (...a: unknown[]) => Response).apply(this, args);
-      }
-      write(current!, (err) => {
-        if (err) console.error('session not saved:', err);
-        (end as (...a: unknown[]) => Response).apply(this, args);
-      });
-      return this;
-    } as Response['end'];
-  }
 
   const keepAlive = (req: Request, _res: Response, next: NextFunction) => {
     const s = req.session;
@@ -237,4 +140,145 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
     next();
   };
   return [handler, keepAlive];
+}
+
+type StoredSession = SessionData & { cookie?: { expires?: string } };
+
+interface Store {
+  pool: Pick<pg.Pool, 'query'>;
+  idleMs: number;
+  sign(sid: string): string;
+}
+
+const CONTROL = Symbol('session control');
+
+/** req.session: the data as own properties (what is stored), the methods on the prototype. */
+class Session {
+  declare [CONTROL]: SessionControl;
+  constructor(control: SessionControl, data: SessionData) {
+    // a symbol key: not part of the stored JSON
+    this[CONTROL] = control;
+    Object.assign(this, data);
+  }
+  regenerate(cb: Callback): this {
+    this[CONTROL].regenerate(cb);
+    return this;
+  }
+  save(cb?: Callback): this {
+    this[CONTROL].write(this as unknown as WebSession, cb ?? (() => undefined));
+    return this;
+  }
+  destroy(cb?: Callback): this {
+    this[CONTROL].destroy(cb);
+    return this;
+  }
+}
+
+const newId = () => randomBytes(24).toString('base64url');
+
+/**
+ * One request's session: gives the request the stored one (its id and data) or a new empty one.
+ * A session whose data changed is written before the response ends, and its cookie goes with
+ * the headers (with the new expiry).
+ */
+class SessionControl {
+  /** the data's JSON as last read or written (what the row holds); '{}' for a new session */
+  private persisted: string;
+  private current: WebSession | null = null;
+  /** the id a cookie carries; '' until a new session is saved */
+  private id: string;
+  private destroyed = false;
+  /** the expiry of a write made in this request (its cookie is sent) */
+  private cookieExpires: Date | null = null;
+  /** what res.end found (usually the headers go out from within end, right after) */
+  private endFound: boolean | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly req: Request,
+    res: Response,
+    sessionId: string,
+    stored: StoredSession | null,
+  ) {
+    this.id = sessionId;
+    req.sessionID = sessionId;
+    if (stored) delete stored.cookie;
+    this.persisted = stored ? JSON.stringify(stored) : '{}';
+    this.make(stored ?? {});
+
+    const control = this;
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: unknown[]) {
+      control.setCookie(res);
+      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+    } as Response['writeHead'];
+    const end = res.end;
+    res.end = function (this: Response, ...args: unknown[]) {
+      const current = control.current;
+      if (!control.changed()) {
+        control.endFound = false;
+        return (end as (...a: unknown[]) => Response).apply(this, args);
+      }
+      // written before the response ends (and, unless a streamed body sent them already, before the headers with its cookie)
+      control.write(current!, (err) => {
+        if (err) console.error('session not saved:', err);
+        (end as (...a: unknown[]) => Response).apply(this, args);
+      });
+      return this;
+    } as Response['end'];
+  }
+
+  private make(data: SessionData): void {
+    this.current = new Session(this, data) as unknown as WebSession;
+    this.req.session = this.current;
+  }
+
+  private changed(): boolean {
+    return !this.destroyed && this.current !== null && JSON.stringify(this.current) !== this.persisted;
+  }
+
+  private setCookie(res: Response): void {
+    const willWrite = this.endFound ?? this.changed();
+    if (this.destroyed || !(willWrite || this.cookieExpires)) return;
+    if (!this.id) this.id = newId();
+    const expires = willWrite ? new Date(Date.now() + this.store.idleMs) : this.cookieExpires!;
+    const signed = encodeURIComponent(`s:${this.id}.${this.store.sign(this.id)}`);
+    const value = `${COOKIE}=${signed}; Path=/; Expires=${expires.toUTCString()}; HttpOnly${this.req.secure ? '; Secure' : ''}; SameSite=Lax`;
+    const prev = res.getHeader('Set-Cookie');
+    res.setHeader('Set-Cookie', prev === undefined ? [value] : Array.isArray(prev) ? [...prev, value] : [String(prev), value]);
+  }
+
+  write(session: WebSession, cb: Callback): void {
+    if (!this.id) this.id = newId();
+    this.req.sessionID = this.id;
+    const json = JSON.stringify(session);
+    const expires = new Date(Date.now() + this.store.idleMs);
+    const cookie = JSON.stringify({ originalMaxAge: this.store.idleMs, expires, secure: this.req.secure, httpOnly: true, path: '/', sameSite: 'lax' });
+    const row = `{"cookie":${cookie}${json === '{}' ? '' : `,${json.slice(1, -1)}`}}`;
+    this.store.pool.query(SET, [row, Math.floor(expires.getTime() / 1000), this.id]).then(() => {
+      this.persisted = json;
+      this.cookieExpires = expires;
+      cb();
+    }, cb);
+  }
+
+  regenerate(cb: Callback): void {
+    const old = this.id;
+    this.id = newId();
+    this.req.sessionID = this.id;
+    this.persisted = '{}';
+    this.cookieExpires = null;
+    this.make({});
+    if (old) this.store.pool.query(DESTROY, [old]).then(() => cb(), cb);
+    else queueMicrotask(() => cb());
+  }
+
+  destroy(cb?: Callback): void {
+    const old = this.id;
+    this.destroyed = true;
+    this.current = null;
+    (this.req as { session?: WebSession }).session = undefined;
+    if (old) this.store.pool.query(DESTROY, [old]).then(() => cb?.(), (err: unknown) => cb?.(err));
+    else queueMicrotask(() => cb?.());
+  }
 }
