@@ -35,7 +35,7 @@ import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { listTickets, type QueueFilter, staffQueue } from '../../src/services/reads/lists.js';
-import { ticketAttachments, ticketDetail, ticketMessages } from '../../src/services/reads/ticket-page.js';
+import { ticketWithTab } from '../../src/services/reads/ticket-page.js';
 import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
 import { BENCH_LOGIN, BENCH_PASSWORD, seedPortal, type SeedResult } from './seed.js';
@@ -451,20 +451,9 @@ async function main(): Promise<void> {
   // -- SQL profile of the measured pages
   const probes: PageProbe[] = [
     { page: 'overview /tickets', run: (d) => listTickets(d, actor, 'current', 1) },
-    {
-      page: 'detail /komunikace',
-      run: async (d) => {
-        await ticketDetail(d, actor, detail.number);
-        await ticketMessages(d, actor, detail.number);
-      },
-    },
-    {
-      page: 'detail /tickets/<n>',
-      run: async (d) => {
-        await ticketDetail(d, actor, detail.number);
-        await ticketAttachments(d, detail.number);
-      },
-    },
+    // as the page reads them: the header with the tab's rows in one statement
+    { page: 'detail /komunikace', run: (d) => ticketWithTab(d, actor, detail.number, 'messages') },
+    { page: 'detail /tickets/<n>', run: (d) => ticketWithTab(d, actor, detail.number, 'attachments') },
   ];
   // not under load: the other two lists of the overview, for comparison
   probes.push({ page: 'overview ?list=resolved', run: (d) => listTickets(d, actor, 'resolved', 1) });

@@ -2,14 +2,7 @@ import type { Request, Response } from 'express';
 import { actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
 import { actorKind, isStaff } from '../services/actor.js';
 import { paragraphsOfContract, ticketPageSolvers } from '../services/reads/choices.js';
-import {
-  latestComplaintReason,
-  ticketAttachments,
-  ticketDetail,
-  ticketEfforts,
-  ticketEvents,
-  ticketMessages,
-} from '../services/reads/ticket-page.js';
+import { latestComplaintReason, type TabRows, ticketEfforts, ticketEvents, ticketWithTab } from '../services/reads/ticket-page.js';
 import { clocksOf } from '../services/sla.js';
 import { currentUser } from './auth.js';
 import type { WebContext } from './context.js';
@@ -19,6 +12,8 @@ import { pathId } from './params.js';
 /** The ticket page's tabs and their paths under /tickets/:number. */
 export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
 export const TAB_PATHS: Record<Tab, string> = { request: '', conversation: '/komunikace', evaluation: '/vyhodnoceni', history: '/historie' };
+/** the rows a tab shows that come with the ticket's header statement */
+const TAB_ROWS: Record<Tab, TabRows> = { request: 'attachments', conversation: 'messages', evaluation: 'none', history: 'none' };
 
 /** Form state shown again after a refused submission: which form, its values, its errors. */
 export interface FormState {
@@ -34,12 +29,11 @@ export interface FormState {
  */
 export async function renderTicket(ctx: WebContext, req: Request, res: Response, number: number, tab: Tab, state?: FormState) {
   const user = currentUser(req);
-  const ticket = await ticketDetail(ctx, user, number);
+  // Komunikace's messages and Zadání's attachments come with the header's statement
+  const { ticket, messages, attachments } = await ticketWithTab(ctx, user, number, TAB_ROWS[tab]);
   const staff = isStaff(user);
   const clocks = clocksOf(ticket);
-  const [messages, attachments, events, efforts, solvers, paragraphs] = await Promise.all([
-    tab === 'conversation' ? ticketMessages(ctx, user, number) : [],
-    tab === 'request' ? ticketAttachments(ctx, number) : [],
+  const [events, efforts, solvers, paragraphs] = await Promise.all([
     tab === 'history' ? ticketEvents(ctx, user, number) : [],
     tab === 'evaluation' ? ticketEfforts(ctx, user, number) : [],
     staff ? ticketPageSolvers(ctx) : [],
