@@ -7,6 +7,7 @@ const SPECIAL = /[&<>"']/;
 
 export function escapeHtml(value: unknown): string {
   if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return String(value);
   const text = typeof value === 'string' ? value : String(value);
   const first = text.search(SPECIAL);
   if (first < 0) return text;
