@@ -16,7 +16,15 @@
  * PAGE_CPU_CONNECTIONS (default 4), PAGE_CPU_PROF=<dir> (a V8 CPU profile of the app per page in
  * <dir>/<page>/; summarise with profile-summary.ts), PAGE_CPU_TREES=<dir>,<dir> (compare the apps of
  * several source trees, e.g. a `git archive` of the last commit and the working tree: their
- * servers take turns round by round, so the machine's load falls on each alike).
+ * servers take turns round by round, so the machine's load falls on each alike; a tree needs the
+ * node_modules its package.json names, a symlink to this one's when they agree),
+ * PAGE_CPU_EXTRA=<name>:<path>,… (more GET pages, e.g. a route added to a scratch tree),
+ * PAGE_CPU_CALLGRIND=<dir> (instructions per request under valgrind's callgrind instead of CPU
+ * time: independent of the machine's load but about 100 times slower, and a few hundred requests
+ * per round still vary with garbage collection by some per cent).
+ *
+ * Even one process's CPU time per request moves by 10–15 % from round to round when other work
+ * shares the machine: compare trees in one run, with several rounds, and read the medians.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
