@@ -17,6 +17,7 @@ import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
 import { sessions } from './sessions.js';
 import { viewLocals } from './view-locals.js';
+import { adminRoutes } from './routes/admin/index.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { mailRoutes } from './routes/mail.js';
@@ -98,6 +99,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
+    res.locals.admin = req.user?.role === 'admin';
     // made only when a view renders a form; its cookie is set only when the token is new
     let token: string | undefined;
     Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
@@ -119,6 +121,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(ticketRoutes(web));
   app.use(staffRoutes(web));
   app.use(mailRoutes(web));
+  app.use(adminRoutes(web));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).render('error', { status: 404, message: cs.errors.notFound });

@@ -78,6 +78,13 @@ export function requireStaff(req: Request, res: Response, next: NextFunction): v
   res.status(404).render('error', { status: 404, message: res.locals.t.errors.notFound });
 }
 
+/** The admin area: anyone else signed in gets 403 and nothing runs; signed out, as requireUser. */
+export function requireAdmin(req: Request, res: Response, next: NextFunction): void {
+  if (!req.user) return requireUser(req, res, next);
+  if (req.user.role === 'admin') return next();
+  res.status(403).render('error', { status: 403, message: res.locals.t.errors.forbidden });
+}
+
 /** The signed-in user; only call behind requireUser. */
 export function currentUser(req: Request): Actor {
   if (!req.user) throw new Error('no user on the request');

@@ -10,6 +10,7 @@ import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
 import { refreshStoredSla } from '../sla.js';
 import { hashPassword } from '../users.js';
+import { type AuditWho, jsonb, type Lookup, lookup, type Row, same, save, type SaveOptions, upsert } from '../admin/records.js';
 import {
   type CalendarInput,
   type CompanyInput,
@@ -33,43 +34,6 @@ export interface Summary {
 /** The history event every imported ticket starts with ("importováno" in the UI). */
 export const IMPORTED_EVENT = 'imported';
 
-type Row = Record<string, unknown>;
-
-/** JSON with sorted keys: jsonb does not keep key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Row)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-function same(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) {
-    const ta = a instanceof Date ? a.getTime() : a;
-    const tb = b instanceof Date ? b.getTime() : b;
-    return ta === tb;
-  }
-  if (typeof a === 'object' && a !== null) return canonical(a) === canonical(b);
-  return (a ?? null) === (b ?? null);
-}
-
-/** The columns of `desired` whose stored value differs. */
-function changes(existing: Row, desired: Row): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(desired)) if (!same(existing[k], v)) out[k] = v;
-  return out;
-}
-
-const changed = (diff: Row) => Object.keys(diff).length > 0;
-
-/** jsonb columns are written as JSON text (knex would turn arrays into Postgres arrays). */
-const jsonb = (v: unknown) => JSON.stringify(v);
-
 interface UserRef {
   id: number;
   email: string;
@@ -78,76 +42,8 @@ interface UserRef {
 export interface WriteOptions {
   /** roll back afterwards: leave the ticket number sequence alone */
   dryRun?: boolean;
-}
-
-// ---- the two moves every section makes: find an id by its natural key, and upsert a row ----
-
-interface Lookup<V> {
-  set(key: string, value: V): void;
-  get(key: string): Promise<V>;
-}
-
-/** Values by natural key: those this import wrote, else read once from the database. */
-function lookup<V>(load: (key: string) => Promise<V>): Lookup<V> {
-  const known = new Map<string, V>();
-  return {
-    set: (key, value) => void known.set(key, value),
-    async get(key) {
-      let value = known.get(key);
-      if (value === undefined) {
-        value = await load(key);
-        known.set(key, value);
-      }
-      return value;
-    },
-  };
-}
-
-interface Saved {
-  /** the row's id (tables keyed otherwise: undefined) */
-  id: number;
-  inserted: boolean;
-  /** inserted, or updated because a column differed */
-  changed: boolean;
-  /** the columns that differed (an update) */
-  diff: Row;
-  existing: Row | undefined;
-}
-
-interface SaveOptions {
-  /** columns only a new row gets */
-  onInsert?: () => Row | Promise<Row>;
-  /** changes the comparison of `desired` cannot see (a password against its hash) */
-  moreChanges?: (existing: Row) => Row | Promise<Row>;
-  /** columns an update sets besides the changed ones (stamps) */
-  onUpdate?: (diff: Row, existing: Row) => Row;
-  /** how values are written (jsonb columns as JSON text); compared as they are */
-  encode?: (row: Row) => Row;
-}
-
-/**
- * Inserts `key` + `desired` when there is no `existing` row, else updates the columns of
- * `desired` whose stored value differs; says whether the row was inserted or changed.
- */
-async function save(trx: Tx, table: string, existing: Row | undefined, key: Row, desired: Row, opts: SaveOptions = {}): Promise<Saved> {
-  const encode = opts.encode ?? ((r: Row) => r);
-  if (!existing) {
-    const [row] = (await trx(table).insert(encode({ ...key, ...desired, ...(await opts.onInsert?.()) })).returning('*')) as Row[];
-    return { id: row?.id as number, inserted: true, changed: true, diff: desired, existing };
-  }
-  const diff = { ...changes(existing, desired), ...(await opts.moreChanges?.(existing)) };
-  if (changed(diff)) {
-    await trx(table)
-      .where(existing.id === undefined ? key : { id: existing.id })
-      .update(encode({ ...diff, ...opts.onUpdate?.(diff, existing) }));
-  }
-  return { id: existing.id as number, inserted: false, changed: changed(diff), diff, existing };
-}
-
-/** `save` of the row found by its natural key; `desired` may depend on what is stored. */
-async function upsert(trx: Tx, table: string, key: Row, desired: Row | ((existing: Row | undefined) => Row), opts: SaveOptions = {}): Promise<Saved> {
-  const existing = (await trx(table).where(key).first()) as Row | undefined;
-  return save(trx, table, existing, key, typeof desired === 'function' ? desired(existing) : desired, opts);
+  /** who the audit log names for the administered rows (default: the command-line import) */
+  who?: AuditWho;
 }
 
 /** Ids of what the document names, and what changed that bears on the stored SLA of tickets. */
@@ -161,9 +57,11 @@ interface Writer {
   changedCalendars: Set<number>;
   changedContracts: Set<number>;
   changedParagraphs: Set<number>;
+  /** the audit option of an administered row's write */
+  audited: (type: string) => Pick<SaveOptions, 'audit'>;
 }
 
-function writer(trx: Tx): Writer {
+function writer(trx: Tx, who: AuditWho): Writer {
   const idOf = (table: string, column: string) => async (key: string) => ((await trx(table).where({ [column]: key }).first('id')) as { id: number }).id;
   return {
     trx,
@@ -174,13 +72,14 @@ function writer(trx: Tx): Writer {
     changedCalendars: new Set(),
     changedContracts: new Set(),
     changedParagraphs: new Set(),
+    audited: (type) => ({ audit: { who, type } }),
   };
 }
 
 const userKey = (login: string) => loginKey(login) ?? login;
 
 export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOptions = {}): Promise<Summary> {
-  const w = writer(trx);
+  const w = writer(trx, opts.who ?? { actorId: null, source: 'import' });
   const zones = await writeCalendars(w, doc.calendars);
   const companies = await countWritten(doc.companies, (c) => writeCompany(w, c));
   const contracts = await countWritten(doc.contracts, (c) => writeContract(w, c, zones));
@@ -212,6 +111,7 @@ async function writeCalendars(w: Writer, calendars: CalendarInput[]): Promise<Ma
     const saved = await upsert(w.trx, 'service_calendars', { name }, desired, {
       encode: (r) => ({ ...r, ...('windows' in r ? { windows: jsonb(r.windows) } : {}), ...('extra_closed_dates' in r ? { extra_closed_dates: jsonb(r.extra_closed_dates) } : {}) }),
       onUpdate: () => ({ updated_at: w.trx.fn.now() }),
+      ...w.audited('calendar'),
     });
     if (saved.changed && !saved.inserted) w.changedCalendars.add(saved.id);
     w.calendars.set(name, saved.id);
@@ -221,7 +121,7 @@ async function writeCalendars(w: Writer, calendars: CalendarInput[]): Promise<Ma
 }
 
 async function writeCompany(w: Writer, c: CompanyInput): Promise<boolean> {
-  const saved = await upsert(w.trx, 'companies', { name: c.name }, c.address === undefined ? {} : { address: c.address });
+  const saved = await upsert(w.trx, 'companies', { name: c.name }, c.address === undefined ? {} : { address: c.address }, w.audited('company'));
   w.companies.set(c.name, saved.id);
   return saved.changed;
 }
@@ -237,7 +137,7 @@ async function writeContract(w: Writer, c: ContractInput, zones: Map<string, str
     // the clocks run in the contract's zone: the calendar's when the document gives it
     timezone: zones.get(c.calendar) ?? (existing?.timezone as string | undefined) ?? DEFAULT_TIMEZONE,
     calendar_id,
-  }));
+  }), w.audited('contract'));
   if (saved.changed && !saved.inserted) w.changedContracts.add(saved.id);
   w.contracts.set(c.number, saved.id);
   let touched = saved.changed;
@@ -262,7 +162,7 @@ async function writeContract(w: Writer, c: ContractInput, zones: Map<string, str
       resolution_amount: p.sla?.resolution.amount ?? null,
       is_email_default: p.email_default,
       active: true,
-    });
+    }, w.audited('paragraph'));
     if (paragraph.changed && !paragraph.inserted) w.changedParagraphs.add(paragraph.id);
     touched ||= paragraph.changed;
   }
@@ -279,16 +179,17 @@ async function writeUser(w: Writer, u: UserInput): Promise<boolean> {
       u.password !== undefined && !(await argon2.verify(existing.password_hash as string, u.password).catch(() => false))
         ? { password_hash: await hashPassword(u.password) }
         : {},
+    ...w.audited('user'),
   });
   w.users.set(key, { id: saved.id, email: u.email });
   let touched = saved.changed;
   for (const c of u.contracts) {
-    const membership = await upsert(w.trx, 'user_contracts', { user_id: saved.id, contract_id: await w.contracts.get(c.number) }, { sees_all_tickets: c.see_all });
+    const membership = await upsert(w.trx, 'user_contracts', { user_id: saved.id, contract_id: await w.contracts.get(c.number) }, { sees_all_tickets: c.see_all }, w.audited('membership'));
     touched ||= membership.changed;
   }
   if (u.authorized_email) {
     const address = u.authorized_email.address.toLowerCase();
-    const authorised = await upsert(w.trx, 'authorized_addresses', { address }, { user_id: saved.id, contract_id: await w.contracts.get(u.authorized_email.number) });
+    const authorised = await upsert(w.trx, 'authorized_addresses', { address }, { user_id: saved.id, contract_id: await w.contracts.get(u.authorized_email.number) }, w.audited('authorized_address'));
     touched ||= authorised.changed;
   }
   return touched;
