@@ -17,7 +17,7 @@ import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
 import { sessions } from './sessions.js';
 import { viewLocals } from './view-locals.js';
-import { adminRoutes } from './routes/admin/index.js';
+import { adminRoutes, adminUploadRoutes } from './routes/admin/index.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { mailRoutes } from './routes/mail.js';
@@ -110,6 +110,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   // state-changing request is checked here, whatever its content type, and a multipart body
   // anywhere else is refused (its token would not be read).
   app.use(ticketUploadRoutes(web, verifyCsrf));
+  app.use(adminUploadRoutes(web, verifyCsrf));
   app.use((req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     if (req.is('multipart/*')) return next(csrf.invalidTokenError);

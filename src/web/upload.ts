@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdirSync, readdirSync, statSync, unlink, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { cs } from '../i18n/cs.js';
 import type { IncomingFile } from '../services/attachments.js';
@@ -198,4 +198,13 @@ export function incomingFiles(req: Request): IncomingFile[] {
   return files
     .filter((f) => f.originalname !== '' || f.size > 0)
     .map((f) => ({ name: f.originalname, type: f.mimetype, size: f.size, source: { path: f.path } }));
+}
+
+/**
+ * Parses a form with files, then checks its token whatever the parsing gave: a body broken
+ * before its token could be read is a CSRF refusal (403) like any other request without one,
+ * and only a request with a valid token learns that its body was malformed (400).
+ */
+export function uploadThenVerify(upload: RequestHandler, verifyCsrf: RequestHandler): RequestHandler {
+  return (req, res, next) => upload(req, res, (uploadErr?: unknown) => verifyCsrf(req, res, (csrfErr?: unknown) => next(csrfErr ?? uploadErr)));
 }

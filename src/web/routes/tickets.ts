@@ -12,7 +12,7 @@ import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
 import { sendAttachment } from '../download.js';
 import { type FormErrors, formRoute, type FormValues } from '../form.js';
-import { incomingFiles, uploadFiles } from '../upload.js';
+import { incomingFiles, uploadFiles, uploadThenVerify } from '../upload.js';
 import { BIG_ID, boundedInt, optionalInt, PAGE, pathId } from '../params.js';
 import { renderTicket, type Tab, TAB_PATHS, ticketFormAgain } from '../ticket-page.js';
 
@@ -24,15 +24,6 @@ function listName(raw: unknown): ListName {
 async function renderNewForm(ctx: WebContext, req: Request, res: Response, values: FormValues, errors: FormErrors) {
   const contracts = await contractsWithParagraphs(ctx, currentUser(req));
   res.render('new-ticket', { contracts, values, errors, limits: ctx.limits });
-}
-
-/**
- * Parses a form with files, then checks its token whatever the parsing gave: a body broken
- * before its token could be read is a CSRF refusal (403) like any other request without one,
- * and only a request with a valid token learns that its body was malformed (400).
- */
-function uploadThenVerify(upload: RequestHandler, verifyCsrf: RequestHandler): RequestHandler {
-  return (req, res, next) => upload(req, res, (uploadErr?: unknown) => verifyCsrf(req, res, (csrfErr?: unknown) => next(csrfErr ?? uploadErr)));
 }
 
 /**
