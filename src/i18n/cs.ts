@@ -75,6 +75,47 @@ export const cs = {
     needs_mix: 'Heslo musí obsahovat písmena i číslice.',
     same_as_login: 'Heslo nesmí obsahovat přihlašovací jméno.',
   },
+  // invitation and password-reset links (issue 10)
+  passwordLinks: {
+    forgotLink: 'Zapomenuté heslo?',
+    forgotTitle: 'Zapomenuté heslo',
+    forgotIntro: 'Zadejte svůj e-mail nebo přihlašovací jméno. Pošleme Vám odkaz, kterým si nastavíte nové heslo.',
+    forgotField: 'E-mail nebo přihlašovací jméno',
+    forgotSubmit: 'Poslat odkaz',
+    sent: 'Pokud účet existuje, poslali jsme na jeho e-mail odkaz pro nastavení nového hesla. Odkaz platí omezenou dobu a lze jej použít jen jednou.',
+    backToLogin: 'Zpět na přihlášení',
+    setTitle: 'Nastavení hesla',
+    setIntro: (login: string) => `Nastavte si heslo k účtu ${login}.`,
+    setSubmit: 'Nastavit heslo',
+    invalidTitle: 'Odkaz není platný',
+    invalid: 'Odkaz již není platný – vypršela jeho platnost, byl již použit nebo byl nahrazen novějším.',
+    requestNew: 'Požádat o nový odkaz',
+    done: 'Heslo bylo nastaveno. Přihlaste se novým heslem; přihlášení na ostatních zařízeních bylo ukončeno.',
+    inactive: 'Uživatel není aktivní, pozvánku mu nelze poslat.',
+    someone: 'Správce portálu helpdesk.tech',
+    validity: (seconds: number) => {
+      const plural = (n: number, one: string, few: string, many: string) => `${n} ${n === 1 ? one : n < 5 ? few : many}`;
+      if (seconds % 86_400 === 0) return plural(seconds / 86_400, 'den', 'dny', 'dní');
+      if (seconds % 3_600 === 0) return plural(seconds / 3_600, 'hodinu', 'hodiny', 'hodin');
+      return plural(Math.ceil(seconds / 60), 'minutu', 'minuty', 'minut');
+    },
+    footer: 'Tato zpráva byla odeslána automaticky systémem helpdesk.tech. Pokud jste ji nečekali, kontaktujte nás na helpdesk.tech@seyfor.com.',
+    invitationSubject: 'Pozvánka do portálu helpdesk.tech',
+    invitationBody: (inviter: string, name: string, login: string, link: string, validity: string, until: string) => [
+      `Dobrý den${name ? `, ${name}` : ''},`,
+      `${inviter} Vás zve do portálu helpdesk.tech. Vaše přihlašovací jméno je ${login}.`,
+      `Heslo si nastavíte na této adrese:\n${link}`,
+      `Odkaz platí ${validity} (do ${until}) a lze jej použít jen jednou. Po jeho vypršení si nový odkaz vyžádáte na přihlašovací stránce volbou „Zapomenuté heslo?“.`,
+    ],
+    resetSubject: 'Nastavení nového hesla k portálu helpdesk.tech',
+    resetBody: (login: string, link: string, validity: string, until: string) => [
+      'Dobrý den,',
+      `někdo (pravděpodobně Vy) požádal o nastavení nového hesla k účtu ${login} v portálu helpdesk.tech.`,
+      `Nové heslo si nastavíte na této adrese:\n${link}`,
+      `Odkaz platí ${validity} (do ${until}) a lze jej použít jen jednou. Po nastavení hesla se ukončí všechna ostatní přihlášení k účtu.`,
+      'Pokud jste o nové heslo nežádali, zprávu ignorujte; Vaše heslo zůstává beze změny.',
+    ],
+  },
   overview: {
     title: 'Přehled požadavků',
     search: 'Hledání dle čísla incidentu:',

@@ -24,6 +24,16 @@ export interface InboundSettings {
   maxAttempts: number;
 }
 
+/** Invitation and password-reset links (OWASP forgot-password rules): validity and the reset request limits. */
+export interface PasswordLinkSettings {
+  invitationSeconds: number;
+  resetSeconds: number;
+  /** reset requests per account (known or not) and per client address in one window */
+  resetPerAccount: number;
+  resetPerAddress: number;
+  resetWindowSeconds: number;
+}
+
 /**
  * What every use case needs, built once at start-up and shared by all channels: from the
  * configuration by src/bootstrap.ts serviceContext (its defaults are those of src/config.ts).
@@ -33,6 +43,8 @@ export interface ServiceContext {
   limits: AttachmentLimits;
   mail: MailSettings;
   inbound: InboundSettings;
+  /** absent: the defaults of src/config.ts (DEFAULT_PASSWORD_LINKS in services/password-links.ts) */
+  passwordLinks?: PasswordLinkSettings;
 }
 
 export type Tx = Knex.Transaction;

@@ -132,18 +132,27 @@ export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: n
   return enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
 }
 
-/** One explanatory mail to an authorised sender whose message was too large to take (EMAIL.md §4.1.5). */
-export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<QueuedMail> {
-  const mail = { to, subject: cs.mail.tooLargeSubject(subject), text: cs.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n') };
+/** A mail about no ticket (an invitation, a password link, a refusal): one outbox row, in the caller's transaction. */
+export async function queueMail(
+  ctx: ServiceContext,
+  trx: Tx,
+  mail: { to: string; subject: string; text: string; html?: string | null; purpose: string },
+): Promise<QueuedMail> {
   const [row] = await trx('outbound_mail')
     .insert({
       ticket_number: null,
       message_id: newMessageId(null, ctx.mail.messageIdDomain),
-      to_address: to,
+      to_address: mail.to,
       subject: mail.subject,
       text_body: mail.text,
-      purpose: 'too_large',
+      html_body: mail.html ?? null,
+      purpose: mail.purpose,
     })
     .returning('id');
-  return { id: Number(row.id), ...mail };
+  return { id: Number(row.id), to: mail.to, subject: mail.subject, text: mail.text };
+}
+
+/** One explanatory mail to an authorised sender whose message was too large to take (EMAIL.md §4.1.5). */
+export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<QueuedMail> {
+  return queueMail(ctx, trx, { to, subject: cs.mail.tooLargeSubject(subject), text: cs.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n'), purpose: 'too_large' });
 }
