@@ -1,0 +1,268 @@
+/**
+ * The monthly contract report (REPORT.md): rows in, report out. Pure: the read module
+ * (services/reads/report.ts) gives the contract's tickets that may count in the month with
+ * their transitions and reclassifications from the month's start on, the SLA verdicts stored
+ * at closing, and the month's effort entries; the page, the CSV and the command render the
+ * object this returns.
+ */
+import type { StateCode } from '../states.js';
+import { inRange, type MonthRange } from './month.js';
+
+export const KINDS = ['incident', 'order', 'question', 'hypercare'] as const;
+export type Kind = (typeof KINDS)[number];
+export const CHANNELS = ['web', 'email', 'hotline', 'api'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** States a ticket is open in at the month's end (REPORT.md §2 open_at_end). */
+const OPEN: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
+/** Where an upheld complaint sends the ticket back to. */
+const UPHELD_TO: ReadonlySet<StateCode> = new Set(['accepted', 'escalated', 'paused']);
+
+export interface Target {
+  method: string;
+  amount: number;
+}
+
+export interface ReportParagraph {
+  id: number;
+  code: string;
+  name: string;
+  kind: Kind;
+  /** the paragraph's current targets; null: no SLA */
+  sla: { reaction: Target; resolution: Target } | null;
+}
+
+export interface StoredVerdict {
+  breached: boolean | null;
+  consumed_minutes: number | null;
+}
+
+export interface ReportTicket {
+  number: number;
+  subject: string;
+  channel: Channel;
+  created_at: Date;
+  /** the state now */
+  state: StateCode;
+  /** the paragraph now */
+  paragraph_id: number;
+  /** state transitions at or after the month's start, oldest first (the import's marker is not one) */
+  transitions: { at: Date; from: StateCode | null; to: StateCode }[];
+  /** reclassifications at or after the month's start, oldest first */
+  reclassified: { at: Date; from_id: number | null; to_id: number }[];
+  /** the SLA stored on the ticket (for a closed ticket: as at its closing) */
+  reaction: StoredVerdict;
+  resolution: StoredVerdict;
+}
+
+/** One effort entry whose work date is in the month. */
+export interface ReportEffort {
+  ticket: number;
+  minutes: number;
+  billable: boolean;
+}
+
+export interface ReportInput {
+  company: string;
+  contract: string;
+  range: MonthRange;
+  paragraphs: ReportParagraph[];
+  tickets: ReportTicket[];
+  efforts: ReportEffort[];
+}
+
+export interface ClockFigures {
+  method: string;
+  amount: number;
+  met: number;
+  breached: number;
+  met_pct: number | null;
+  consumed_median_minutes: number | null;
+  consumed_max_minutes: number | null;
+}
+
+export interface SlaRow {
+  paragraph: string;
+  name: string;
+  tickets: number;
+  reaction: ClockFigures;
+  resolution: ClockFigures;
+}
+
+export interface EffortRow {
+  number: number;
+  subject: string;
+  paragraph: string;
+  kind: Kind;
+  billable_minutes: number;
+  non_billable_minutes: number;
+}
+
+export interface Report {
+  company: string;
+  contract: string;
+  month: string;
+  timezone: string;
+  tickets: {
+    received: number;
+    resolved: number;
+    closed: number;
+    cancelled: number;
+    open_at_end: number;
+    by_channel: Record<Channel, number>;
+  };
+  sla: SlaRow[];
+  complaints: { filed: number; upheld: number; rejected: number };
+  effort: {
+    tickets: EffortRow[];
+    billable_minutes_by_kind: Record<Kind, number>;
+    billable_hours: number;
+    non_billable_minutes: number;
+  };
+}
+
+/** Rounds half away from zero to `digits` decimals, without binary surprises (1.005 → 1.01). */
+export function round(value: number, digits: number): number {
+  const sign = value < 0 ? -1 : 1;
+  return sign * Number(`${Math.round(Number(`${Math.abs(value)}e${digits}`))}e-${digits}`);
+}
+
+/** Median of the values (mean of the two middle ones for an even count); null for none. */
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The ticket's state at `at` (≥ the month's start): the current one, walked back over later transitions. */
+export function stateAt(t: ReportTicket, at: Date): StateCode {
+  const later = t.transitions.find((e) => e.at >= at);
+  return later ? (later.from ?? 'new') : t.state;
+}
+
+/** The ticket's paragraph at `at` (≥ the month's start): a reclassification moves later events to the new paragraph. */
+export function paragraphAt(t: ReportTicket, at: Date): number {
+  const later = t.reclassified.find((e) => e.at > at);
+  return later?.from_id ?? t.paragraph_id;
+}
+
+function clockFigures(target: Target, verdicts: StoredVerdict[]): ClockFigures {
+  const met = verdicts.filter((v) => v.breached === false).length;
+  const breached = verdicts.filter((v) => v.breached === true).length;
+  const consumed = verdicts.filter((v) => v.breached !== null && v.consumed_minutes !== null).map((v) => v.consumed_minutes!);
+  const med = median(consumed);
+  return {
+    method: target.method,
+    amount: target.amount,
+    met,
+    breached,
+    met_pct: met + breached === 0 ? null : round((100 * met) / (met + breached), 1),
+    consumed_median_minutes: med === null ? null : round(med, 2),
+    consumed_max_minutes: consumed.length === 0 ? null : round(Math.max(...consumed), 2),
+  };
+}
+
+const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export function buildReport(input: ReportInput): Report {
+  const { range } = input;
+  const paragraphs = new Map(input.paragraphs.map((p) => [p.id, p]));
+  const tickets = new Map<number, ReportTicket>();
+  let cancelled = 0;
+  for (const t of input.tickets) {
+    // cancelled now: as if it never existed, but the month's cancellations are told
+    if (t.state === 'cancelled') {
+      if (t.transitions.some((e) => e.to === 'cancelled' && inRange(e.at, range))) cancelled += 1;
+    } else tickets.set(t.number, t);
+  }
+
+  const byChannel = zeros(['web', 'email', 'hotline', 'api'] as const);
+  let received = 0;
+  let resolved = 0;
+  let openAtEnd = 0;
+  const complaints = { filed: 0, upheld: 0, rejected: 0 };
+  const closedByParagraph = new Map<number, ReportTicket[]>();
+  for (const t of tickets.values()) {
+    if (inRange(t.created_at, range)) {
+      received += 1;
+      byChannel[t.channel] += 1;
+    }
+    if (t.created_at < range.end && OPEN.has(stateAt(t, range.end))) openAtEnd += 1;
+    let resolvedInMonth = false;
+    for (const e of t.transitions) {
+      if (!inRange(e.at, range)) continue;
+      if (e.to === 'resolved') resolvedInMonth = true;
+      if (e.to === 'complained') complaints.filed += 1;
+      if (e.from === 'complained' && UPHELD_TO.has(e.to)) complaints.upheld += 1;
+      if (e.from === 'complained' && e.to === 'resolved') complaints.rejected += 1;
+      if (e.to === 'closed') {
+        const paragraph = paragraphAt(t, e.at);
+        closedByParagraph.set(paragraph, [...(closedByParagraph.get(paragraph) ?? []), t]);
+      }
+    }
+    if (resolvedInMonth) resolved += 1;
+  }
+  let closed = 0;
+  for (const list of closedByParagraph.values()) closed += list.length;
+
+  const sla: SlaRow[] = [];
+  for (const [id, list] of closedByParagraph) {
+    const p = paragraphs.get(id);
+    if (!p?.sla) continue;
+    sla.push({
+      paragraph: p.code,
+      name: p.name,
+      tickets: list.length,
+      reaction: clockFigures(p.sla.reaction, list.map((t) => t.reaction)),
+      resolution: clockFigures(p.sla.resolution, list.map((t) => t.resolution)),
+    });
+  }
+  sla.sort((a, b) => (a.paragraph < b.paragraph ? -1 : a.paragraph > b.paragraph ? 1 : 0));
+
+  return {
+    company: input.company,
+    contract: input.contract,
+    month: range.month,
+    timezone: range.zone,
+    tickets: { received, resolved, closed, cancelled, open_at_end: openAtEnd, by_channel: byChannel },
+    sla,
+    complaints,
+    effort: effortFigures(input.efforts, tickets, paragraphs, range),
+  };
+}
+
+function effortFigures(efforts: ReportEffort[], tickets: Map<number, ReportTicket>, paragraphs: Map<number, ReportParagraph>, range: MonthRange): Report['effort'] {
+  const rows = new Map<number, EffortRow>();
+  const byKind = zeros(KINDS);
+  let billable = 0;
+  let nonBillable = 0;
+  for (const e of efforts) {
+    const t = tickets.get(e.ticket);
+    if (!t) continue;
+    let row = rows.get(t.number);
+    if (!row) {
+      // the ticket's paragraph at the month's end names its row (a reclassification moves later work)
+      const p = paragraphs.get(paragraphAt(t, range.end));
+      row = { number: t.number, subject: t.subject, paragraph: p?.code ?? '', kind: p?.kind ?? 'incident', billable_minutes: 0, non_billable_minutes: 0 };
+      rows.set(t.number, row);
+    }
+    if (e.billable) {
+      row.billable_minutes += e.minutes;
+      byKind[row.kind] += e.minutes;
+      billable += e.minutes;
+    } else {
+      row.non_billable_minutes += e.minutes;
+      nonBillable += e.minutes;
+    }
+  }
+  return {
+    tickets: [...rows.values()].sort((a, b) => a.number - b.number),
+    billable_minutes_by_kind: byKind,
+    billable_hours: round(billable / 60, 2),
+    non_billable_minutes: nonBillable,
+  };
+}
+
+/** The billable flag an effort entry gets when none is given (REPORT.md §2): all kinds but incident are billed. */
+export const billableByDefault = (kind: Kind): boolean => kind !== 'incident';
