@@ -1,20 +1,20 @@
 /**
  * Migration import (IMPORT.md): companies, calendars, contracts, users and tickets with their
  * numbers and the Message-IDs of mail already sent, in ONE transaction. Used by the import
- * command (src/cli/import.ts) and meant for the admin upload with its dry-run preview.
+ * command (src/cli/import.ts) and the admin upload with its dry-run preview (web/routes/admin/migration.ts).
  */
 import type { Knex } from 'knex';
 import { cleanStrings } from '../../domain/text.js';
 import { checkReferences } from './check.js';
 import { ImportError, zodProblems, type Problem } from './problems.js';
 import { documentSchema } from './schema.js';
-import { writeDocument, type Summary } from './write.js';
+import { writeDocument, type Summary, type WriteOptions } from './write.js';
 
 export { ImportError, describeProblem, type Problem } from './problems.js';
 export { documentSchema, type ImportDocument } from './schema.js';
 export { IMPORTED_EVENT, type Summary } from './write.js';
 
-export interface ImportOptions {
+export interface ImportOptions extends WriteOptions {
   /** validate and write, then roll back: the summary of what an import would change */
   dryRun?: boolean;
 }
