@@ -61,3 +61,13 @@ export async function auditLog(pools: Reads, filter: AuditFilter, zone: string):
     .offset((filter.page - 1) * AUDIT_PAGE_SIZE)) as AuditEntry[];
   return { rows: rows.slice(0, AUDIT_PAGE_SIZE), hasNext: rows.length > AUDIT_PAGE_SIZE };
 }
+
+/** Who the list can be filtered by: the administrators, and anyone else the log names (a former admin). */
+export async function auditActors(pools: Reads): Promise<{ id: number; name: string; login: string }[]> {
+  return (await pools
+    .db('users')
+    .where('role', 'admin')
+    .orWhereIn('id', pools.db('audit_log').whereNotNull('actor_id').distinct('actor_id'))
+    .orderBy(['name', 'id'])
+    .select('id', 'name', 'login')) as { id: number; name: string; login: string }[];
+}
