@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { DEFAULT_TIMEZONE } from '../../domain/sla/index.js';
-import { FINAL_STATES, isFinal, type StateCode } from '../../domain/states.js';
+import { isFinal, type StateCode } from '../../domain/states.js';
 import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
-import { refreshStoredSla } from '../sla.js';
 import { hashPassword } from '../users.js';
+import { saveCompany } from '../admin/companies.js';
+import { saveContract, saveParagraph } from '../admin/contracts.js';
 import { type AuditWho, jsonb, type Lookup, lookup, type Row, same, save, type SaveOptions, upsert } from '../admin/records.js';
+import { refreshAffectedTickets } from '../admin/sla-impact.js';
 import {
   type CalendarInput,
   type CompanyInput,
@@ -57,6 +59,8 @@ interface Writer {
   changedCalendars: Set<number>;
   changedContracts: Set<number>;
   changedParagraphs: Set<number>;
+  /** who the audit log names */
+  who: AuditWho;
   /** the audit option of an administered row's write */
   audited: (type: string) => Pick<SaveOptions, 'audit'>;
 }
@@ -72,6 +76,7 @@ function writer(trx: Tx, who: AuditWho): Writer {
     changedCalendars: new Set(),
     changedContracts: new Set(),
     changedParagraphs: new Set(),
+    who,
     audited: (type) => ({ audit: { who, type } }),
   };
 }
@@ -120,50 +125,42 @@ async function writeCalendars(w: Writer, calendars: CalendarInput[]): Promise<Ma
   return zones;
 }
 
+/** A company: the admin form's write (admin/companies.ts), keyed by its name. */
 async function writeCompany(w: Writer, c: CompanyInput): Promise<boolean> {
-  const saved = await upsert(w.trx, 'companies', { name: c.name }, c.address === undefined ? {} : { address: c.address }, w.audited('company'));
+  const saved = await saveCompany(w.trx, w.who, { name: c.name }, { name: c.name, ...(c.address === undefined ? {} : { address: c.address }) });
   w.companies.set(c.name, saved.id);
   return saved.changed;
 }
 
-/** A contract and its paragraphs; true when any of them was inserted or changed. */
+/**
+ * A contract and its paragraphs, by the admin forms' writes (admin/contracts.ts), keyed by the
+ * contract's number and each paragraph's code; true when any of them was inserted or changed.
+ */
 async function writeContract(w: Writer, c: ContractInput, zones: Map<string, string>): Promise<boolean> {
   const company_id = await w.companies.get(c.company);
   const calendar_id = await w.calendars.get(c.calendar);
-  const saved = await upsert(w.trx, 'contracts', { number: c.number }, (existing) => ({
+  const saved = await saveContract(w.trx, w.who, { number: c.number }, (existing) => ({
     company_id,
     number: c.number,
     name: c.name,
     // the clocks run in the contract's zone: the calendar's when the document gives it
     timezone: zones.get(c.calendar) ?? (existing?.timezone as string | undefined) ?? DEFAULT_TIMEZONE,
     calendar_id,
-  }), w.audited('contract'));
-  if (saved.changed && !saved.inserted) w.changedContracts.add(saved.id);
+  }));
+  if (saved.slaChanged) w.changedContracts.add(saved.id);
   w.contracts.set(c.number, saved.id);
   let touched = saved.changed;
-  // at most one e-mail default per contract (a partial unique index): clear the others first
-  const emailDefault = c.paragraphs.find((p) => p.email_default);
-  if (emailDefault) {
-    const cleared = (await w.trx('contract_paragraphs')
-      .where({ contract_id: saved.id, is_email_default: true })
-      .whereNot('code', emailDefault.code)
-      .update({ is_email_default: false }, ['id'])) as { id: number }[];
-    for (const row of cleared) w.changedParagraphs.add(row.id);
-    if (cleared.length > 0) touched = true;
-  }
   for (const p of c.paragraphs) {
-    const paragraph = await upsert(w.trx, 'contract_paragraphs', { contract_id: saved.id, code: p.code }, {
+    // the e-mail default (at most one in a contract) is taken from the contract's other paragraph, audited
+    const paragraph = await saveParagraph(w.trx, w.who, { contractId: saved.id, code: p.code }, {
+      code: p.code,
       name: p.name,
       kind: p.kind,
-      sla_applies: p.sla !== null,
-      reaction_method: p.sla?.reaction.method ?? null,
-      reaction_amount: p.sla?.reaction.amount ?? null,
-      resolution_method: p.sla?.resolution.method ?? null,
-      resolution_amount: p.sla?.resolution.amount ?? null,
-      is_email_default: p.email_default,
+      sla: p.sla,
+      email_default: p.email_default,
       active: true,
-    }, w.audited('paragraph'));
-    if (paragraph.changed && !paragraph.inserted) w.changedParagraphs.add(paragraph.id);
+    });
+    if (paragraph.slaChanged) w.changedParagraphs.add(paragraph.id);
     touched ||= paragraph.changed;
   }
   return touched;
@@ -250,22 +247,9 @@ async function importedEvent(trx: Tx, ticket: number, at: unknown, from: StateCo
   await trx('ticket_events').insert({ ticket_number: ticket, at, actor_id: null, kind: IMPORTED_EVENT, from_state: from, to_state: to, data: jsonb(data), internal: false });
 }
 
-/** Open tickets whose targets or calendar changed get their stored due recomputed now, with those written. */
+/** Open tickets whose targets or calendar changed get their stored due recomputed now, with those written (admin/sla-impact.ts). */
 async function refreshStoredSlas(w: Writer, refresh: Set<number>): Promise<void> {
-  if (w.changedParagraphs.size > 0 || w.changedContracts.size > 0 || w.changedCalendars.size > 0) {
-    const numbers = (await w.trx('tickets as t')
-      .join('contracts as c', 'c.id', 't.contract_id')
-      .whereNotIn('t.state', FINAL_STATES)
-      .where((q) =>
-        q
-          .whereIn('t.paragraph_id', [...w.changedParagraphs])
-          .orWhereIn('t.contract_id', [...w.changedContracts])
-          .orWhereIn('c.calendar_id', [...w.changedCalendars]),
-      )
-      .pluck('t.number')) as number[];
-    for (const n of numbers) refresh.add(Number(n));
-  }
-  for (const n of [...refresh].sort((a, b) => a - b)) await refreshStoredSla(w.trx, n);
+  await refreshAffectedTickets(w.trx, { paragraphs: w.changedParagraphs, contracts: w.changedContracts, calendars: w.changedCalendars }, refresh);
 }
 
 /**
