@@ -47,7 +47,8 @@ export function minutesOf(hhmm: HHMM): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
-function hhmmOf(minutes: number): HHMM {
+/** 510 → "08:30"; 1440 → "24:00". */
+export function hhmmOf(minutes: number): HHMM {
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
@@ -68,11 +69,14 @@ const weekSchema = z
   )
   .strict();
 
+/** Whether a string is a date the engine takes as a closed date ("YYYY-MM-DD", a real date). */
+export function isIsoDate(s: string): boolean {
+  return ISO_DATE.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid;
+}
+
 const isoDateSchema = z
   .string({ invalid_type_error: 'must be a date "YYYY-MM-DD"' })
-  .refine((s) => ISO_DATE.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid, {
-    message: 'must be a valid date "YYYY-MM-DD"',
-  });
+  .refine(isIsoDate, { message: 'must be a valid date "YYYY-MM-DD"' });
 
 const rawCalendarSchema = z
   .object(
@@ -94,32 +98,56 @@ const rawCalendarSchema = z
   )
   .strict();
 
-type DayResult = { windows: WindowSpec[] } | { index: number; message: string };
+/** Why the engine refuses one window of a day (checkDayWindows); the form words each in Czech. */
+export type WindowProblem =
+  | { readonly code: 'start_24' }
+  | { readonly code: 'end_not_after_start'; readonly start: HHMM; readonly end: HHMM }
+  | { readonly code: 'dst_hour'; readonly time: HHMM }
+  | { readonly code: 'overlap'; readonly window: WindowSpec; readonly other: WindowSpec };
 
-/** Sorts and merges one day's windows, or names the first bad window (its index in the input). */
-function normaliseDay(day: readonly WindowSpec[]): DayResult {
+/** The engine's own wording of a window problem (the import and the command line show it). */
+export function windowProblemMessage(p: WindowProblem): string {
+  switch (p.code) {
+    case 'start_24':
+      return 'start 24:00 is not allowed (24:00 may only end a window)';
+    case 'end_not_after_start':
+      return `end ${p.end} is not after start ${p.start}`;
+    case 'dst_hour':
+      return `boundary ${p.time} lies inside 02:00–02:59, which is skipped or repeated on DST switch days`;
+    case 'overlap':
+      return `window ${p.window[0]}–${p.window[1]} overlaps ${p.other[0]}–${p.other[1]}`;
+  }
+}
+
+/** Whether a string is a time the engine takes ("HH:MM", 00:00..24:00). */
+export function isHHMM(s: string): boolean {
+  return TIME.test(s);
+}
+
+export type DayCheck =
+  | { readonly windows: WindowSpec[] }
+  | { readonly index: number; readonly problem: WindowProblem; readonly message: string };
+
+/**
+ * The engine's check of one day's windows (times already "HH:MM"): sorts them and merges
+ * adjacent ones, or names the first bad window by its index in the input and says why.
+ */
+export function checkDayWindows(day: readonly WindowSpec[]): DayCheck {
+  const refuse = (index: number, problem: WindowProblem): DayCheck => ({ index, problem, message: windowProblemMessage(problem) });
   const parsed: { index: number; start: number; end: number; spec: WindowSpec }[] = [];
   for (const [index, spec] of day.entries()) {
     const [start, end] = spec;
-    if (start === '24:00') return { index, message: 'start 24:00 is not allowed (24:00 may only end a window)' };
-    if (minutesOf(end) <= minutesOf(start)) return { index, message: `end ${end} is not after start ${start}` };
+    if (start === '24:00') return refuse(index, { code: 'start_24' });
+    if (minutesOf(end) <= minutesOf(start)) return refuse(index, { code: 'end_not_after_start', start, end });
     const inDstHour = [start, end].find((t) => t.startsWith('02:'));
-    if (inDstHour) {
-      return {
-        index,
-        message: `boundary ${inDstHour} lies inside 02:00–02:59, which is skipped or repeated on DST switch days`,
-      };
-    }
+    if (inDstHour) return refuse(index, { code: 'dst_hour', time: inDstHour });
     parsed.push({ index, start: minutesOf(start), end: minutesOf(end), spec });
   }
   parsed.sort((a, b) => a.start - b.start || a.index - b.index);
   const merged: { start: number; end: number }[] = [];
   for (const [i, w] of parsed.entries()) {
     const prev = merged[merged.length - 1];
-    if (prev && w.start < prev.end) {
-      const other = parsed[i - 1]!.spec;
-      return { index: w.index, message: `window ${w.spec[0]}–${w.spec[1]} overlaps ${other[0]}–${other[1]}` };
-    }
+    if (prev && w.start < prev.end) return refuse(w.index, { code: 'overlap', window: w.spec, other: parsed[i - 1]!.spec });
     if (prev && w.start === prev.end) prev.end = w.end;
     else merged.push({ start: w.start, end: w.end });
   }
@@ -139,7 +167,7 @@ export const calendarConfigSchema = rawCalendarSchema.transform((raw, ctx): Cale
   const windows = {} as Record<Weekday, readonly WindowSpec[]>;
   let total = 0;
   for (const day of WEEKDAYS) {
-    const result = normaliseDay(raw.windows[day]);
+    const result = checkDayWindows(raw.windows[day]);
     if (!('windows' in result)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['windows', day, result.index], message: result.message });
       return z.NEVER;

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { CalendarConfig, Country, ServiceCalendar } from './calendar.js';
 
 const libraries = new Map<string, Holidays>();
-const byYear = new Map<string, readonly string[]>();
+const byYear = new Map<string, readonly PublicHoliday[]>();
 
 function library(country: Country): Holidays {
   let hd = libraries.get(country);
@@ -19,21 +19,31 @@ function library(country: Country): Holidays {
   return hd;
 }
 
+/** A public holiday: its ISO date and its name in the country's language (Czech for CZ). */
+export interface PublicHoliday {
+  readonly date: string;
+  readonly name: string;
+}
+
+/** The country's public holidays of one year, by date. */
+export function publicHolidays(country: Country, year: number): readonly PublicHoliday[] {
+  const key = `${country}:${year}`;
+  let list = byYear.get(key);
+  if (!list) {
+    list = library(country)
+      .getHolidays(year)
+      .filter((h) => h.type === 'public')
+      .map((h) => ({ date: h.date.slice(0, 10), name: h.name }))
+      .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    byYear.set(key, list);
+  }
+  return list;
+}
+
 /** The country's public holidays in the given years, as sorted ISO dates. */
 export function holidaysFor(country: Country, years: Iterable<number>): string[] {
   const out = new Set<string>();
-  for (const year of years) {
-    const key = `${country}:${year}`;
-    let dates = byYear.get(key);
-    if (!dates) {
-      dates = library(country)
-        .getHolidays(year)
-        .filter((h) => h.type === 'public')
-        .map((h) => h.date.slice(0, 10));
-      byYear.set(key, dates);
-    }
-    for (const d of dates) out.add(d);
-  }
+  for (const year of years) for (const h of publicHolidays(country, year)) out.add(h.date);
   return [...out].sort();
 }
 

@@ -10,17 +10,40 @@ export {
   SUPPORTED_COUNTRIES,
   WEEKDAYS,
   calendarConfigSchema,
+  checkDayWindows,
+  isHHMM,
+  isIsoDate,
   parseCalendarConfig,
+  windowProblemMessage,
   serviceDayMinutes,
   type CalendarConfig,
   type Country,
+  type DayCheck,
   type HHMM,
   type ServiceCalendar,
   type WeeklyWindows,
   type Weekday,
+  type WindowProblem,
   type WindowSpec,
 } from './calendar.js';
-export { buildServiceCalendar, holidaysFor, yearsAround, type YearRange } from './holidays.js';
+export {
+  checkWeek,
+  nextWeekday,
+  parseDateLines,
+  parseWindowText,
+  previewDays,
+  splitAtMidnight,
+  weekRuns,
+  windowText,
+  type DateLineProblem,
+  type Piece,
+  type PreviewDay,
+  type TypedWindow,
+  type WeekCheck,
+  type WindowRefusal,
+  type WindowTextProblem,
+} from './calendar-input.js';
+export { buildServiceCalendar, holidaysFor, publicHolidays, yearsAround, type PublicHoliday, type YearRange } from './holidays.js';
 export { WALK_LIMIT_DAYS, type Interval } from './intervals.js';
 export {
   SLA_METHODS,
