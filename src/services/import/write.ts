@@ -9,6 +9,7 @@ import { isFinal, type StateCode } from '../../domain/states.js';
 import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
 import { hashPassword } from '../users.js';
+import { saveCalendar } from '../admin/calendars.js';
 import { saveCompany } from '../admin/companies.js';
 import { saveContract, saveParagraph } from '../admin/contracts.js';
 import { type AuditWho, jsonb, type Lookup, lookup, type Row, same, save, type SaveOptions, upsert } from '../admin/records.js';
@@ -103,21 +104,14 @@ async function countWritten<T>(items: readonly T[], write: (item: T) => Promise<
   return count;
 }
 
-/** Calendars (not in the summary; an edit marks the calendar for the SLA recomputation); returns each one's zone. */
+/**
+ * Calendars through the admin's write (services/admin/calendars.ts saveCalendar; not in the
+ * summary; an edit marks the calendar for the SLA recomputation); returns each one's zone.
+ */
 async function writeCalendars(w: Writer, calendars: CalendarInput[]): Promise<Map<string, string>> {
   const zones = new Map<string, string>();
   for (const { name, config } of calendars) {
-    const desired = {
-      windows: config.windows,
-      holiday_country: config.country,
-      extra_closed_dates: config.holidays,
-      service_day_minutes: config.serviceDayMinutes ?? null,
-    };
-    const saved = await upsert(w.trx, 'service_calendars', { name }, desired, {
-      encode: (r) => ({ ...r, ...('windows' in r ? { windows: jsonb(r.windows) } : {}), ...('extra_closed_dates' in r ? { extra_closed_dates: jsonb(r.extra_closed_dates) } : {}) }),
-      onUpdate: () => ({ updated_at: w.trx.fn.now() }),
-      ...w.audited('calendar'),
-    });
+    const saved = await saveCalendar(w.trx, w.who, { name }, name, config);
     if (saved.changed && !saved.inserted) w.changedCalendars.add(saved.id);
     w.calendars.set(name, saved.id);
     zones.set(name, config.timezone);

@@ -18,7 +18,7 @@ import {
   type Weekday,
   WEEKDAYS,
 } from '../../../src/domain/sla/index.js';
-import { at, PRAGUE, week, workdays } from './fixtures.js';
+import { at, everyDay, PRAGUE, week, workdays } from './fixtures.js';
 
 const H = 3_600_000;
 const w = (start: string, end: string): TypedWindow => ({ start, end });
@@ -192,7 +192,7 @@ describe('the preview of the next days', () => {
     const autumn = previewDays(night, at('2026-10-19T12:00'), 7);
     expect(autumn.map((d) => d.serviceMs / H)).toEqual([8, 8, 8, 8, 8, 8, 9]);
 
-    const always = config(Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])) as CalendarConfig['windows']);
+    const always = config(everyDay(['00:00', '24:00']));
     expect(previewDays(always, at('2026-03-29T12:00'), 1)[0]).toMatchObject({ intervals: [{ start: '00:00', end: '24:00' }], serviceMs: 23 * H });
     expect(previewDays(always, at('2026-10-25T12:00'), 1)[0]).toMatchObject({ intervals: [{ start: '00:00', end: '24:00' }], serviceMs: 25 * H });
   });
