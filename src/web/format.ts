@@ -54,6 +54,17 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB`;
 }
 
-export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone };
+/**
+ * The attributes that tie a form field to its error (partials/field-error.ejs, id `err-<name>`)
+ * and to its hints, so a screen reader announces them with the field: aria-invalid and
+ * aria-describedby (empty when there is neither).
+ */
+export function fieldAria(errors: Record<string, string> | null | undefined, name: string, ...hints: string[]): string {
+  const err = errors?.[name] ? `err-${name}` : null;
+  const ids = [err, ...hints].filter(Boolean).join(' ');
+  return `${err ? ' aria-invalid="true"' : ''}${ids ? ` aria-describedby="${ids}"` : ''}`;
+}
+
+export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone, fieldAria };
 
 
