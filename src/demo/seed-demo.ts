@@ -3,7 +3,7 @@ import type { Actor } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { addMessage } from '../services/conversation.js';
 import { createTicket } from '../services/create-ticket.js';
-import { logEffort } from '../services/staff-edits.js';
+import { logEffort } from '../services/effort.js';
 import {
   acceptTicket, cancelTicket, closeTicket, escalateTicket, fileComplaint, pauseTicket, rejectComplaint, resolveTicket,
 } from '../services/transitions.js';

@@ -12,6 +12,9 @@ export type EventKind =
   | 'complaint_decision'
   | 'field_changed'
   | 'effort'
+  /** a staff member changed or deleted their effort entry */
+  | 'effort_changed'
+  | 'effort_deleted'
   /** a mail-created ticket that follows a resolved or closed one */
   | 'linked'
   /** an e-mail attachment over the limits, not stored */
@@ -34,7 +37,12 @@ export interface NewEvent {
 
 /** Appends one history event; the table refuses updates and deletes. */
 export async function recordEvent(trx: Tx, e: NewEvent): Promise<void> {
-  await trx('ticket_events').insert({
+  await trx('ticket_events').insert(eventRow(e));
+}
+
+/** The ticket_events row of an event, for a statement that writes it along with other rows. */
+export function eventRow(e: NewEvent) {
+  return {
     ticket_number: e.ticket,
     actor_id: actorId(e.actor),
     kind: e.kind,
@@ -42,5 +50,5 @@ export async function recordEvent(trx: Tx, e: NewEvent): Promise<void> {
     to_state: e.to ?? null,
     data: JSON.stringify(e.data ?? {}),
     internal: e.internal ?? false,
-  });
+  };
 }

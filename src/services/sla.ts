@@ -197,6 +197,9 @@ export function storedSla(clocks: TicketClocks, now: Date) {
     resolution_due_at: due(clocks.resolution),
     reaction_breached: clocks.reaction?.breached ?? null,
     resolution_breached: clocks.resolution?.breached ?? null,
+    // the counted time with its verdict: a closed ticket's report reads both as at its closing
+    reaction_consumed_minutes: clocks.reaction?.consumedMinutes ?? null,
+    resolution_consumed_minutes: clocks.resolution?.consumedMinutes ?? null,
     sla_computed_at: now,
   };
 }

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { FINAL_STATES } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
@@ -10,7 +9,7 @@ import { activeStaff } from './transitions.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import type { Tx } from './context.js';
-import { id, optionalId, optionalText, parseInput, wholeNumber } from './validate.js';
+import { id, optionalId, optionalText, parseInput } from './validate.js';
 
 /** Staff-only edits that do not change the state: run them on an open ticket in one transaction. */
 async function staffEdit<T>(
@@ -57,7 +56,8 @@ export async function changeClassification(ctx: ServiceContext, actor: Actor, nu
         ticket: number,
         actor,
         kind: 'field_changed',
-        data: { field: 'paragraph', from: prev ? `${prev.code} ${prev.name}` : null, to: `${next.code} ${next.name}` },
+        // the ids let the monthly report place later events under the new paragraph
+        data: { field: 'paragraph', from: prev ? `${prev.code} ${prev.name}` : null, to: `${next.code} ${next.name}`, from_id: prev?.id ?? null, to_id: next.id },
       });
     }
     const category = data.category ?? null;
@@ -68,31 +68,5 @@ export async function changeClassification(ctx: ServiceContext, actor: Actor, nu
     if (Object.keys(changes).length > 0) await trx('tickets').where({ number }).update({ ...changes, updated_at: trx.fn.now() });
     // another paragraph means other targets; the clocks still start at the submission
     if (changes.paragraph_id) await refreshStoredSla(trx, number);
-  });
-}
-
-const effortSchema = z.object({
-  minutes: wholeNumber(1, 1440, cs.errors.minutes),
-  work_date: z.preprocess(
-    (v) => (v === '' || v === undefined ? new Date().toISOString().slice(0, 10) : v),
-    z
-      .string({ invalid_type_error: cs.errors.date })
-      .regex(/^\d{4}-\d{2}-\d{2}$/, cs.errors.date)
-      // a calendar date PostgreSQL stores (2026-02-30 and year 0 are not)
-      .refine((v) => v >= '1900-01-01' && DateTime.fromISO(v).isValid, cs.errors.date),
-  ),
-  note: optionalText(2000),
-});
-
-/** Staff log effort (Pracnost): the basis of the monthly report of non-SLA work. */
-export async function logEffort(ctx: ServiceContext, actor: Actor, number: number, input: unknown): Promise<void> {
-  const data = parseInput(effortSchema, input);
-  if (!isStaff(actor)) throw new ForbiddenError();
-  await ctx.db.transaction(async (trx) => {
-    // effort may be logged after resolution too (reports bill the month's work)
-    const ticket = await lockVisibleTicket(trx, actor, number);
-    if (ticket.state === 'cancelled') throw new ConflictError(cs.errors.commentClosed);
-    await trx('efforts').insert({ ticket_number: number, user_id: actor.id, minutes: data.minutes, work_date: data.work_date, note: data.note ?? null });
-    await recordEvent(trx, { ticket: number, actor, kind: 'effort', data: { minutes: data.minutes, note: data.note ?? null }, internal: true });
   });
 }

@@ -1,3 +1,4 @@
+import { billableByDefault, type Kind } from '../domain/report/index.js';
 import type { Request, Response } from 'express';
 import { actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
 import { actorKind, isStaff } from '../services/actor.js';
@@ -60,6 +61,7 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
     mayComment: staff ? staffMayComment(ticket.state) : customerMayComment(ticket.state),
     form: state ?? { form: '', values: {}, errors: {} },
     limits: ctx.limits,
+    billableDefault: billableByDefault(ticket.paragraph_kind as Kind),
   });
 }
 

@@ -212,20 +212,25 @@ export function ticketEvents(pools: Reads, actor: Actor, number: number): Promis
 }
 
 export interface EffortRow {
+  id: number;
   minutes: number;
   work_date: string;
   note: string | null;
+  billable: boolean;
+  user_id: number;
   user_name: string;
 }
 
+/** The ticket's effort entries: staff see all, a customer only the billable ones (REPORT.md §2). */
 export async function ticketEfforts(pools: Reads, actor: Actor, number: number): Promise<EffortRow[]> {
   const db = pools.reads;
-  if (!isStaff(actor)) return [];
-  return db('efforts as ef')
+  const q = db('efforts as ef')
     .join('users as u', 'u.id', 'ef.user_id')
     .where('ef.ticket_number', number)
     .orderBy('ef.id')
-    .select('ef.minutes', 'ef.work_date', 'ef.note', 'u.name as user_name');
+    .select('ef.id', 'ef.minutes', 'ef.work_date', 'ef.note', 'ef.billable', 'ef.user_id', 'u.name as user_name');
+  if (!isStaff(actor)) q.where('ef.billable', true);
+  return q;
 }
 
 export interface AttachmentDownload {

@@ -8,7 +8,8 @@ import type { WebContext } from '../context.js';
 import { NotFoundError, ValidationError } from '../../services/errors.js';
 import { contractsWithParagraphs, staffMembers } from '../../services/reads/choices.js';
 import { type QueueFilter, staffQueue } from '../../services/reads/lists.js';
-import { assignTicket, changeClassification, logEffort } from '../../services/staff-edits.js';
+import { assignTicket, changeClassification } from '../../services/staff-edits.js';
+import { deleteEffort, editEffort, logEffort } from '../../services/effort.js';
 import { TRANSITION_USE_CASES } from '../../services/transitions.js';
 import { currentUser, requireStaff } from '../auth.js';
 import { formRoute, type FormValues } from '../form.js';
@@ -104,6 +105,8 @@ export function staffRoutes(ctx: WebContext): Router {
   staffPost('/tickets/:number/assign', () => 'assign', (req, n, values) => assignTicket(ctx, currentUser(req), n, values));
   staffPost('/tickets/:number/classification', () => 'classification', (req, n, values) => changeClassification(ctx, currentUser(req), n, values));
   staffPost('/tickets/:number/effort', () => 'effort', (req, n, values) => logEffort(ctx, currentUser(req), n, values), 'evaluation');
+  staffPost('/tickets/:number/effort/:id', () => 'effort', (req, n, values) => editEffort(ctx, currentUser(req), n, pathId(req.params.id), values), 'evaluation');
+  staffPost('/tickets/:number/effort/:id/delete', () => 'effort', (req, n) => deleteEffort(ctx, currentUser(req), n, pathId(req.params.id)), 'evaluation');
 
   return r;
 }
