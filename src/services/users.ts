@@ -72,15 +72,26 @@ export async function endSessions(db: Knex, userId: number, keepSessionId?: stri
   return q.delete();
 }
 
+export type NotificationPrefs = Record<NotificationKind, boolean>;
+
+/** A user's stored choices (users.notify_prefs) for every kind: on unless switched off. */
+export function storedNotificationPrefs(stored: unknown): NotificationPrefs {
+  const prefs = (stored ?? {}) as Record<string, boolean>;
+  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, prefs[k] !== false])) as NotificationPrefs;
+}
+
+/** The choices of the settings form (a checked box = on, any other kind off): the user's own page and the admin's. */
+export function notificationPrefsInput(input: Record<string, unknown>): NotificationPrefs {
+  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, input[k] === 'on' || input[k] === '1' || input[k] === true])) as NotificationPrefs;
+}
+
 /** The user's notification choices; every kind is on unless switched off. */
-export async function notificationPrefs({ db }: Pick<Reads, 'db'>, actor: Actor): Promise<Record<NotificationKind, boolean>> {
-  const row = await db('users').where({ id: actor.id }).first('notify_prefs');
-  const stored = (row?.notify_prefs ?? {}) as Record<string, boolean>;
-  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, stored[k] !== false])) as Record<NotificationKind, boolean>;
+export async function notificationPrefs({ db }: Pick<Reads, 'db'>, user: Pick<Actor, 'id'>): Promise<NotificationPrefs> {
+  const row = await db('users').where({ id: user.id }).first('notify_prefs');
+  return storedNotificationPrefs(row?.notify_prefs);
 }
 
 /** Use case: a user chooses which notifications they get (a checked box = on). */
 export async function updateNotificationPrefs(ctx: ServiceContext, actor: Actor, input: Record<string, unknown>): Promise<void> {
-  const prefs = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, input[k] === 'on' || input[k] === '1' || input[k] === true]));
-  await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(prefs) });
+  await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(notificationPrefsInput(input)) });
 }

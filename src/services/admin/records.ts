@@ -102,16 +102,16 @@ const visible = (row: Row): Row => Object.fromEntries(Object.entries(row).filter
 /** knex expressions (fn.now()) are not values to show */
 const isRaw = (v: unknown) => typeof v === 'object' && v !== null && !(v instanceof Date) && !Array.isArray(v) && 'toSQL' in v;
 
-async function writeAudit(trx: Tx, opts: SaveOptions, id: unknown, before: Row | null, after: Row): Promise<void> {
+async function writeAudit(trx: Tx, opts: SaveOptions, id: unknown, before: Row | null, after: Row | null): Promise<void> {
   if (!opts.audit) return;
   await trx('audit_log').insert({
     actor_id: opts.audit.who.actorId,
     source: opts.audit.who.source,
     object_type: opts.audit.type,
     object_id: String(id),
-    action: before ? 'update' : 'create',
+    action: after === null ? 'delete' : before ? 'update' : 'create',
     before: before ? jsonb(visible(before)) : null,
-    after: jsonb(visible(after)),
+    after: after ? jsonb(visible(after)) : null,
   });
 }
 
@@ -146,4 +146,15 @@ function auditId(row: Row, key: Row): string {
 export async function upsert(trx: Tx, table: string, key: Row, desired: Row | ((existing: Row | undefined) => Row), opts: SaveOptions = {}): Promise<Saved> {
   const existing = (await trx(table).where(key).first()) as Row | undefined;
   return save(trx, table, existing, key, typeof desired === 'function' ? desired(existing) : desired, opts);
+}
+
+/**
+ * Deletes the row found by `key` (a membership, an authorised address) and records the removal in
+ * the audit log with the row as it was; says whether there was a row.
+ */
+export async function remove(trx: Tx, table: string, key: Row, opts: Pick<SaveOptions, 'audit'> = {}): Promise<boolean> {
+  const [row] = (await trx(table).where(key).delete().returning('*')) as Row[];
+  if (!row) return false;
+  await writeAudit(trx, opts, auditId(row, key), row, null);
+  return true;
 }

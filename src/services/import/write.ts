@@ -2,18 +2,16 @@
  * Writes a checked import document: upserts by the natural keys, counting only rows that were
  * inserted or actually changed, so that importing the same document again changes nothing.
  */
-import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
 import { DEFAULT_TIMEZONE } from '../../domain/sla/index.js';
 import { isFinal, type StateCode } from '../../domain/states.js';
 import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
-import { hashPassword } from '../users.js';
 import { saveCalendar } from '../admin/calendars.js';
 import { saveCompany } from '../admin/companies.js';
 import { saveContract, saveParagraph } from '../admin/contracts.js';
 import { type AuditWho, jsonb, type Lookup, lookup, type Row, same, save, type SaveOptions, upsert } from '../admin/records.js';
 import { refreshAffectedTickets } from '../admin/sla-impact.js';
+import { writeAuthorizedAddressInTx, writeMembershipInTx, writeUserInTx } from '../admin/users.js';
 import {
   type CalendarInput,
   type CompanyInput,
@@ -160,27 +158,18 @@ async function writeContract(w: Writer, c: ContractInput, zones: Map<string, str
   return touched;
 }
 
-/** A user, their contracts and authorised address; true when any of them was inserted or changed. */
+/** A user, their contracts and authorised address (the admin's writes, services/admin/users.ts); true when any of them was inserted or changed. */
 async function writeUser(w: Writer, u: UserInput): Promise<boolean> {
   const key = userKey(u.login);
-  const saved = await upsert(w.trx, 'users', { login_key: key }, { name: u.name, email: u.email, role: u.role, ...(u.phone === undefined ? {} : { phone: u.phone }) }, {
-    // no password: a random one nobody knows; the user sets theirs by invitation
-    onInsert: async () => ({ login: u.login.trim(), password_hash: await hashPassword(u.password ?? randomBytes(32).toString('base64url')) }),
-    moreChanges: async (existing) =>
-      u.password !== undefined && !(await argon2.verify(existing.password_hash as string, u.password).catch(() => false))
-        ? { password_hash: await hashPassword(u.password) }
-        : {},
-    ...w.audited('user'),
-  });
+  const saved = await writeUserInTx(w.trx, w.who, { loginKey: key }, { login: u.login, name: u.name, email: u.email, role: u.role, phone: u.phone }, u.password === undefined ? {} : { password: u.password });
   w.users.set(key, { id: saved.id, email: u.email });
   let touched = saved.changed;
   for (const c of u.contracts) {
-    const membership = await upsert(w.trx, 'user_contracts', { user_id: saved.id, contract_id: await w.contracts.get(c.number) }, { sees_all_tickets: c.see_all }, w.audited('membership'));
+    const membership = await writeMembershipInTx(w.trx, w.who, saved.id, await w.contracts.get(c.number), c.see_all);
     touched ||= membership.changed;
   }
   if (u.authorized_email) {
-    const address = u.authorized_email.address.toLowerCase();
-    const authorised = await upsert(w.trx, 'authorized_addresses', { address }, { user_id: saved.id, contract_id: await w.contracts.get(u.authorized_email.number) }, w.audited('authorized_address'));
+    const authorised = await writeAuthorizedAddressInTx(w.trx, w.who, saved.id, u.authorized_email.address, await w.contracts.get(u.authorized_email.number));
     touched ||= authorised.changed;
   }
   return touched;
