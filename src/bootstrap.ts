@@ -24,6 +24,14 @@ export function serviceContext(db: Db, config: Config): ServiceContext {
       maxMessageBytes: config.MAIL_MAX_MESSAGE_BYTES,
       maxAttempts: config.MAIL_MAX_ATTEMPTS,
     },
+    passwordLinks: {
+      invitationSeconds: config.INVITATION_VALID_DAYS * 86_400,
+      resetSeconds: config.RESET_LINK_VALID_MINUTES * 60,
+      resetPerAccount: config.RESET_RATE_LIMIT,
+      resetPerAddress: config.RESET_ADDRESS_LIMIT,
+      resetWindowSeconds: config.RESET_WINDOW_MINUTES * 60,
+      resetMinMillis: config.RESET_MIN_RESPONSE_MS,
+    },
   };
 }
 

@@ -32,6 +32,15 @@ export const configSchema = z.object({
   /** failed sign-ins per client address (any login) in LOGIN_WINDOW_MINUTES */
   LOGIN_ADDRESS_LIMIT: z.coerce.number().int().min(1).default(30),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** invitation links (issue 10) are valid this many days, password-reset links this many minutes */
+  INVITATION_VALID_DAYS: z.coerce.number().int().min(1).max(60).default(7),
+  RESET_LINK_VALID_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(60),
+  /** password-reset requests per account (known or not) and per client address in RESET_WINDOW_MINUTES; over them no mail, the same answer */
+  RESET_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
+  RESET_ADDRESS_LIMIT: z.coerce.number().int().min(1).default(20),
+  RESET_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  /** a reset request is answered after at least this many milliseconds, whether or not the account exists */
+  RESET_MIN_RESPONSE_MS: z.coerce.number().int().min(0).max(5000).default(250),
   /** a session ends after this long without a request, and in any case SESSION_MAX_HOURS after sign-in */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(120),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),

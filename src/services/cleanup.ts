@@ -1,16 +1,20 @@
 import type { Knex } from 'knex';
 import { pruneJobRuns } from '../db/job-schedule.js';
+import { pruneUserTokens } from './password-links.js';
 import { pruneCounters } from './rate-counters.js';
 
 export interface CleanUpResult {
   sessions: number;
   counters: number;
   jobRuns: number;
+  /** invitation and reset links that expired or were used */
+  userTokens: number;
 }
 
 /**
  * Deletes what has expired: sessions past their expiry, rate counters whose window ended and the
- * background jobs' run log older than two days. Every statement is idempotent, so a run that is
+ * background jobs' run log older than two days, invitation and reset links that expired or were
+ * used. Every statement is idempotent, so a run that is
  * cut short is simply completed by the next one. The periodic clean-up job (src/jobs.ts) is the
  * only pruner of the sessions across all processes and nodes.
  */
@@ -19,5 +23,6 @@ export async function cleanUpExpired(db: Knex): Promise<CleanUpResult> {
   const sessions = await db('sessions').where('expire', '<', db.fn.now()).delete();
   const counters = await pruneCounters(db);
   const jobRuns = await pruneJobRuns(db);
-  return { sessions, counters, jobRuns };
+  const userTokens = await pruneUserTokens(db);
+  return { sessions, counters, jobRuns, userTokens };
 }

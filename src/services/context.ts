@@ -32,6 +32,8 @@ export interface PasswordLinkSettings {
   resetPerAccount: number;
   resetPerAddress: number;
   resetWindowSeconds: number;
+  /** a reset request takes at least this long, so its timing does not tell whether the account exists */
+  resetMinMillis: number;
 }
 
 /**

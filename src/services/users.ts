@@ -37,6 +37,17 @@ export async function authenticate(db: Knex, key: string, password: string): Pro
   return actor as SessionUser;
 }
 
+/**
+ * The rules every new password meets, whoever sets it (the password change, an invitation or
+ * reset link): strong enough (domain/password.ts) and typed twice the same; refused with the
+ * Czech message at its field (`next`, `confirm`).
+ */
+export function checkNewPassword(next: string, confirm: string, login: string): void {
+  const weakness = passwordWeakness(next, login);
+  if (weakness) throw new ValidationError({ next: cs.password[weakness] });
+  if (next !== confirm) throw new ValidationError({ confirm: cs.password.mismatch });
+}
+
 const changeSchema = z.object({ current: z.string(), next: z.string(), confirm: z.string() });
 
 /**
@@ -51,9 +62,7 @@ export async function changePassword(ctx: ServiceContext, actor: Actor, input: u
   if (!row || !(await argon2.verify(row.password_hash, current).catch(() => false))) {
     throw new ValidationError({ current: cs.password.wrongCurrent });
   }
-  const weakness = passwordWeakness(next, actor.login);
-  if (weakness) throw new ValidationError({ next: cs.password[weakness] });
-  if (next !== confirm) throw new ValidationError({ confirm: cs.password.mismatch });
+  checkNewPassword(next, confirm, actor.login);
   const hash = await hashPassword(next);
   await ctx.db.transaction(async (trx) => {
     await trx('users').where({ id: actor.id }).update({ password_hash: hash });

@@ -20,6 +20,7 @@ import { viewLocals } from './view-locals.js';
 import { adminRoutes, adminUploadRoutes } from './routes/admin/index.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
+import { passwordLinkRoutes } from './routes/password-links.js';
 import { mailRoutes } from './routes/mail.js';
 import { staffRoutes } from './routes/staff.js';
 import { ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
@@ -118,6 +119,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   });
 
   app.use(authRoutes(passport));
+  app.use(passwordLinkRoutes(web));
   app.use(accountRoutes(web));
   app.use(ticketRoutes(web));
   app.use(staffRoutes(web));

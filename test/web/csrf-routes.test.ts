@@ -114,12 +114,12 @@ function send(s: Session, url: string, body: Body) {
   }
 }
 
-/** Each route's URLs: every ticket for :number, every action for :action, the right object for :id. */
+/** Each route's URLs: every ticket for :number, every action for :action, the right object for :id, a well-formed link token for :token. */
 function urlsOf(route: RouteInfo): string[] {
   const numbers = route.path.includes(':number') ? [fresh, resolved] : [0];
   const actions = route.path.includes(':action') ? TRANSITIONS.map((t) => t.action) : ['-'];
   const id = route.path.startsWith('/staff/mail') ? mailId : attachmentId;
-  return numbers.flatMap((number) => actions.map((action) => fillPath(route.path, { number, action, id })));
+  return numbers.flatMap((number) => actions.map((action) => fillPath(route.path, { number, action, id, token: 'A'.repeat(43) })));
 }
 
 describe('CSRF on every POST route', () => {

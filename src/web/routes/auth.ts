@@ -25,7 +25,9 @@ export function authRoutes(passport: InstanceType<typeof Passport>): Router {
 
   r.get('/login', (req, res) => {
     if (req.user) return res.redirect('/');
-    res.render('login', { error: null, login: '', next: localPath(req.query.next) });
+    // after a password link: the fixed notice (the query only picks it, never supplies text)
+    const notice = req.query.password === 'set' ? cs.passwordLinks.done : null;
+    res.render('login', { error: null, notice, login: '', next: localPath(req.query.next) });
   });
 
   r.post('/login', (req, res, next) => {
