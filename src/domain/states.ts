@@ -120,6 +120,25 @@ export function mayAct(state: StateCode, action: Action, actor: ActorKind): bool
   return Boolean(rule && rule.from.includes(state) && rule.actors.includes(actor));
 }
 
+/**
+ * The rule by which `actor` took a ticket from `from` to `to` (a past history replayed, as an
+ * import brings it); undefined when the table allows no such step. `beforePause` is the state a
+ * paused ticket resumes to.
+ */
+export function ruleBetween(from: StateCode, to: StateCode, actor: ActorKind, beforePause: StateCode | null): TransitionRule | undefined {
+  return TRANSITIONS.find(
+    (r) =>
+      r.from.includes(from) &&
+      r.actors.includes(actor) &&
+      (r.to === to || (r.to === 'before_pause' && beforePause === to) || (r.to === 'chosen' && (r.targets ?? []).includes(to))),
+  );
+}
+
+/** Does the action ask the actor for a text (a reason, the resolution, the cooperation asked for)? */
+export function needsText(rule: TransitionRule): boolean {
+  return rule.requires.some((r) => r === 'reason' || r === 'resolution' || r === 'cooperation');
+}
+
 /** The inputs of an action, required first, then optional ones. */
 export function actionInputs(action: Action): { requirement: Requirement; required: boolean }[] {
   const rule = findRule(action);

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import { type ActorKind, isStateCode, ruleBetween, needsText, type StateCode } from '../../domain/states.js';
 import { formatPath, type PathPart, type Problem } from './problems.js';
 import { contractNumberKey, emailKey, loginKey, messageIdKey, nameKey } from './schema.js';
 
@@ -441,6 +442,12 @@ function checkTickets(doc: unknown, declared: Declared, stored: Stored, { contra
         add([...path, 'assignee'], `"${assignee}" is a ${role}; only staff (agent, admin) can be assigned`);
       }
     }
+    checkHistory(t, path, { userExists, roleOf }, add);
+    for (const [j, e] of items(t, 'efforts')) {
+      const by = userExists([...path, 'efforts', j, 'by'], e.by);
+      const role = by === undefined ? undefined : roleOf(by);
+      if (by !== undefined && role !== undefined && !STAFF.has(role)) add([...path, 'efforts', j, 'by'], `"${by}" is a ${role}; effort is logged by staff`);
+    }
     for (const [j, m] of items(t, 'messages')) {
       const mpath: PathPart[] = [...path, 'messages', j];
       if (m.author !== null && m.author !== undefined) {
@@ -469,5 +476,42 @@ function checkTickets(doc: unknown, declared: Declared, stored: Stored, { contra
       const other = onTickets && num !== undefined ? [...onTickets].find((n) => n !== num) : undefined;
       if (other !== undefined) add([...mpath, 'message_id'], `${id} is already a message of ticket ${other}`);
     }
+  }
+}
+
+const actorKindOf = (role: string | undefined): ActorKind | undefined => (role === undefined ? undefined : STAFF.has(role) ? 'staff' : 'customer');
+
+/**
+ * A ticket's past state changes (REPORT.md §4) replayed from `new`: every step one the
+ * transition table allows its actor (`by` null: the system), with the text the web form asks
+ * for, and an escalation's assignee staff. Order and the final state are the schema's checks.
+ */
+function checkHistory(t: Record<string, unknown>, path: PathPart[], { userExists, roleOf }: Pick<Resolvers, 'userExists' | 'roleOf'>, add: Add): void {
+  let state: StateCode = 'new';
+  let beforePause: StateCode | null = null;
+  for (const [j, e] of items(t, 'events')) {
+    const epath: PathPart[] = [...path, 'events', j];
+    if (!isStateCode(e.to)) return; // zod reported it; the states after it cannot be followed
+    let actor: ActorKind | undefined = 'system';
+    if (e.by !== null && e.by !== undefined) {
+      const by = userExists([...epath, 'by'], e.by);
+      actor = by === undefined ? undefined : actorKindOf(roleOf(by));
+    }
+    if (e.assignee !== null && e.assignee !== undefined) {
+      const assignee = userExists([...epath, 'assignee'], e.assignee);
+      const role = assignee === undefined ? undefined : roleOf(assignee);
+      if (assignee !== undefined && role !== undefined && !STAFF.has(role)) add([...epath, 'assignee'], `"${assignee}" is a ${role}; only staff (agent, admin) can be assigned`);
+    }
+    if (actor !== undefined) {
+      const rule = ruleBetween(state, e.to, actor, beforePause);
+      if (!rule) {
+        const who = actor === 'system' ? 'the system (by: null)' : `a ${actor === 'staff' ? 'staff member' : 'customer'}`;
+        add([...epath, 'to'], `${state} → ${e.to} by ${who} is not allowed by the transition table`);
+      } else if (needsText(rule) && (typeof e.reason !== 'string' || e.reason.trim() === '')) {
+        add([...epath, 'reason'], `is required for ${rule.action} (the web form asks for it)`);
+      }
+    }
+    if (e.to === 'paused') beforePause = state;
+    state = e.to;
   }
 }

@@ -300,7 +300,36 @@ export const messageSchema = checked(messageBaseSchema, (raw, add) => {
   if (messageIdKey(raw.message_id) === undefined) add(['message_id'], 'is required for a notification (replies thread by it)');
 });
 
-export const ticketSchema = object({
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const isoDate = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a date YYYY-MM-DD' })
+  .refine((s) => ISO_DATE.test(s) && DateTime.fromISO(s).isValid && s >= '1900-01-01', { message: 'must be a date YYYY-MM-DD' });
+
+/** A past state change (REPORT.md §4): the step must be one the transition table allows (check.ts). */
+export const eventSchema = object({
+  at: instant,
+  to: oneOf(STATES, 'state'),
+  /** null: the system (auto-close) */
+  by: optionalLoginRef,
+  assignee: optionalLoginRef,
+  /** the reason, resolution or requested cooperation, where the web form asks for one */
+  reason: optionalText,
+});
+
+/** Past effort (REPORT.md §4); `billable` left out defaults from the paragraph kind. */
+export const effortSchema = object({
+  date: isoDate,
+  minutes: z
+    .number({ required_error: 'is required', invalid_type_error: 'must be a whole number of minutes (1–1440)' })
+    .int('must be a whole number of minutes (1–1440)')
+    .min(1, 'must be a whole number of minutes (1–1440)')
+    .max(1440, 'must be a whole number of minutes (1–1440)'),
+  by: loginRef,
+  note: optionalText,
+  billable: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+});
+
+const ticketBaseSchema = object({
   number: z
     .number({ required_error: 'is required', invalid_type_error: 'must be a positive whole number' })
     .int('must be a positive whole number')
@@ -319,6 +348,34 @@ export const ticketSchema = object({
   assignee: optionalLoginRef,
   created_at: instant,
   messages: list(messageSchema),
+  events: list(eventSchema),
+  efforts: list(effortSchema),
+});
+
+const instantOf = (v: unknown): number | undefined => {
+  if (typeof v !== 'string' || !INSTANT.test(v)) return undefined;
+  const at = DateTime.fromISO(v, { setZone: true });
+  return at.isValid ? at.toMillis() : undefined;
+};
+
+/** The history's order and its end; whether each step is allowed needs the actors' roles (check.ts). */
+export const ticketSchema = checked(ticketBaseSchema, (raw, add) => {
+  const events = asList(raw.events);
+  const created = instantOf(raw.created_at);
+  let previous = created;
+  for (const [i, e] of events.entries()) {
+    const at = instantOf(field(e, 'at'));
+    if (at === undefined) continue;
+    if (created !== undefined && at < created) add(['events', i, 'at'], 'is before the ticket\'s created_at');
+    else if (previous !== undefined && at < previous) add(['events', i, 'at'], `is before events[${i - 1}].at: events must be in time order`);
+    previous = at;
+  }
+  // a ticket without `events` keeps IMPORT.md's rule: its state as the old system had it
+  if (raw.events === undefined) return;
+  const last = events.length > 0 ? field(events[events.length - 1], 'to') : 'new';
+  if (typeof raw.state === 'string' && typeof last === 'string' && raw.state !== last) {
+    add(['state'], events.length > 0 ? `must equal the last event's "to" ("${last}")` : 'must be "new" for a ticket without events, or give its events');
+  }
 });
 
 export const documentSchema = object({
@@ -337,3 +394,5 @@ export type ParagraphInput = ContractInput['paragraphs'][number];
 export type UserInput = ImportDocument['users'][number];
 export type TicketInput = ImportDocument['tickets'][number];
 export type MessageInput = TicketInput['messages'][number];
+export type EventInput = TicketInput['events'][number];
+export type EffortInput = TicketInput['efforts'][number];

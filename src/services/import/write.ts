@@ -2,10 +2,12 @@
  * Writes a checked import document: upserts by the natural keys, counting only rows that were
  * inserted or actually changed, so that importing the same document again changes nothing.
  */
+import { billableByDefault, type Kind } from '../../domain/report/index.js';
 import { DEFAULT_TIMEZONE } from '../../domain/sla/index.js';
 import { isFinal, type StateCode } from '../../domain/states.js';
 import { ensureTicketNumberStart } from '../../db/migrate.js';
 import type { Tx } from '../context.js';
+import type { EventKind } from '../history.js';
 import { saveCalendar } from '../admin/calendars.js';
 import { saveCompany } from '../admin/companies.js';
 import { saveContract, saveParagraph } from '../admin/contracts.js';
@@ -15,6 +17,7 @@ import { writeAuthorizedAddressInTx, writeMembershipInTx, writeUserInTx } from '
 import {
   type CalendarInput,
   type CompanyInput,
+  type EventInput,
   type ContractInput,
   type ImportDocument,
   loginKey,
@@ -187,6 +190,11 @@ async function writeTickets(w: Writer, tickets: TicketInput[]) {
       result.refresh.add(t.number);
     }
     result.inserted ||= saved.inserted;
+    // past state changes and effort (REPORT.md §4): new ones count the ticket as written
+    const history = await writeHistory(w, t);
+    const efforts = await writeEfforts(w, t, paragraphId);
+    if ((history || efforts) && !saved.changed) result.written += 1;
+    if (history) result.refresh.add(t.number);
     result.messages += await writeMessages(w, t, { reporter, contact_email: desired.contact_email });
   }
   return result;
@@ -211,14 +219,18 @@ async function writeTicket(w: Writer, t: TicketInput) {
     assignee_id,
     created_at: t.created_at,
   };
-  const saved = await upsert(trx, 'tickets', { number: t.number }, desired, {
-    onInsert: () => stateStamps(trx, t.state),
-    onUpdate: (diff, existing) => ({ updated_at: trx.fn.now(), ...(diff.state === undefined ? {} : stateStamps(trx, t.state, existing)) }),
+  const withHistory = t.events.length > 0;
+  // a history gives the instants and the resolution the old system had; else the import's time stands in
+  const desiredWithHistory = withHistory ? { ...desired, ...historyStamps(t.events), resolution: resolutionOf(t.events, t.state) } : desired;
+  const saved = await upsert(trx, 'tickets', { number: t.number }, desiredWithHistory, {
+    onInsert: () => (withHistory ? {} : stateStamps(trx, t.state)),
+    onUpdate: (diff, existing) => ({ updated_at: trx.fn.now(), ...(diff.state === undefined || withHistory ? {} : stateStamps(trx, t.state, existing)) }),
   });
   if (saved.inserted) {
-    // the history starts here: one event carrying the state the old system had
-    await importedEvent(trx, t.number, t.created_at, null, t.state, { channel: t.channel, imported_at: new Date().toISOString() });
-  } else if (saved.diff.state !== undefined) {
+    // the history starts here: one event carrying the state the old system had; with the past
+    // state changes given, a marker only (no transition: the events carry the states)
+    await importedEvent(trx, t.number, t.created_at, null, withHistory ? null : t.state, { channel: t.channel, imported_at: new Date().toISOString(), ...(withHistory ? { state: t.state } : {}) });
+  } else if (saved.diff.state !== undefined && !withHistory) {
     // a re-import that moves the state appends to the history, so replaying it still gives the state
     const at = trx.raw('greatest(now(), ?, (select max(at) from ticket_events where ticket_number = ?))', [t.created_at, t.number]);
     await importedEvent(trx, t.number, at, saved.existing!.state as StateCode, t.state, { channel: t.channel, reimport: true });
@@ -226,7 +238,7 @@ async function writeTicket(w: Writer, t: TicketInput) {
   return { saved, desired, reporter, paragraphId: paragraph.id };
 }
 
-async function importedEvent(trx: Tx, ticket: number, at: unknown, from: StateCode | null, to: StateCode, data: Row): Promise<void> {
+async function importedEvent(trx: Tx, ticket: number, at: unknown, from: StateCode | null, to: StateCode | null, data: Row): Promise<void> {
   await trx('ticket_events').insert({ ticket_number: ticket, at, actor_id: null, kind: IMPORTED_EVENT, from_state: from, to_state: to, data: jsonb(data), internal: false });
 }
 
@@ -246,6 +258,96 @@ function stateStamps(trx: Tx, state: StateCode, existing?: Row): Row {
     resolved_at: resolved ? (existing?.resolved_at ?? trx.fn.now()) : null,
     closed_at: closed ? (existing?.closed_at ?? trx.fn.now()) : null,
   };
+}
+
+/** The stamps of a ticket's state from its past state changes: the last resolution and its final step. */
+function historyStamps(events: EventInput[]): Row {
+  const last = events[events.length - 1]!;
+  const resolvedAt = [...events].reverse().find((e) => e.to === 'resolved')?.at ?? null;
+  const keepsResolution = last.to === 'resolved' || last.to === 'complained' || last.to === 'closed';
+  return { resolved_at: keepsResolution ? resolvedAt : null, closed_at: isFinal(last.to) ? last.at : null };
+}
+
+/** Each past state change with the state it left (the ticket starts in `new`). */
+function steps(events: EventInput[]): { e: EventInput; from: StateCode }[] {
+  let state: StateCode = 'new';
+  return events.map((e) => {
+    const from = state;
+    state = e.to;
+    return { e, from };
+  });
+}
+
+/** The resolution text: the reason of the last resolving step, while the ticket keeps it. */
+function resolutionOf(events: EventInput[], state: StateCode): string | null {
+  if (state !== 'resolved' && state !== 'complained' && state !== 'closed') return null;
+  const resolving = steps(events).reverse().find(({ e, from }) => e.to === 'resolved' && from !== 'complained');
+  return resolving?.e.reason ?? null;
+}
+
+/** Where a step's text goes in its event's data, as the native transition stores it. */
+const textKey = (from: StateCode, to: StateCode) => (to === 'resolved' && from !== 'complained' ? 'resolution' : to === 'paused' ? 'cooperation' : 'reason');
+
+/** The history event kinds a native transition writes (services/transitions.ts), by the step. */
+function eventKind(from: StateCode, to: StateCode): EventKind {
+  if (to === 'complained') return 'complaint';
+  if (from === 'complained') return 'complaint_decision';
+  return 'state_changed';
+}
+
+/**
+ * A ticket's past state changes (REPORT.md §4) as history events at their instants. A step
+ * already stored (same instant and target state) is not written again, so a re-import changes
+ * nothing; later steps are appended. Returns whether any event was written.
+ */
+async function writeHistory(w: Writer, t: TicketInput): Promise<boolean> {
+  if (t.events.length === 0) return false;
+  const { trx } = w;
+  const stored = (await trx('ticket_events')
+    .where({ ticket_number: t.number })
+    .whereNotNull('to_state')
+    .whereNot('kind', IMPORTED_EVENT)
+    .select('at', 'to_state')) as { at: Date; to_state: StateCode }[];
+  const known = new Set(stored.map((e) => `${e.at.getTime()} ${e.to_state}`));
+  let written = false;
+  for (const { e, from } of steps(t.events)) {
+    if (known.has(`${e.at.getTime()} ${e.to}`)) continue;
+    const by = e.by === null ? null : (await w.users.get(userKey(e.by))).id;
+    const assignee = e.assignee === null ? null : await w.users.get(userKey(e.assignee));
+    const data: Row = { imported: true };
+    if (e.reason !== null && e.reason !== undefined) data[textKey(from, e.to)] = e.reason;
+    if (from === 'complained') data.upheld = e.to !== 'resolved';
+    if (assignee) Object.assign(data, { assignee_id: assignee.id, assignee: e.assignee });
+    await trx('ticket_events').insert({ ticket_number: t.number, at: e.at, actor_id: by, kind: eventKind(from, e.to), from_state: from, to_state: e.to, data: jsonb(data), internal: false });
+    written = true;
+  }
+  return written;
+}
+
+/**
+ * A ticket's past effort (REPORT.md §4): an entry equal to a stored one (date, minutes, who,
+ * note, flag) is not written again; `billable` left out takes the paragraph kind's default.
+ * Returns whether any entry was written.
+ */
+async function writeEfforts(w: Writer, t: TicketInput, paragraphId: number): Promise<boolean> {
+  if (t.efforts.length === 0) return false;
+  const { trx } = w;
+  const kind = ((await trx('contract_paragraphs').where({ id: paragraphId }).first('kind')) as { kind: Kind }).kind;
+  const stored = (await trx('efforts').where({ ticket_number: t.number }).select('id', 'work_date', 'minutes', 'user_id', 'note', 'billable')) as Row[];
+  const used = new Set<unknown>();
+  let written = false;
+  for (const e of t.efforts) {
+    const user_id = (await w.users.get(userKey(e.by))).id;
+    const entry = { work_date: e.date, minutes: e.minutes, user_id, note: e.note ?? null, billable: e.billable ?? billableByDefault(kind) };
+    const same = stored.find((r) => !used.has(r.id) && Object.entries(entry).every(([k, v]) => r[k] === v));
+    if (same) {
+      used.add(same.id);
+      continue;
+    }
+    await trx('efforts').insert({ ticket_number: t.number, ...entry });
+    written = true;
+  }
+  return written;
 }
 
 interface TicketContext {
