@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailSettings } from '../services/context.js';
+import { LINK_MAIL_PURPOSES, redactedLinkBodies } from '../services/password-links.js';
 
 export interface SmtpSettings {
   host: string;
@@ -40,6 +41,7 @@ interface OutboxRow {
   html_body: string | null;
   in_reply_to: string | null;
   references: string[] | null;
+  purpose: string;
 }
 
 /**
@@ -76,7 +78,9 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
             ...(m.ticket_number ? { 'X-Helpdesk-Ticket': String(m.ticket_number) } : {}),
           },
         });
-        await trx('outbound_mail').where({ id: m.id }).update({ status: 'sent', sent_at: trx.fn.now(), last_error: null, attempts: trx.raw('attempts + 1') });
+        // an invitation or reset link is a password for one use: once sent, the outbox keeps the mail without it
+        const redacted = LINK_MAIL_PURPOSES.has(m.purpose) ? redactedLinkBodies(trx) : {};
+        await trx('outbound_mail').where({ id: m.id }).update({ status: 'sent', sent_at: trx.fn.now(), last_error: null, attempts: trx.raw('attempts + 1'), ...redacted });
         sent += 1;
       } catch (e) {
         failed += 1;
@@ -88,6 +92,7 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
             attempts,
             last_error: String((e as Error).message ?? e).slice(0, 1000),
             status: attempts >= MAX_SEND_ATTEMPTS ? 'failed' : 'pending',
+            ...(attempts >= MAX_SEND_ATTEMPTS && LINK_MAIL_PURPOSES.has(m.purpose) ? redactedLinkBodies(trx) : {}),
             next_attempt_at: trx.raw("now() + make_interval(secs => ?)", [retryDelayMs(attempts) / 1000]),
           });
       }

@@ -66,6 +66,21 @@ export function formatUntil(d: Date): string {
 
 const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+/** The outbox purposes of the mails that carry a link token. */
+export const LINK_MAIL_PURPOSES: ReadonlySet<string> = new Set(['invitation', 'password_reset']);
+
+/**
+ * The columns that make a sent (or abandoned) link mail keep its text without the token, for the
+ * outbox sender's update: the token in clear lives only until the mail has left.
+ */
+export function redactedLinkBodies(db: ServiceContext['db']): Record<'text_body' | 'html_body', unknown> {
+  const pattern = '/password/set/[A-Za-z0-9_-]+';
+  return {
+    text_body: db.raw("regexp_replace(text_body, ?, '/password/set/…', 'g')", [pattern]),
+    html_body: db.raw("regexp_replace(html_body, ?, '/password/set/…', 'g')", [pattern]),
+  };
+}
+
 /** The outbox row of a link mail: plain text and HTML with the link clickable. */
 export async function queueLinkMail(ctx: ServiceContext, trx: Tx, to: string, purpose: 'invitation' | 'password_reset', subject: string, lines: string[], link: string): Promise<QueuedMail> {
   const text = [...lines, cs.passwordLinks.footer].join('\n\n');

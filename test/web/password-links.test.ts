@@ -12,8 +12,10 @@ import { cs } from '../../src/i18n/cs.js';
 import { inviteUserInTx, queueInvitation, resendInvitation } from '../../src/services/admin/invitations.js';
 import { cleanUpExpired } from '../../src/services/cleanup.js';
 import { DEFAULT_PASSWORD_LINKS, requestPasswordReset } from '../../src/services/password-links.js';
+import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
 import { createApp } from '../../src/web/app.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { startSmtpSink } from '../support/smtp-sink.js';
 import { buildApp, csrfFrom, login, testConfig, visibleText } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
 
@@ -131,6 +133,27 @@ describe('invitation', () => {
     const second = tokenIn(mails[1]!.text_body);
     expect((await setPassword(first, NEW_PASSWORD)).status).toBe(410);
     expect((await setPassword(second, NEW_PASSWORD)).status).toBe(303);
+  });
+
+  it('the outbox sends the link and then keeps the mail without the token', async () => {
+    const sink = await startSmtpSink();
+    const transport = createTransport({ host: sink.host, port: sink.port, secure: false });
+    try {
+      const { id, token } = await invitedUser('olga');
+      await sendDueMail(tdb.db, transport, tdb.ctx.mail);
+      const sent = await sink.waitFor((m) => m.envelope.to.includes('olga@example.cz'));
+      expect(sent.parsed.text).toContain(`/password/set/${token}`);
+      const [row] = await mailsTo('olga@example.cz', 'invitation');
+      expect(row.text_body).not.toContain(token);
+      expect(row.html_body).not.toContain(token);
+      expect(row.text_body).toContain(`${tdb.ctx.mail.publicUrl}/password/set/…`);
+      // the link itself still works: only the outbox copy lost the token
+      expect((await request(web.app).get(`/password/set/${token}`)).status).toBe(200);
+      expect(await tdb.db('user_tokens').where({ user_id: id })).toHaveLength(1);
+    } finally {
+      transport.close();
+      await sink.close();
+    }
   });
 
   it('refuses to invite an inactive user', async () => {
