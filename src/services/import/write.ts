@@ -186,7 +186,8 @@ async function writeTickets(w: Writer, tickets: TicketInput[]) {
     if (saved.changed) {
       result.written += 1;
       result.refresh.add(t.number);
-    } else if (w.changedParagraphs.has(paragraphId) || w.changedContracts.has(desired.contract_id)) {
+    } else if (!isFinal(t.state) && (w.changedParagraphs.has(paragraphId) || w.changedContracts.has(desired.contract_id))) {
+      // a closed or cancelled ticket keeps the verdicts of its closing (its month's report)
       result.refresh.add(t.number);
     }
     result.inserted ||= saved.inserted;
