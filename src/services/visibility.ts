@@ -19,9 +19,12 @@ export function visibleTickets(db: Knex | Knex.Transaction, actor: Actor, alias 
   );
 }
 
-/** Contracts the actor may create tickets for (customers: their memberships; staff: all active). */
+/**
+ * Contracts the actor may create tickets for (customers: their memberships; staff: all), active
+ * and of an active company: a deactivated one takes no new tickets, its tickets stay visible.
+ */
 export function usableContracts(db: Knex | Knex.Transaction, actor: Actor): Knex.QueryBuilder {
-  const q = db('contracts as c').join('companies as co', 'co.id', 'c.company_id').where('c.active', true);
+  const q = db('contracts as c').join('companies as co', 'co.id', 'c.company_id').where({ 'c.active': true, 'co.active': true });
   if (!isStaff(actor)) q.whereIn('c.id', db('user_contracts').select('contract_id').where({ user_id: actor.id }));
   return q;
 }

@@ -30,6 +30,8 @@ interface Sender {
   phone: string | null;
   contractId: number;
   contractNumber: string;
+  /** the contract and its company are active: new tickets are taken (follow-ups always) */
+  contractActive: boolean;
 }
 
 interface Handled extends IngestResult {
@@ -39,19 +41,24 @@ interface Handled extends IngestResult {
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-/** The active user an address is authorised for, with its one contract (manual §3.2). */
+/**
+ * The active user an address is authorised for, with its one contract (manual §3.2) and whether
+ * that contract takes new tickets (it and its company are active).
+ */
 async function authorisedSender(trx: Tx, address: string): Promise<Sender | null> {
   const row = await trx('authorized_addresses as a')
     .join('users as u', 'u.id', 'a.user_id')
     .join('contracts as c', 'c.id', 'a.contract_id')
-    .where({ 'a.address': address.toLowerCase(), 'u.active': true, 'c.active': true })
-    .first('u.id', 'u.login', 'u.name', 'u.email', 'u.role', 'u.phone', 'c.id as contract_id', 'c.number as contract_number');
+    .join('companies as co', 'co.id', 'c.company_id')
+    .where({ 'a.address': address.toLowerCase(), 'u.active': true })
+    .first('u.id', 'u.login', 'u.name', 'u.email', 'u.role', 'u.phone', 'c.id as contract_id', 'c.number as contract_number', trx.raw('c.active and co.active as contract_active'));
   if (!row) return null;
   return {
     actor: { id: row.id, login: row.login, name: row.name, email: row.email, role: row.role },
     phone: row.phone,
     contractId: row.contract_id,
     contractNumber: row.contract_number,
+    contractActive: row.contract_active,
   };
 }
 
@@ -184,6 +191,8 @@ async function handle(ctx: ServiceContext, trx: Tx, m: ParsedMail): Promise<Hand
     };
   }
 
+  // a deactivated contract takes no new tickets (its tickets still take replies, above); no reply, as for other refusals
+  if (!sender.contractActive) return { outcome: 'reject_unauthorized', reason: 'contract_inactive' };
   const paragraph = await emailParagraph(trx, sender.contractId);
   if (!paragraph) return { outcome: 'quarantine', reason: 'no_paragraph' };
   const description = fitText(m.text.trim() || '(bez textu)');
