@@ -19,12 +19,13 @@ export function optionalInt<T>(raw: unknown, name: string, bounds: Bounds, fallb
 }
 
 /**
- * The one parser of every `:number` and `:id` in a path (a ticket, an attachment, a mail):
- * a bigint id (BIG_ID), anything else is 404, so a ticket the user cannot see and a
- * non-number look the same.
+ * The one parser of every `:number` and `:id` in a path (a ticket, an attachment, a mail, an
+ * administered row): an integer within `bounds` — a bigint id by default, INT4_ID for the int4
+ * columns (users, companies, contracts, paragraphs, calendars) — anything else is 404, so a row
+ * the user cannot see, one that does not exist and a non-number look the same.
  */
-export function pathId(raw: unknown): number {
-  const n = boundedInt(raw, BIG_ID);
+export function pathId(raw: unknown, bounds: Bounds = BIG_ID): number {
+  const n = boundedInt(raw, bounds);
   if (n === undefined) throw new NotFoundError();
   return n;
 }

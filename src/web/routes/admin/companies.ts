@@ -17,14 +17,8 @@ import {
 import type { WebContext } from '../../context.js';
 import { currentUser } from '../../auth.js';
 import { type FormErrors, formRoute, type FormValues } from '../../form.js';
-import { boundedInt, INT4_ID } from '../../params.js';
+import { INT4_ID, pathId } from '../../params.js';
 
-/** A company, contract or paragraph id of the path (int4 columns): anything else is 404. */
-function pathId(raw: unknown): number {
-  const n = boundedInt(raw, INT4_ID);
-  if (n === undefined) throw new NotFoundError();
-  return n;
-}
 
 /** A stored boolean as a form's checkbox value. */
 const box = (v: boolean) => (v ? '1' : '');
@@ -71,7 +65,7 @@ export function companiesRoutes(ctx: WebContext): Router {
   );
 
   async function renderCompany(req: Request, res: Response, values: FormValues | null, errors: FormErrors) {
-    const page = await companyPage(ctx, pathId(req.params.id));
+    const page = await companyPage(ctx, pathId(req.params.id, INT4_ID));
     if (!page) throw new NotFoundError('company');
     const { company } = page;
     res.render('admin/companies-edit', {
@@ -87,7 +81,7 @@ export function companiesRoutes(ctx: WebContext): Router {
     '/admin/companies/:id',
     formRoute(
       async (req, res, values) => {
-        const id = pathId(req.params.id);
+        const id = pathId(req.params.id, INT4_ID);
         await updateCompany(ctx, currentUser(req), id, values);
         res.redirect(303, savedUrl(`/admin/companies/${id}`));
       },
@@ -97,7 +91,7 @@ export function companiesRoutes(ctx: WebContext): Router {
 
   // ---- contracts
   async function renderNewContract(req: Request, res: Response, values: FormValues, errors: FormErrors) {
-    const company = await companyHeader(ctx, pathId(req.params.id));
+    const company = await companyHeader(ctx, pathId(req.params.id, INT4_ID));
     if (!company) throw new NotFoundError('company');
     res.render('admin/contract', { isNew: true, company, contract: null, paragraphs: [], trail: [], calendars: await calendarChoices(ctx), values, errors, notice: null });
   }
@@ -106,7 +100,7 @@ export function companiesRoutes(ctx: WebContext): Router {
     '/admin/companies/:id/contracts/new',
     formRoute(
       async (req, res, values) => {
-        const { id } = await createContract(ctx, currentUser(req), pathId(req.params.id), values);
+        const { id } = await createContract(ctx, currentUser(req), pathId(req.params.id, INT4_ID), values);
         res.redirect(303, savedUrl(`/admin/contracts/${id}`));
       },
       (req, res, values, errors) => renderNewContract(req, res, values, errors),
@@ -114,7 +108,7 @@ export function companiesRoutes(ctx: WebContext): Router {
   );
 
   async function renderContract(req: Request, res: Response, values: FormValues | null, errors: FormErrors) {
-    const page = await contractPage(ctx, pathId(req.params.id));
+    const page = await contractPage(ctx, pathId(req.params.id, INT4_ID));
     if (!page) throw new NotFoundError('contract');
     const { contract } = page;
     res.render('admin/contract', {
@@ -139,7 +133,7 @@ export function companiesRoutes(ctx: WebContext): Router {
     '/admin/contracts/:id',
     formRoute(
       async (req, res, values) => {
-        const id = pathId(req.params.id);
+        const id = pathId(req.params.id, INT4_ID);
         const { recomputed } = await updateContract(ctx, currentUser(req), id, values);
         res.redirect(303, savedUrl(`/admin/contracts/${id}`, recomputed.length));
       },
@@ -149,7 +143,7 @@ export function companiesRoutes(ctx: WebContext): Router {
 
   // ---- paragraphs
   async function renderNewParagraph(req: Request, res: Response, values: FormValues, errors: FormErrors) {
-    const contract = await contractHeader(ctx, pathId(req.params.id));
+    const contract = await contractHeader(ctx, pathId(req.params.id, INT4_ID));
     if (!contract) throw new NotFoundError('contract');
     res.render('admin/paragraph', { isNew: true, contract, paragraph: null, trail: [], slaMethods: SLA_METHODS, values, errors, notice: null });
   }
@@ -158,7 +152,7 @@ export function companiesRoutes(ctx: WebContext): Router {
     '/admin/contracts/:id/paragraphs/new',
     formRoute(
       async (req, res, values) => {
-        const contractId = pathId(req.params.id);
+        const contractId = pathId(req.params.id, INT4_ID);
         await createParagraph(ctx, currentUser(req), contractId, values);
         res.redirect(303, savedUrl(`/admin/contracts/${contractId}`));
       },
@@ -167,7 +161,7 @@ export function companiesRoutes(ctx: WebContext): Router {
   );
 
   async function renderParagraph(req: Request, res: Response, values: FormValues | null, errors: FormErrors) {
-    const page = await paragraphPage(ctx, pathId(req.params.id));
+    const page = await paragraphPage(ctx, pathId(req.params.id, INT4_ID));
     if (!page) throw new NotFoundError('paragraph');
     const { paragraph: p } = page;
     res.render('admin/paragraph', {
@@ -195,7 +189,7 @@ export function companiesRoutes(ctx: WebContext): Router {
     '/admin/paragraphs/:id',
     formRoute(
       async (req, res, values) => {
-        const id = pathId(req.params.id);
+        const id = pathId(req.params.id, INT4_ID);
         const { recomputed } = await updateParagraph(ctx, currentUser(req), id, values);
         res.redirect(303, savedUrl(`/admin/paragraphs/${id}`, recomputed.length));
       },

@@ -24,6 +24,7 @@ import { formRoute, type FormErrors, type FormValues } from '../../form.js';
 import { INT4_ID, optionalInt, PAGE, pathId } from '../../params.js';
 import { incomingFiles } from '../../upload.js';
 
+
 /** The list's filter from the query; an empty field is "all", anything else unknown is ignored, a bad number is 400. */
 function userFilter(q: Record<string, unknown>): UserFilter {
   const text = typeof q.q === 'string' ? q.q.trim().slice(0, 200) : '';
@@ -91,7 +92,7 @@ export function usersRoutes(ctx: WebContext): Router {
   });
 
   const renderEdit = async (req: Request, res: Response, form: EditForm | null, values: FormValues, errors: FormErrors) => {
-    const id = pathId(req.params.id);
+    const id = pathId(req.params.id, INT4_ID);
     const [u, contracts, trail] = await Promise.all([
       userDetail(ctx, id),
       contractChoices(ctx),
@@ -107,7 +108,7 @@ export function usersRoutes(ctx: WebContext): Router {
   const editForm = (form: EditForm, done: string, run: (req: Request, id: number, values: FormValues) => Promise<void>): RequestHandler =>
     formRoute(
       async (req, res, values) => {
-        const id = pathId(req.params.id);
+        const id = pathId(req.params.id, INT4_ID);
         await run(req, id, values);
         res.redirect(303, `/admin/users/${id}?done=${done}`);
       },
