@@ -18,6 +18,16 @@ document.addEventListener('DOMContentLoaded', () => {
       if (e.target.classList.contains('remove-file')) { e.target.closest('.file-row').remove(); refresh(); }
     });
   }
+  // a table wider than the screen scrolls inside its .table-scroll box: the box takes the focus,
+  // so it scrolls by keyboard too (WCAG 2.1.1), named after its caption or its section's heading
+  for (const box of document.querySelectorAll('.table-scroll:not([tabindex])')) {
+    box.tabIndex = 0;
+    const caption = box.querySelector('caption');
+    const section = box.closest('[aria-labelledby]');
+    if (caption) box.setAttribute('aria-label', caption.textContent.trim());
+    else if (section) box.setAttribute('aria-labelledby', section.getAttribute('aria-labelledby'));
+    if (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby')) box.setAttribute('role', 'region');
+  }
   // only the chosen contract's paragraphs are offered
   const contract = document.getElementById('contract_id');
   const paragraph = document.getElementById('paragraph_id');

@@ -13,6 +13,7 @@ import request from 'supertest';
  * its router) gets malformed query strings, bodies, content types and path values, anonymously,
  * as a customer and as staff: first without a CSRF token (nothing may be written), then with a
  * valid one (broken bodies are refused; whatever is accepted is stored without control characters).
+ * An admin session is among them, so the admin area's routes run their code too.
  * A fixed corpus plus fast-check with a fixed seed, so every run sends the same requests.
  */
 
@@ -23,6 +24,7 @@ let web: ReturnType<typeof buildApp>;
 let w: World;
 let staff: Session;
 let customer: Session;
+let admin: Session;
 let anonymous: Agent;
 let routes: RouteInfo[];
 let ticket: number;
@@ -30,10 +32,11 @@ let attachmentId: number;
 let mailId: number;
 
 /** Query parameters and form fields the routes read. */
-const PARAMS = ['page', 'list', 'q', 'contract', 'assignee', 'sla', 'text', 'state', 'sort', 'paragraph_id', 'start', 'outcome', 'quarantine', 'done', 'next'];
+const PARAMS = ['page', 'list', 'q', 'contract', 'assignee', 'sla', 'text', 'state', 'sort', 'paragraph_id', 'start', 'outcome', 'quarantine', 'done', 'next', 'type', 'id', 'actor', 'from', 'to'];
 const FIELDS = [
   'login', 'password', 'next', 'current', 'confirm', 'contract_id', 'paragraph_id', 'contact_phone', 'contact_email', 'subject', 'description',
   'requested_resolution_date', 'body', 'internal', 'reason', 'cooperation', 'resolution', 'note', 'target', 'assignee_id', 'category', 'minutes', 'work_date',
+  'mode',
 ];
 
 /** Percent-encodes bytes (any bytes: NUL, controls, invalid UTF-8). */
@@ -127,8 +130,13 @@ const BODIES: Record<string, BodyCase> = {
 const PATH_VALUES = ['%00', '1%00', '%FF', '%C3%28', '%', 'Infinity', '-1', '1e3', '0x10', '%205', '5.5', '12345678901234567890', '9007199254740991', 'x'.repeat(3000), '..%2F..%2Fetc'];
 
 const fill = (path: string, raw: Record<string, string>) => path.replace(/:(\w+)/g, (_m, name: string) => raw[name] ?? '1');
-const validPath = (route: RouteInfo) =>
-  fill(route.path, { number: String(ticket), id: String(route.path.startsWith('/staff/mail') ? mailId : attachmentId), action: 'accept' });
+/** A real object for `:id`: the mail, the attachment, or an admin section's object that no signed-in session of the test belongs to (company B, bob). */
+function realId(path: string): number {
+  if (path.startsWith('/staff/mail')) return mailId;
+  const admin: Record<string, number> = { companies: w.companyB, contracts: w.contractB, paragraphs: w.paragraphs.B.question, users: w.users.bob.id };
+  return path.startsWith('/admin/') ? (admin[path.split('/')[2] ?? ''] ?? attachmentId) : attachmentId;
+}
+const validPath = (route: RouteInfo) => fill(route.path, { number: String(ticket), id: String(realId(route.path)), action: 'accept' });
 
 interface Sent {
   status: number;
@@ -156,6 +164,7 @@ beforeAll(async () => {
   routes = routesOf(web.app);
   staff = await login(web.app, 'agent');
   customer = await login(web.app, 'alice');
+  admin = await login(web.app, 'admin');
   anonymous = request.agent(web.app);
   const created = await customer.agent
     .post('/tickets/new')
@@ -196,7 +205,7 @@ describe('malformed input on every route', () => {
     };
     // nothing here may write, so the requests go eight at a time
     const jobs: (() => Promise<void>)[] = [];
-    for (const agent of [anonymous, customer.agent, staff.agent]) {
+    for (const agent of [anonymous, customer.agent, staff.agent, admin.agent]) {
       for (const route of routes) {
         const path = validPath(route);
         for (const query of Object.values(QUERIES)) {
@@ -232,7 +241,7 @@ describe('malformed input on every route', () => {
 
   it('never answers 5xx and writes nothing without a CSRF token (random requests, fixed seed)', async () => {
     const before = await dbSnapshot(tdb.db);
-    const agents = [anonymous, customer.agent, staff.agent];
+    const agents = [anonymous, customer.agent, staff.agent, admin.agent];
     await fc.assert(
       fc.asyncProperty(requestArbitrary(), async (r) => {
         const route = routes[r.route % routes.length]!;
@@ -248,7 +257,7 @@ describe('malformed input on every route', () => {
 
   it('with a valid token: broken bodies are refused, nothing is a 5xx, and no control character is stored', async () => {
     const wrong: string[] = [];
-    for (const s of [customer, staff]) {
+    for (const s of [customer, staff, admin]) {
       for (const route of routes) {
         // signing out would end the session the rest of the test uses
         if (route.path === '/logout') continue;
@@ -270,14 +279,15 @@ describe('malformed input on every route', () => {
     // the sessions survived: every refusal above was the request's, not the session's
     expect((await customer.agent.get('/')).headers.location).toBe('/tickets');
     expect((await staff.agent.get('/')).headers.location).toBe('/staff/queue');
+    expect((await admin.agent.get('/admin')).status).toBe(200);
   }, 300_000);
 
   it('with a valid token, random requests never answer 5xx nor store a control character (fixed seed)', async () => {
-    const sessions = [customer, staff];
+    const sessions = [customer, staff, admin];
     const post = routes.filter((r) => r.method === 'POST' && r.path !== '/logout');
     await fc.assert(
       fc.asyncProperty(requestArbitrary(), async (r) => {
-        const s = sessions[r.agent % 2]!;
+        const s = sessions[r.agent % 3]!;
         const route = post[r.route % post.length]!;
         const path = r.pathValue === null ? validPath(route) : fill(route.path, { number: r.pathValue, id: r.pathValue, action: r.pathValue });
         const res = await send(s.agent, 'POST', `${path}?${r.query}`, { type: r.type, body: r.body }, s.csrf);
@@ -309,7 +319,7 @@ function requestArbitrary() {
   return fc.record({
     route: fc.nat(),
     method: fc.constantFrom('GET' as const, 'POST' as const),
-    agent: fc.integer({ min: 0, max: 2 }),
+    agent: fc.integer({ min: 0, max: 3 }),
     pathValue: fc.option(fc.oneof(value, fc.constantFrom(...PATH_VALUES)), { nil: null }),
     query: pairs,
     body: pairs,
