@@ -68,15 +68,13 @@ const encode = (r: Row): Row => ({
 export async function saveCalendar(trx: Tx, who: AuditWho, key: CalendarKey, name: string, config: CalendarConfig): Promise<Saved> {
   const existing = key === null ? undefined : ((await trx('service_calendars').where(key).first()) as Row | undefined);
   if (key !== null && 'id' in key && !existing) throw new NotFoundError('calendar');
-  const clash = await trx('service_calendars')
-    .where({ name })
-    .modify((q) => void (existing ? q.whereNot('id', existing.id as number) : q))
-    .first('id');
-  if (clash) throw new ValidationError({ name: words.nameTaken });
+  if (await nameTaken(trx, name, existing ? (existing.id as number) : null)) throw new ValidationError({ name: words.nameTaken });
   try {
     return await save(trx, 'service_calendars', existing, {}, { name, ...calendarColumns(config) }, {
       encode,
-      onUpdate: () => ({ updated_at: trx.fn.now() }),
+      // to the millisecond, as sla_computed_at is stored: tickets recomputed in this transaction
+      // then count as up to date for the background job (k.updated_at > t.sla_computed_at)
+      onUpdate: () => ({ updated_at: trx.raw("date_trunc('milliseconds', now())") }),
       audit: { who, type: 'calendar' },
     });
   } catch (e) {
@@ -190,10 +188,29 @@ export function calendarFromForm(input: unknown): { name: string; config: Calend
   return { name: data.name, config };
 }
 
+/** Whether another calendar than `id` has the name. */
+async function nameTaken(db: ServiceContext['db'] | Tx, name: string, id: number | null): Promise<boolean> {
+  return (await db('service_calendars').where({ name }).modify((q) => void (id === null ? q : q.whereNot('id', id))).first('id')) !== undefined;
+}
+
+/** calendarFromForm, with a taken name reported together with the other fields' refusals. */
+async function formCalendar(ctx: ServiceContext, input: unknown, id: number | null): Promise<{ name: string; config: CalendarConfig }> {
+  try {
+    return calendarFromForm(input);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const name = (input as Record<string, unknown> | null)?.name;
+    if (e.fields.name === undefined && typeof name === 'string' && name.trim() !== '' && (await nameTaken(ctx.db, name.trim(), id))) {
+      throw new ValidationError({ ...e.fields, name: words.nameTaken });
+    }
+    throw e;
+  }
+}
+
 /** Use case: an admin creates a calendar. Returns its id. */
 export async function createCalendar(ctx: ServiceContext, actor: Actor, input: unknown): Promise<{ id: number }> {
   const who = mustBeAdmin(actor);
-  const { name, config } = calendarFromForm(input);
+  const { name, config } = await formCalendar(ctx, input, null);
   return ctx.db.transaction(async (trx) => ({ id: (await saveCalendar(trx, who, null, name, config)).id }));
 }
 
@@ -204,7 +221,7 @@ export async function createCalendar(ctx: ServiceContext, actor: Actor, input: u
  */
 export async function updateCalendar(ctx: ServiceContext, actor: Actor, id: number, input: unknown): Promise<{ changed: boolean; recomputed: number[] }> {
   const who = mustBeAdmin(actor);
-  const { name, config } = calendarFromForm(input);
+  const { name, config } = await formCalendar(ctx, input, id);
   return ctx.db.transaction(async (trx) => {
     const saved = await saveCalendar(trx, who, { id }, name, config);
     const content = Object.keys(saved.diff).some((k) => k !== 'name');
