@@ -7,14 +7,10 @@ import { calendarPage, listCalendars } from '../../../services/reads/admin-calen
 import { currentUser } from '../../auth.js';
 import type { WebContext } from '../../context.js';
 import { type FormErrors, formRoute, type FormValues } from '../../form.js';
-import { boundedInt, INT4_ID } from '../../params.js';
+import { INT4_ID, pathId } from '../../params.js';
 
 /** A calendar id of the path (an int4 column): anything else is 404. */
-function calendarId(raw: unknown): number {
-  const n = boundedInt(raw, INT4_ID);
-  if (n === undefined) throw new NotFoundError('calendar');
-  return n;
-}
+const calendarId = (raw: unknown): number => pathId(raw, INT4_ID);
 
 /** The notice of the page the redirect after a save reaches (`?saved=1`, `&recomputed=N`). */
 function notice(req: Request): string | null {
