@@ -16,15 +16,27 @@ import { runStatement, statementName } from './knex.js';
  * are emitted as for its own queries, so statement probes see these too.
  */
 export function compiledRead<S extends string, V extends number[]>(build: (db: Knex, shape: S, ...values: V) => Knex.QueryBuilder) {
-  const compiled = new WeakMap<Knex, Map<S, Compiled>>();
-  return async function run(db: Knex, shape: S, ...values: V): Promise<Record<string, unknown>[]> {
-    let shapes = compiled.get(db);
-    if (!shapes) compiled.set(db, (shapes = new Map()));
+  // one set of shapes per knex (a transaction shares its knex's configuration object)
+  const compiled = new WeakMap<object, Map<S, Compiled>>();
+  return async function run(db: Knex | Knex.Transaction, shape: S, ...values: V): Promise<Record<string, unknown>[]> {
+    const key = (db.client as { config: object }).config;
+    let shapes = compiled.get(key);
+    if (!shapes) compiled.set(key, (shapes = new Map()));
     let c = shapes.get(shape);
     if (!c) shapes.set(shape, (c = compile((...stand: number[]) => build(db, shape, ...(stand as V)), values.length)));
     const bindings = c.bindings.map((b, i) => (c.slots[i]! >= 0 ? values[c.slots[i]!] : b));
     return execute(db, c, bindings);
   };
+}
+
+/**
+ * A statement of fixed SQL text (a write too), sent as a named, prepared statement with its
+ * values straight to a connection: of the pool, or the transaction's when `db` is one. Knex's
+ * `query` and `query-response` events are emitted as for compiledRead.
+ */
+export function fixedStatement(sql: string, method = 'raw') {
+  const c: Pick<Compiled, 'sql' | 'name'> = { sql, name: statementName(sql) };
+  return (db: Knex | Knex.Transaction, values: unknown[]): Promise<Record<string, unknown>[]> => execute(db, c, values, method);
 }
 
 interface Compiled {
@@ -60,10 +72,11 @@ interface PgClient {
 
 let queryUid = 0;
 
-async function execute(db: Knex, c: Compiled, values: unknown[]): Promise<Record<string, unknown>[]> {
+async function execute(db: Knex | Knex.Transaction, c: Pick<Compiled, 'sql' | 'name'>, values: unknown[], method = 'select'): Promise<Record<string, unknown>[]> {
+  // a transaction's client hands its connection out (and keeps it) and passes the events on to its knex's
   const client = db.client as unknown as PgClient;
-  const observed = db.listenerCount('query') + db.listenerCount('query-response') > 0;
-  const event = observed ? { sql: c.sql, bindings: values, method: 'select', __knexQueryUid: `compiled-${++queryUid}` } : null;
+  const observed = db.isTransaction || db.listenerCount('query') + db.listenerCount('query-response') > 0;
+  const event = observed ? { sql: c.sql, bindings: values, method, __knexQueryUid: `compiled-${++queryUid}` } : null;
   if (event) client.emit('query', event);
   const connection = await client.acquireConnection();
   try {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { compiledRead, fixedStatement } from '../db/compiled.js';
 import { cs } from '../i18n/cs.js';
-import { type Actor, actorId } from './actor.js';
+import { type Actor, actorId, isStaff } from './actor.js';
 import { checkFileLimits, type IncomingFile, storeAttachments, withinUploadQuota } from './attachments.js';
 import type { ServiceContext, Tx } from './context.js';
 import { ValidationError } from './errors.js';
-import { recordEvent } from './history.js';
-import { notifyCreated, type QueuedMail } from './notifications.js';
+import { eventRow } from './history.js';
+import { createdReceipts, type QueuedMail, queuedMails } from './notifications.js';
 import { joinSlaSetup, SLA_SETUP_COLUMNS, type SlaSetupRow, storedSlaOfNewTicket } from './sla.js';
 import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
 import { usableContracts } from './visibility.js';
@@ -73,28 +74,84 @@ export async function createTicketInTx(trx: Tx, ctx: ServiceContext, actor: Acto
   return writeTicket(trx, ctx, actor, validate(ctx, input, files, channel), files, channel);
 }
 
-/** The paragraph (active, of the contract) with its SLA setup, the reporter's mail settings, and the transaction's time. */
-interface ParagraphForTicket extends SlaSetupRow {
-  id: number;
+/**
+ * The creation's one read: whether the actor may use the contract (visibility.ts's scope), the
+ * paragraph (active, of the contract) with its SLA setup, the reporter's mail settings, the
+ * transaction's time, and the new ticket's number, drawn only when both checks pass. Built by
+ * knex once per shape (staff or customer) and then only bound (db/compiled.ts).
+ */
+const creationRead = compiledRead((db, shape: 'staff' | 'customer', actor: number, contract: number, paragraph: number) => {
+  const scope: Actor = { id: actor, role: shape === 'staff' ? 'agent' : 'customer', login: '', name: '', email: '' };
+  const usable = usableContracts(db, scope).where('c.id', contract).select(db.raw('1'));
+  const setup = joinSlaSetup(db('contract_paragraphs as p'))
+    .crossJoin(db.raw('users as u'))
+    .where({ 'p.id': paragraph, 'p.contract_id': contract, 'p.active': true, 'u.id': actor })
+    .select('p.id', ...SLA_SETUP_COLUMNS, 'u.email as reporter_email', 'u.notify_prefs', db.raw('now() as now'));
+  const checked = db
+    .select(db.raw('exists (?) as contract_ok', [usable]), 'x.*')
+    .from(db.raw('(select 1) as one'))
+    .leftJoin(setup.as('x'), db.raw('true'));
+  return db
+    .select('s.*', db.raw("case when s.contract_ok and s.id is not null then nextval('ticket_number_seq') end as number"))
+    .from(checked.as('s'));
+});
+
+/** What creationRead gives: the contract check, and the paragraph's row when it is one to use. */
+interface CreationRow extends SlaSetupRow {
+  contract_ok: boolean;
+  id: number | null;
   reporter_email: string;
   notify_prefs: Record<string, boolean>;
   now: Date;
+  number: number | null;
 }
 
-async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: ValidInput, files: readonly IncomingFile[], channel: Channel): Promise<CreatedTicket> {
-  const contract = await usableContracts(trx, actor).where('c.id', data.contract_id).first('c.id');
-  if (!contract) throw new ValidationError({ contract_id: cs.errors.choice });
-  // one read gives all the ticket's SLA, notification and history need besides what it writes
-  const paragraph = (await joinSlaSetup(trx('contract_paragraphs as p'))
-    .crossJoin(trx.raw('users as u'))
-    .where({ 'p.id': data.paragraph_id, 'p.contract_id': data.contract_id, 'p.active': true, 'u.id': actorId(actor) })
-    .first('p.id', ...SLA_SETUP_COLUMNS, 'u.email as reporter_email', 'u.notify_prefs', trx.raw('now() as now'))) as ParagraphForTicket | undefined;
-  if (!paragraph) throw new ValidationError({ paragraph_id: cs.errors.choice });
+const EVENT_COLUMNS = ['ticket_number', 'actor_id', 'kind', 'from_state', 'to_state', 'data', 'internal'] as const;
+const MAIL_SHARED = ['subject', 'text_body', 'html_body', 'purpose', 'in_reply_to'] as const;
 
+/**
+ * The creation's one write: the ticket (with its stored SLA), its history event and its
+ * receipts in the outbox, numbered and returned in the order of the lists. Its SQL is made once
+ * per list of the ticket's columns (the number first), so a column added to the stored SLA is
+ * written without a change here.
+ */
+function creationWrite(ticketColumns: readonly string[]) {
+  const key = ticketColumns.join(',');
+  let write = creationWrites.get(key);
+  if (!write) {
+    const params = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+    const names = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(', ');
+    const t = ticketColumns.length;
+    const e = t + EVENT_COLUMNS.length;
+    const sql = `with ticket as (
+      insert into "tickets" (${names(ticketColumns)}) values (${params(1, t)})
+    ), event as (
+      insert into "ticket_events" (${names(EVENT_COLUMNS)}) values (${params(t + 1, EVENT_COLUMNS.length)})
+    )
+    insert into "outbound_mail" ("ticket_number", "message_id", "to_address", ${names(MAIL_SHARED)}, "references")
+    select $1, r.message_id, r.to_address, ${MAIL_SHARED.map((_, i) => `$${e + 3 + i}::text`).join(', ')}, $${e + 3 + MAIL_SHARED.length}::text[]
+    from unnest($${e + 1}::text[], $${e + 2}::text[]) with ordinality as r(message_id, to_address, i)
+    order by r.i
+    returning "id"`;
+    creationWrites.set(key, (write = fixedStatement(sql, 'insert')));
+  }
+  return write;
+}
+const creationWrites = new Map<string, ReturnType<typeof fixedStatement>>();
+
+async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: ValidInput, files: readonly IncomingFile[], channel: Channel): Promise<CreatedTicket> {
+  const reporter = actorId(actor);
+  // (the system, id 0, is no user: no row of users, so no paragraph for it)
+  const [read] = (await creationRead(trx, isStaff(actor) ? 'staff' : 'customer', actor.id, data.contract_id, data.paragraph_id)) as unknown as CreationRow[];
+  if (!read?.contract_ok) throw new ValidationError({ contract_id: cs.errors.choice });
+  if (read.id === null || read.number === null) throw new ValidationError({ paragraph_id: cs.errors.choice });
+
+  const number = Number(read.number);
   const ticket = {
+    number,
     contract_id: data.contract_id,
     paragraph_id: data.paragraph_id,
-    reporter_id: actorId(actor),
+    reporter_id: reporter,
     contact_phone: data.contact_phone ?? null,
     contact_email: data.contact_email ?? actor.email,
     subject: data.subject,
@@ -102,21 +159,28 @@ async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: Val
     requested_resolution_date: data.requested_resolution_date ?? null,
     state: 'new',
     channel,
+    // created_at is the transaction's time (now()): the SLA is stored with the row, as of then
+    ...storedSlaOfNewTicket(read, read.now),
   };
-  // created_at is the transaction's time (now()): the SLA is stored with the row, as of then
-  const [row] = await trx('tickets')
-    .insert({ ...ticket, ...storedSlaOfNewTicket(paragraph, paragraph.now) })
-    .returning('number');
-  const number = Number(row.number);
-  await recordEvent(trx, { ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
-  await storeAttachments(trx, number, null, files, actor);
-  const notifications = await notifyCreated(ctx, trx, {
+  const event = eventRow({ ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
+  const receipts = createdReceipts(ctx, {
     number,
     subject: ticket.subject,
     contact_email: ticket.contact_email,
     channel,
-    reporter_email: paragraph.reporter_email,
-    notify_prefs: paragraph.notify_prefs,
+    reporter_email: read.reporter_email,
+    notify_prefs: read.notify_prefs,
   });
-  return { number, subject: ticket.subject, notifications };
+  const mail = receipts[0];
+  const columns = Object.keys(ticket);
+  const ids = await creationWrite(columns)(trx, [
+    ...Object.values(ticket),
+    ...EVENT_COLUMNS.map((c) => event[c]),
+    receipts.map((r) => r.message_id),
+    receipts.map((r) => r.to_address),
+    ...MAIL_SHARED.map((c) => mail?.[c] ?? null),
+    mail?.references ?? null,
+  ]);
+  await storeAttachments(trx, number, null, files, actor);
+  return { number, subject: ticket.subject, notifications: queuedMails(receipts, ids.map((r) => Number(r.id))) };
 }

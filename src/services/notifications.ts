@@ -66,24 +66,24 @@ function render(ctx: ServiceContext, ticket: number, lines: string[]) {
   return { text, html };
 }
 
-/**
- * Writes one notification per recipient into the outbox, in the caller's transaction, threaded
- * on the ticket's mail so far (`thread`: already known, e.g. none for a ticket just created).
- */
-async function enqueue(
-  ctx: ServiceContext,
-  trx: Tx,
-  t: TicketForMail,
-  to: string[],
-  purpose: string,
-  subject: string,
-  lines: string[],
-  thread?: string[],
-): Promise<QueuedMail[]> {
+/** An outbox row (outbound_mail) as a notification is written. */
+export interface OutboxRow {
+  ticket_number: number;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  purpose: string;
+  in_reply_to: string | null;
+  references: string[];
+}
+
+/** One notification per recipient, threaded on `previous` (the ticket's mail so far), not yet written. */
+function outboxRows(ctx: ServiceContext, t: TicketForMail, to: string[], purpose: string, subject: string, lines: string[], previous: string[]): OutboxRow[] {
   if (to.length === 0) return [];
-  const previous = thread ?? (await threadOf(trx, t.number));
   const { text, html } = render(ctx, t.number, lines);
-  const rows = to.map((address) => ({
+  return to.map((address) => ({
     ticket_number: t.number,
     message_id: newMessageId(t.number, ctx.mail.messageIdDomain),
     to_address: address,
@@ -94,18 +94,40 @@ async function enqueue(
     in_reply_to: previous.at(-1) ?? null,
     references: previous.slice(-10),
   }));
+}
+
+/** What a use case says it queued: the written rows with their ids (outbound_mail.id, in the rows' order). */
+export function queuedMails(rows: readonly OutboxRow[], ids: readonly number[]): QueuedMail[] {
+  return rows.map((r, i) => ({ id: Number(ids[i]), to: r.to_address, subject: r.subject, text: r.text_body }));
+}
+
+/**
+ * Writes one notification per recipient into the outbox, in the caller's transaction, threaded
+ * on the ticket's mail so far.
+ */
+async function enqueue(
+  ctx: ServiceContext,
+  trx: Tx,
+  t: TicketForMail,
+  to: string[],
+  purpose: string,
+  subject: string,
+  lines: string[],
+): Promise<QueuedMail[]> {
+  if (to.length === 0) return [];
+  const rows = outboxRows(ctx, t, to, purpose, subject, lines, await threadOf(trx, t.number));
   // one statement; PostgreSQL numbers and returns the rows in the order of the list
   const ids = (await trx('outbound_mail').insert(rows).returning('id')) as { id: number }[];
-  return rows.map((r, i) => ({ id: Number(ids[i]!.id), to: r.to_address, subject: r.subject, text: r.text_body }));
+  return queuedMails(rows, ids.map((r) => r.id));
 }
 
 /**
  * Ticket created: the receipt with its number. For e-mail it is the contractual confirmation
- * (manual §3.2), always sent. The creating use case passes what it wrote; a new ticket has no
- * mail to thread on yet.
+ * (manual §3.2), always sent. A new ticket has no mail to thread on yet. The rows are not
+ * written here: the creation writes them in the statement that writes the ticket.
  */
-export async function notifyCreated(ctx: ServiceContext, trx: Tx, t: TicketForMail): Promise<QueuedMail[]> {
-  return enqueue(ctx, trx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject), []);
+export function createdReceipts(ctx: ServiceContext, t: TicketForMail): OutboxRow[] {
+  return outboxRows(ctx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject), []);
 }
 
 export async function notifyStateChange(
