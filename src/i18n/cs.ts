@@ -374,7 +374,7 @@ export const cs = {
       hours: 'Fakturovatelné hodiny',
       ascending: 'vzestupně',
       descending: 'sestupně',
-      sortBy: (column: string, dir: string) => `Seřadit podle sloupce ${column} ${dir}`,
+      sortBy: (dir: string) => `(seřadit ${dir})`,
       empty: 'Žádná aktivní smlouva.',
       show: 'Zobrazit',
       customerTitle: 'Měsíční reporty smluv',

@@ -22,6 +22,7 @@ import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { passwordLinkRoutes } from './routes/password-links.js';
 import { mailRoutes } from './routes/mail.js';
+import { reportRoutes } from './routes/reports.js';
 import { staffRoutes } from './routes/staff.js';
 import { ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
 
@@ -124,6 +125,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(ticketRoutes(web));
   app.use(staffRoutes(web));
   app.use(mailRoutes(web));
+  app.use(reportRoutes(web));
   app.use(adminRoutes(web));
 
   app.use((_req: Request, res: Response) => {

@@ -1,2 +1,3 @@
 export * from './build.js';
 export * from './month.js';
+export * from './lists.js';

@@ -36,6 +36,21 @@ export async function contractById(pools: Reads, id: number): Promise<ReportCont
     .first('c.id', 'c.number', 'c.name', 'c.company_id', 'co.name as company_name', 'c.timezone')) ?? null) as ReportContract | null;
 }
 
+/**
+ * The contracts a list of reports offers: every active contract (staff), or those where
+ * `seeAllOf`'s membership has the see-all flag (a customer); by company and number.
+ */
+export async function reportContracts(pools: Reads, opts: { seeAllOf?: number } = {}): Promise<ReportContract[]> {
+  const q = pools
+    .db('contracts as c')
+    .join('companies as co', 'co.id', 'c.company_id')
+    .orderBy([{ column: 'co.name' }, { column: 'c.number' }])
+    .select('c.id', 'c.number', 'c.name', 'c.company_id', 'co.name as company_name', 'c.timezone');
+  if (opts.seeAllOf === undefined) q.where('c.active', true);
+  else q.join('user_contracts as uc', 'uc.contract_id', 'c.id').where({ 'uc.user_id': opts.seeAllOf, 'uc.sees_all_tickets': true });
+  return (await q) as ReportContract[];
+}
+
 /** The report month of a contract (its zone); null for a malformed month. */
 export const reportRange = (contract: ReportContract, month: string): MonthRange | null => monthRange(month, contract.timezone);
 
