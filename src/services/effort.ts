@@ -79,12 +79,13 @@ const dateText = (d: unknown) => (d instanceof Date ? DateTime.fromJSDate(d).toI
 
 /** Changes the actor's own entry (every field as in logEffort; the flag as chosen, or the default again). */
 export async function editEffort(ctx: ServiceContext, actor: Actor, number: number, effortId: number, input: unknown): Promise<EffortEntry> {
-  const data = parseInput(effortSchema, input);
   if (!isStaff(actor)) throw new ForbiddenError();
   return ctx.db.transaction(async (trx) => {
     const ticket = await lockVisibleTicket(trx, actor, number);
     if (ticket.state === 'cancelled') throw new ConflictError(cs.errors.commentClosed);
+    // the entry of the path first: a form sent to one that does not exist is a 404, not a 400
     const before = await ownEntry(trx, actor, number, effortId);
+    const data = parseInput(effortSchema, input);
     const entry: EffortEntry = {
       minutes: data.minutes,
       work_date: data.work_date,
