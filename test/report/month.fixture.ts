@@ -13,6 +13,12 @@
  * - 98007 web INC paused on 21 Oct, resumed in November: open at the end.
  * - 98008 web HC (hypercare) accepted: open at the end; effort in September and November left out.
  *
+ * With `methods` (the command's and the read's tests), two more:
+ * - 98009 web INC, cancelled on 3 Nov: cancelled now, so in no October figure either.
+ * - 98010 web KRIT (reaction Min-Cont 90, resolution Den 2 = 960 service minutes), Wed 14 Oct
+ *   15:00, accepted 17:00 (120 real minutes > 90, breached), resolved Thu 15 Oct 15:00 (60 + 420
+ *   = 480 service minutes ≤ 960, met), closed 22 Oct.
+ *
  * Effort: 98001 45 min incident (not billed by default) + 30 min billed explicitly; 98003 15 min
  * question (billed by default); 98008 120 min hypercare (billed by default).
  */
@@ -32,8 +38,8 @@ const ticket = (number: number, fields: Record<string, unknown>) => ({
   ...fields,
 });
 
-export function octoberDocument(overrides: { incidentReactionHours?: number; windows?: typeof OFFICE } = {}) {
-  return {
+export function octoberDocument(overrides: { incidentReactionHours?: number; windows?: typeof OFFICE; methods?: boolean } = {}) {
+  const doc = {
     calendars: [{ name: 'Report 8–16', timezone: 'Europe/Prague', windows: overrides.windows ?? OFFICE, country: 'CZ', holidays: [] }],
     companies: [{ name: 'Report s.r.o.', address: 'Brno' }],
     contracts: [
@@ -46,6 +52,7 @@ export function octoberDocument(overrides: { incidentReactionHours?: number; win
           { code: 'INC', name: 'Incident', kind: 'incident', sla: { reaction: { method: 'Hod', amount: overrides.incidentReactionHours ?? 4 }, resolution: { method: 'Hod', amount: 16 } }, email_default: true },
           { code: 'Q', name: 'Dotaz', kind: 'question', sla: null },
           { code: 'HC', name: 'Hypercare', kind: 'hypercare', sla: null },
+          ...(overrides.methods ? [{ code: 'KRIT', name: 'Kritická vada', kind: 'incident', sla: { reaction: { method: 'Min-Cont', amount: 90 }, resolution: { method: 'Den', amount: 2 } } }] : []),
         ],
       },
     ],
@@ -115,6 +122,23 @@ export function octoberDocument(overrides: { incidentReactionHours?: number; win
       }),
     ],
   };
+  if (overrides.methods) {
+    doc.tickets.push(
+      ticket(98009, {
+        created_at: '2026-10-03T10:00:00+02:00', state: 'cancelled',
+        events: [{ at: '2026-11-03T10:00:00+01:00', to: 'cancelled', by: 'pokorna', reason: 'Nepotřebné' }],
+      }),
+      ticket(98010, {
+        paragraph: 'KRIT', created_at: '2026-10-14T15:00:00+02:00', state: 'closed',
+        events: [
+          { at: '2026-10-14T17:00:00+02:00', to: 'accepted', by: 'pokorna' },
+          { at: '2026-10-15T15:00:00+02:00', to: 'resolved', by: 'pokorna', reason: 'Vyměněn disk.' },
+          { at: '2026-10-22T15:00:00+02:00', to: 'closed', by: null },
+        ],
+      }),
+    );
+  }
+  return doc;
 }
 
 export const OCTOBER_REPORT = {
@@ -143,4 +167,20 @@ export const OCTOBER_REPORT = {
     billable_hours: 2.75,
     non_billable_minutes: 45,
   },
+};
+
+/** OCTOBER_REPORT with the `methods` tickets: 98010 received, resolved and closed on KRIT; 98009 nowhere. */
+export const OCTOBER_REPORT_WITH_METHODS = {
+  ...OCTOBER_REPORT,
+  tickets: { ...OCTOBER_REPORT.tickets, received: 6, resolved: 4, closed: 3, by_channel: { ...OCTOBER_REPORT.tickets.by_channel, web: 4 } },
+  sla: [
+    ...OCTOBER_REPORT.sla,
+    {
+      paragraph: 'KRIT',
+      name: 'Kritická vada',
+      tickets: 1,
+      reaction: { method: 'Min-Cont', amount: 90, met: 0, breached: 1, met_pct: 0, consumed_median_minutes: 120, consumed_max_minutes: 120 },
+      resolution: { method: 'Den', amount: 2, met: 1, breached: 0, met_pct: 100, consumed_median_minutes: 480, consumed_max_minutes: 480 },
+    },
+  ],
 };
