@@ -51,6 +51,7 @@ export const cs = {
     notifications: 'Notifikace',
     admin: 'Administrace',
     reports: 'Reporty',
+    skipToContent: 'Přejít na obsah',
   },
   login: {
     title: 'Přihlášení',
