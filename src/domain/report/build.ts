@@ -159,7 +159,8 @@ function clockFigures(target: Target, verdicts: StoredVerdict[]): ClockFigures {
     breached,
     met_pct: met + breached === 0 ? null : round((100 * met) / (met + breached), 1),
     consumed_median_minutes: med === null ? null : round(med, 2),
-    consumed_max_minutes: consumed.length === 0 ? null : round(Math.max(...consumed), 2),
+    // a loop, not Math.max(...consumed): a spread of ~100,000 arguments overflows the stack
+    consumed_max_minutes: consumed.length === 0 ? null : round(consumed.reduce((m, v) => (v > m ? v : m), -Infinity), 2),
   };
 }
 
@@ -198,7 +199,10 @@ export function buildReport(input: ReportInput): Report {
       if (e.from === 'complained' && e.to === 'resolved') complaints.rejected += 1;
       if (e.to === 'closed') {
         const paragraph = paragraphAt(t, e.at);
-        closedByParagraph.set(paragraph, [...(closedByParagraph.get(paragraph) ?? []), t]);
+        // appended in place: copying the list on every closing made 100,000 tickets quadratic (16 s)
+        const list = closedByParagraph.get(paragraph);
+        if (list) list.push(t);
+        else closedByParagraph.set(paragraph, [t]);
       }
     }
     if (resolvedInMonth) resolved += 1;
