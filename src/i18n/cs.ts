@@ -748,7 +748,7 @@ export const cs = {
     },
     migration: {
       title: 'Import dat z původního systému',
-      intro: 'Nahrajte dokument JSON ve formátu příkazu „npm run import“ (IMPORT.md): kalendáře, společnosti, smlouvy, uživatele a požadavky. Nejprve jej zkontrolujte nanečisto – nic se nezapíše a uvidíte, co by se změnilo, nebo každý problém s jeho cestou v dokumentu. Import proběhne celý v jedné transakci: při jakékoli chybě se nezapíše nic. Opakovaný import téhož dokumentu nic nezmění.',
+      intro: 'Nahrajte dokument JSON ve formátu příkazu „npm run import“ (popis formátu je v dokumentaci projektu, docs/import.md): kalendáře, společnosti, smlouvy, uživatele a požadavky. Nejprve jej zkontrolujte nanečisto – nic se nezapíše a uvidíte, co by se změnilo, nebo každý problém s jeho cestou v dokumentu. Import proběhne celý v jedné transakci: při jakékoli chybě se nezapíše nic. Opakovaný import téhož dokumentu nic nezmění.',
       file: 'Dokument JSON',
       fileHint: 'Jeden soubor .json v kódování UTF-8. Po kontrole nanečisto jej pro import vyberte znovu.',
       dryRun: 'Zkontrolovat nanečisto',
