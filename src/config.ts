@@ -6,14 +6,14 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every setting the portal reads from the environment; validated once at start. */
-export const configSchema = z.object({
+const settings = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** web processes sharing PORT (sessions live in PostgreSQL); default: one per core, at most 4 */
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(Math.min(4, availableParallelism())),
   HOST: z.string().default('0.0.0.0'),
-  /** External base URL, used in links (e-mails) and to decide on secure cookies. */
-  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /** External base URL, used in links (e-mails) and to decide on secure cookies; default http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
   /** Absent: an embedded PostgreSQL is started with its data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
@@ -88,7 +88,10 @@ export const configSchema = z.object({
   SMTP_PASSWORD: z.string().optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** The settings with the defaults that depend on others: PUBLIC_URL follows PORT unless set. */
+export const configSchema = settings.transform((c) => ({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}` }));
+
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {}
 

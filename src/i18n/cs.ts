@@ -304,6 +304,7 @@ export const cs = {
     tooManyFiles: (n: number) => `Najednou lze přiložit nejvýše ${n} souborů.`,
     upload: 'Přílohu se nepodařilo přijmout.',
     textTooLong: (max: number) => `Text ve formuláři je příliš dlouhý (v jednom poli nejvýše ${max} znaků). Zkraťte jej a odešlete formulář znovu.`,
+    fieldTooLong: (max: number) => `Text je příliš dlouhý (nejvýše ${max} znaků). Ponechali jsme jeho prvních ${max} znaků: zkontrolujte konec textu a odešlete formulář znovu.`,
     badMultipart: 'Formulář nedorazil celý nebo v platném tvaru. Načtěte stránku znovu a odešlete jej ještě jednou.',
     uploadQuota: (mb: number, wait: string) =>
       `Za poslední hodinu jste nahráli příliš mnoho příloh (nejvýše ${mb} MB za hodinu). Další přílohy můžete přiložit za ${wait}.`,
@@ -791,6 +792,28 @@ export const cs = {
       failed: 'chyba zpracování (opakuje se)',
     } as Record<string, string>,
     reviews: { released: 'uvolněno', discarded: 'zahozeno' } as Record<string, string>,
+    /** inbound_mail.reason codes of the ingestion (web/mail-reason.ts) */
+    reasons: {
+      own_message: 'zpráva odeslaná samotným helpdeskem',
+      delivery_status: 'oznámení o nedoručení',
+      sender: 'chybí jednoznačný odesílatel',
+      not_authorized: 'odesílatel není uživatelem portálu',
+      spoofed: 'podvržený odesílatel (neprošla kontrola DMARC)',
+      rate_limit: 'příliš mnoho zpráv od odesílatele za poslední hodinu',
+      contract_inactive: 'smlouva odesílatele není aktivní',
+      no_paragraph: 'smlouva nemá paragraf pro požadavky z e-mailu',
+      failed: 'zpracování selhalo, zkusí se znovu',
+      failed_repeatedly: 'zpracování opakovaně selhalo',
+    } as Record<string, string>,
+    reasonDetail: {
+      size: (size: string, max: string) => `zpráva má ${size}, přijímáme nejvýše ${max}`,
+      unparseable: (detail: string) => `zprávu nelze přečíst (${detail})`,
+      autoSubmitted: (value: string) => `automaticky odeslaná zpráva (Auto-Submitted: ${value})`,
+      bulk: (value: string) => `hromadná zpráva (Precedence: ${value})`,
+      autoreply: 'automatická odpověď (X-Autoreply)',
+      list: (header: string) => `zpráva z e-mailové konference (${header})`,
+      readReceipt: 'potvrzení o přečtení',
+    },
   },
   notificationsPage: {
     title: 'Nastavení notifikací',

@@ -22,7 +22,8 @@ export function typedValues(body: unknown, fields?: readonly string[]): FormValu
 /**
  * The HTTP side of every form: `run` calls the use case with what the user typed and answers
  * (a 303 redirect, or a page). When the use case refuses the input (ValidationError), or the
- * upload before it broke a limit (`req.uploadError`, upload.ts), `renderAgain` shows the form
+ * upload before it broke a limit (`req.uploadError` at the files, `req.uploadFieldErrors` at
+ * the text fields cut, upload.ts), `renderAgain` shows the form
  * again with those values and the errors, with status 400. Any other error (a 404 of the path,
  * a 409 of the transition table) goes to the app's error handler.
  */
@@ -33,9 +34,10 @@ export function formRoute(
 ): RequestHandler {
   return async (req, res) => {
     const values = typedValues(req.body, opts.fields);
-    if (req.uploadError) {
+    if (req.uploadError || req.uploadFieldErrors) {
+      // a text field cut at the upload's limit: its kept text with the message at that field
       res.status(400);
-      return renderAgain(req, res, values, { files: req.uploadError });
+      return renderAgain(req, res, values, { ...req.uploadFieldErrors, ...(req.uploadError ? { files: req.uploadError } : {}) });
     }
     try {
       await run(req, res, values);

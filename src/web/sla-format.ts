@@ -15,10 +15,54 @@ export function formatMinutes(minutes: number | null | undefined): string {
   return formatDuration(minutes * 60_000);
 }
 
-/** "zbývá 2 h 5 min" or "překročeno o 15 min" (SLA.md: 0 remains between due and the next opening). */
-export function formatRemaining(minutes: number | null | undefined): string {
+/** What a clock's amounts are counted in: its method and the minutes of its unit (ClockResult). */
+export interface ClockUnit {
+  method: string;
+  unitMinutes: number;
+}
+
+const CONTINUOUS = new Set(['Min-Cont', 'Den-Cont']);
+
+/** 20 h 5 min: hours of service time are never shown as calendar days. */
+function hoursAndMinutes(minutes: number): string {
+  const total = Math.max(0, Math.round(minutes));
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  return [h ? `${h} h` : '', m || !h ? `${m} min` : ''].filter(Boolean).join(' ');
+}
+
+/** 2,5 (at most two decimals, Czech decimal comma). */
+function decimal(n: number): string {
+  return (Math.round(n * 100) / 100).toString().replace('.', ',');
+}
+
+/**
+ * An amount of a clock in its method's unit: Den counts service days of W minutes ("2,5 d"),
+ * the other service-time methods hours and minutes of service time ("20 h 30 min", never
+ * calendar days), the continuous methods calendar time ("1 d 2 h 0 min").
+ */
+export function formatClockMinutes(unit: ClockUnit, minutes: number | null | undefined): string {
   if (minutes === null || minutes === undefined) return cs.sla.pending;
-  return minutes < 0 ? cs.sla.overrun(formatMinutes(-minutes)) : formatMinutes(minutes);
+  if (CONTINUOUS.has(unit.method)) return formatMinutes(minutes);
+  if (unit.method === 'Den') return `${decimal(Math.max(0, minutes) / unit.unitMinutes)} ${cs.sla.units.Den}`;
+  return hoursAndMinutes(minutes);
+}
+
+/** Consumed so far, in the clock's unit. */
+export function formatConsumed(c: ClockUnit & { consumedMinutes: number | null }): string {
+  return formatClockMinutes(c, c.consumedMinutes);
+}
+
+/**
+ * What remains ("2,5 d") or "překročeno o 15 min", in the clock's unit, while the clock can
+ * still run; a stopped or cancelled clock has nothing remaining (SLA.md: 0 remains between due
+ * and the next opening).
+ */
+export function formatRemaining(c: ClockUnit & { clock: string; remainingMinutes: number | null }): string {
+  if (c.clock === 'stopped' || c.clock === 'not_applicable') return cs.sla.pending;
+  const minutes = c.remainingMinutes;
+  if (minutes === null || minutes === undefined) return cs.sla.pending;
+  return minutes < 0 ? cs.sla.overrun(formatClockMinutes(c, -minutes)) : formatClockMinutes(c, minutes);
 }
 
 export function formatTarget(t: { method: string; amount: number }): string {
@@ -30,4 +74,4 @@ export function formatVerdict(c: { breached: boolean | null; met: boolean | null
   return c.met ? cs.sla.met : cs.sla.pending;
 }
 
-export const slaHelpers = { formatInstant, formatMinutes, formatRemaining, formatTarget, formatVerdict };
+export const slaHelpers = { formatInstant, formatMinutes, formatClockMinutes, formatConsumed, formatRemaining, formatTarget, formatVerdict };

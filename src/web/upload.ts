@@ -16,6 +16,8 @@ declare global {
     interface Request {
       /** Czech message when the upload broke a limit; the form is shown again with it. */
       uploadError?: string;
+      /** Czech message per text field cut at the field limit (its cut text is kept in the body); the form is shown again with them at those fields. */
+      uploadFieldErrors?: Record<string, string>;
     }
   }
 }
@@ -37,6 +39,8 @@ interface TempFiles {
   paths: Set<string>;
   ended: boolean;
   textTooLong: boolean;
+  /** the text fields cut at the limit */
+  truncated: Set<string>;
   /** a part that could not be read (undecodable text, a file part without a readable file name) */
   malformed: boolean;
 }
@@ -155,6 +159,7 @@ export function uploadFiles(limits: AttachmentLimits) {
         if (info.valueTruncated) {
           info.valueTruncated = false;
           temp.textTooLong = true;
+          temp.truncated.add(name);
         }
       });
       req.pipe(busboy);
@@ -163,7 +168,7 @@ export function uploadFiles(limits: AttachmentLimits) {
   const parse = multer(options as multer.Options).array('files', limits.maxFiles);
 
   return (req: Request, res: Response, next: NextFunction) => {
-    const temp: TempFiles = { paths: new Set(), ended: false, textTooLong: false, malformed: false };
+    const temp: TempFiles = { paths: new Set(), ended: false, textTooLong: false, truncated: new Set(), malformed: false };
     tempFiles.set(req, temp);
     const cleanUp = () => removeAll(temp);
     res.once('finish', cleanUp).once('close', cleanUp);
@@ -177,7 +182,7 @@ export function uploadFiles(limits: AttachmentLimits) {
       req.body ??= {};
       if (!err && temp.malformed) return refuse();
       if (!err) {
-        if (temp.textTooLong) req.uploadError = cs.errors.textTooLong(TEXT_MAX);
+        if (temp.textTooLong) cutFields(req, temp.truncated);
         return next();
       }
       const message = limitMessage(err, limits);
@@ -190,6 +195,25 @@ export function uploadFiles(limits: AttachmentLimits) {
       refuse();
     });
   };
+}
+
+/**
+ * A text field cut at the field limit keeps its text up to what a use case accepts (TEXT_MAX
+ * characters, without a character split by the cut), and gets its message at the field.
+ */
+function cutFields(req: Request, names: Set<string>): void {
+  const body = req.body as Record<string, unknown>;
+  const errors: Record<string, string> = {};
+  for (const name of names) {
+    const value = body[name];
+    if (typeof value === 'string') {
+      let kept = value.slice(0, TEXT_MAX).replace(/\uFFFD+$/, '');
+      if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+      body[name] = kept;
+    }
+    errors[name] = cs.errors.fieldTooLong(TEXT_MAX);
+  }
+  req.uploadFieldErrors = errors;
 }
 
 /** The uploaded files for the use case: temporary files, deleted by uploadFiles when the request ends. */

@@ -348,7 +348,7 @@ describe('text fields over the limit', () => {
     const res = await req;
     expect(res.status).toBe(400);
     const text = visibleText(res.text);
-    expect(text).toContain(cs.errors.textTooLong(TEXT_MAX));
+    expect(text).toContain(cs.errors.fieldTooLong(TEXT_MAX));
     expect(text).not.toContain('Přílohu se nepodařilo přijmout');
     expect(text).not.toContain('Příloha je příliš velká');
     expect(res.text).toContain('value="Předmět za dlouhým popisem"');

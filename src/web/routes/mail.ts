@@ -3,6 +3,7 @@ import { cs } from '../../i18n/cs.js';
 import type { WebContext } from '../context.js';
 import { discardMail, listInboundMail, LOGGED_OUTCOMES, rawMail, releaseMail } from '../../services/mail/audit.js';
 import { currentUser, requireStaff } from '../auth.js';
+import { describeMailReason } from '../mail-reason.js';
 import { pathId } from '../params.js';
 
 /** Staff pages of the e-mail channel: the audit log and the quarantine. */
@@ -13,7 +14,8 @@ export function mailRoutes(ctx: WebContext): Router {
     const pendingOnly = req.query.quarantine === '1';
     const rows = await listInboundMail(ctx, currentUser(req), pendingOnly ? { outcome: 'quarantine', pendingOnly } : { ...(outcome ? { outcome } : {}) });
     const notice = typeof req.query.done === 'string' ? req.query.done : null;
-    res.render('mail-log', { rows, outcome, pendingOnly, outcomes: LOGGED_OUTCOMES, notice });
+    const described = rows.map((m) => ({ ...m, reasonText: describeMailReason(m.reason) }));
+    res.render('mail-log', { rows: described, outcome, pendingOnly, outcomes: LOGGED_OUTCOMES, notice });
   });
   r.get('/staff/mail/:id/raw', requireStaff, async (req, res) => {
     const id = pathId(req.params.id);
