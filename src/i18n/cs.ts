@@ -130,6 +130,11 @@ export const cs = {
     page: (p: number, total: number, more = false) => (more ? `Strana ${p} z více než ${total}` : `Strana ${p} z ${total}`),
     prev: '« Předchozí',
     next: 'Další »',
+    /** a tab with its list's count (counted up to the lists' limit) */
+    tabCount: (label: string, count: number, more: boolean) => `${label} (${more ? `více než ${count.toLocaleString('cs-CZ')}` : count})`,
+    ascending: 'vzestupně',
+    descending: 'sestupně',
+    sortBy: (dir: string) => `(seřadit ${dir})`,
   },
   create: {
     title: 'Založení nového incidentu',
@@ -189,6 +194,14 @@ export const cs = {
     effortEdit: 'Upravit',
     effortDelete: 'Smazat záznam',
     attachmentsOfRequest: 'Přílohy zadání',
+    /** the customer's banner on a paused ticket (issue 12) */
+    pausedTitle: 'Čeká se na vaši součinnost',
+    pausedRequest: 'Požadujeme:',
+    pausedHow: 'Odpovězte v záložce Komunikace: vaší odpovědí se požadavek vrátí do řešení.',
+    pausedReply: 'Odpovědět v Komunikaci',
+    /** an image attachment's thumbnail and its view in the page (no script needed) */
+    imageShow: 'Zobrazit obrázek',
+    imageDownload: (name: string) => `Stáhnout ${name}`,
     none: '-',
     staffActions: 'Akce pracovníka podpory',
     /** the labels of the transition inputs that are texts (domain Requirement) */
@@ -881,6 +894,18 @@ export const cs = {
     measurementStart: 'Začátek měření',
     units: { Hod: 'h', 'ND-Hod': 'h', 'NBD-Hod': 'h', Min: 'min', 'Min-Cont': 'min', Den: 'd', 'Den-Cont': 'd' } as Record<string, string>,
     finalTitle: 'Plnění SLA',
+    /** the customer's plain block (issue 12): a deadline per clock and whether it was met, no method codes */
+    plain: {
+      reaction: 'Reakce do',
+      resolution: 'Vyřešení do',
+      target: (amount: number, unit: string) => `cíl ${amount} ${unit}`,
+      met: 'splněno',
+      breached: 'nesplněno',
+      running: 'běží',
+      paused: 'pozastaveno, čeká se na vaši součinnost',
+      awaiting_complaint_decision: 'čeká na posouzení reklamace',
+      noDue: 'termín zatím není stanoven',
+    },
     calculator: 'Kalkulačka SLA',
     calculatorIntro: 'Vyberte odstavec smlouvy a okamžik zadání; termíny se spočítají podle kalendáře smlouvy.',
     start: 'Okamžik zadání',

@@ -34,6 +34,18 @@ const PASSIVE_TYPES: ReadonlySet<string> = new Set([
 ]);
 const MEDIA_TYPE = /^(audio|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
+/**
+ * The image types shown in the page (a thumbnail, the image opened large): served inline only
+ * when asked (`?inline=1`) and only for these. SVG is never among them: it is a document that
+ * can run script, and stays a download (as application/octet-stream) like HTML.
+ */
+const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** Is an attachment of this stored type shown as an image in the page (and served inline when asked)? */
+export function isInlineImage(stored: string | null | undefined): boolean {
+  return INLINE_IMAGE_TYPES.has((stored ?? '').split(';')[0]!.trim().toLowerCase());
+}
+
 /** The Content-Type an attachment is served with: its stored type without parameters when passive, else octet-stream. */
 export function downloadContentType(stored: string | null | undefined): string {
   const type = (stored ?? '').split(';')[0]!.trim().toLowerCase();
@@ -56,12 +68,18 @@ function requestedRange(req: Request, size: number, etag: string): { start: numb
 }
 
 /**
- * Sends a stored attachment as a download: always `Content-Disposition: attachment`, nosniff,
- * never cached, a passive Content-Type; the content streamed chunk by chunk from PostgreSQL
- * (one chunk in memory at a time), whole or one byte range (206, or 416 outside the content).
+ * Sends a stored attachment as a download: `Content-Disposition: attachment`, nosniff, never
+ * cached, a passive Content-Type; the content streamed chunk by chunk from PostgreSQL (one chunk
+ * in memory at a time), whole or one byte range (206, or 416 outside the content). With
+ * `inline`, a PNG, JPEG, GIF or WebP image (isInlineImage) goes out `inline` so the page can
+ * show it (an <img>, whose CSP img-src is 'self'); any other type stays a download.
  */
-export async function sendAttachment(pools: Reads, req: Request, res: Response, file: AttachmentDownload): Promise<void> {
+export async function sendAttachment(pools: Reads, req: Request, res: Response, file: AttachmentDownload, opts: { inline?: boolean } = {}): Promise<void> {
   res.attachment(file.name);
+  if (opts.inline && isInlineImage(file.content_type)) {
+    // the same header with the file's name encoded as attachment() wrote it, as inline
+    res.setHeader('Content-Disposition', String(res.get('Content-Disposition')).replace(/^attachment/, 'inline'));
+  }
   // after attachment(), which would set a type from the name's extension
   res.setHeader('Content-Type', downloadContentType(file.content_type));
   res.setHeader('X-Content-Type-Options', 'nosniff');

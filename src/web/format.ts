@@ -1,5 +1,6 @@
 import { formatPhone } from '../domain/phone.js';
 import { DEFAULT_TIMEZONE as ZONE } from '../domain/sla/index.js';
+import { isInlineImage } from './download.js';
 
 const dateTime = new Intl.DateTimeFormat('cs-CZ', {
   timeZone: ZONE,
@@ -65,6 +66,6 @@ export function fieldAria(errors: Record<string, string> | null | undefined, nam
   return `${err ? ' aria-invalid="true"' : ''}${ids ? ` aria-describedby="${ids}"` : ''}`;
 }
 
-export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone, fieldAria };
+export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone, fieldAria, isInlineImage };
 
 

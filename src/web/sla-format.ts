@@ -74,4 +74,24 @@ export function formatVerdict(c: { breached: boolean | null; met: boolean | null
   return c.met ? cs.sla.met : cs.sla.pending;
 }
 
-export const slaHelpers = { formatInstant, formatMinutes, formatClockMinutes, formatConsumed, formatRemaining, formatTarget, formatVerdict };
+/** A clock's target in plain words for customers: "cíl 4 h", without the method's code. */
+export function formatPlainTarget(t: { method: string; amount: number }): string {
+  return cs.sla.plain.target(t.amount, cs.sla.units[t.method] ?? '');
+}
+
+/**
+ * Where a clock stands in plain words for customers: met (splněno) or not (nesplněno) once
+ * decided, else running, paused for them, or waiting for the complaint's decision.
+ */
+export function formatPlainVerdict(c: { breached: boolean | null; met: boolean | null; clock: string }): string {
+  if (c.breached) return cs.sla.plain.breached;
+  if (c.met) return cs.sla.plain.met;
+  if (c.clock === 'paused') return cs.sla.plain.paused;
+  if (c.clock === 'awaiting_complaint_decision') return cs.sla.plain.awaiting_complaint_decision;
+  return c.clock === 'running' ? cs.sla.plain.running : cs.sla.pending;
+}
+
+export const slaHelpers = {
+  formatInstant, formatMinutes, formatClockMinutes, formatConsumed, formatRemaining, formatTarget, formatVerdict,
+  formatPlainTarget, formatPlainVerdict,
+};

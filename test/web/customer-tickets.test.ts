@@ -156,9 +156,11 @@ describe('overview lists and search', () => {
   });
 
   it('puts each ticket in exactly one of the three lists with the manual’s columns', async () => {
-    const current = visibleText((await alice.agent.get('/tickets')).text);
-    const resolved = visibleText((await alice.agent.get('/tickets?list=resolved')).text);
-    const closed = visibleText((await alice.agent.get('/tickets?list=closed')).text);
+    // the column headers are sorting links since issue 12: their hidden "(seřadit …)" and the arrow are left out here
+    const page = async (url: string) => visibleText((await alice.agent.get(url)).text).replace(/ (\(seřadit (vzestupně|sestupně)\)|[▲▼])/g, '');
+    const current = await page('/tickets');
+    const resolved = await page('/tickets?list=resolved');
+    const closed = await page('/tickets?list=closed');
     expect(current).toContain('Číslo Vytvořeno Předmět Stav Řeší');
     expect(current).toContain('Otevřený požadavek');
     expect(current).not.toContain('Vyřešený požadavek');

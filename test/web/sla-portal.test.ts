@@ -62,11 +62,16 @@ describe('SLA on tickets', () => {
     expect(minutesBetween(t.created_at, t.resolution_due_at)).toBeLessThan(241);
   });
 
-  it('shows both clocks on the ticket page to the customer, with the paused state', async () => {
+  // the detailed block (methods, consumed, clock states) is the staff's since issue 12; customers read plain words
+  it('shows both clocks on the ticket page to staff, with the paused state, and in plain words to the customer', async () => {
     const n = await open(contParagraph);
     await acceptTicket(tdb.ctx, w.users.agent, n, {});
     await pauseTicket(tdb.ctx, w.users.agent, n, { cooperation: 'Součinnost' });
-    const html = (await customer.agent.get(`/tickets/${n}`)).text;
+    const plain = visibleText((await customer.agent.get(`/tickets/${n}`)).text);
+    expect(plain).toMatch(/Reakce do: [^—]+ \(cíl 30 min\) — splněno/);
+    expect(plain).toContain(`Vyřešení do: ${cs.sla.plain.noDue} (cíl 240 min) — ${cs.sla.plain.paused}`);
+    expect(plain).not.toContain('(Min-Cont)');
+    const html = (await staff.agent.get(`/tickets/${n}`)).text;
     const text = visibleText(html);
     expect(text).toContain('Reakce 30 min (Min-Cont)');
     expect(text).toContain('Vyřešení 240 min (Min-Cont)');

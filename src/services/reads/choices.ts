@@ -22,6 +22,12 @@ export async function contractsWithParagraphs(pools: Reads, actor: Actor) {
   return contracts.map((c) => ({ ...c, paragraphs: paragraphs.filter((p) => p.contract_id === c.id) }));
 }
 
+/** The actor's phone from their profile (the new-ticket form's contact phone when the form is fresh); on `db`, with the form's choices. */
+export async function userPhone(pools: Reads, actor: Actor): Promise<string | null> {
+  const row = await pools.db('users').where({ id: actor.id }).first('phone');
+  return (row?.phone as string | null | undefined) || null;
+}
+
 function activeStaff(db: Knex): Promise<{ id: number; name: string }[]> {
   return db('users').whereIn('role', ['agent', 'admin']).where('active', true).orderBy('name').select('id', 'name');
 }

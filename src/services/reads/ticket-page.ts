@@ -269,3 +269,17 @@ export async function latestComplaintReason(pools: Reads, number: number): Promi
   const row = await db('ticket_events').where({ ticket_number: number, kind: 'complaint' }).orderBy('id', 'desc').first('data');
   return (row?.data?.reason as string | undefined) ?? null;
 }
+
+/**
+ * The cooperation staff asked for when they last paused the ticket (the pause event's data),
+ * shown to the customer while it waits for them; null when none is recorded.
+ */
+export async function latestPauseRequest(pools: Reads, number: number): Promise<string | null> {
+  const db = pools.reads;
+  const row = await db('ticket_events')
+    .where({ ticket_number: number, to_state: 'paused' })
+    .orderBy('id', 'desc')
+    .first('data');
+  const text = row?.data?.cooperation;
+  return typeof text === 'string' && text.trim() ? text : null;
+}
