@@ -15,7 +15,7 @@ import { escapeHtml } from './escape.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
 import { slaHelpers } from './sla-format.js';
-import { sessions } from './sessions.js';
+import { sessions, takeFlash } from './sessions.js';
 import { viewLocals } from './view-locals.js';
 import { adminRoutes, adminUploadRoutes } from './routes/admin/index.js';
 import { accountRoutes } from './routes/account.js';
@@ -105,6 +105,9 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     // made only when a view renders a form; its cookie is set only when the token is new
     let token: string | undefined;
     Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
+    // the one-time message of the last action, taken from the session only when a page renders
+    let flash: string | null | undefined;
+    Object.defineProperty(res.locals, 'flash', { enumerable: true, get: () => (flash === undefined ? (flash = takeFlash(req)) : flash) });
     next();
   });
 

@@ -11,6 +11,30 @@ export interface SessionData {
   signedInAt?: number;
   /** ms since the epoch: last request that refreshed the idle expiry */
   seenAt?: number;
+  /** a one-time message (flash) set before a redirect, shown once by the next page rendered */
+  flash?: string;
+}
+
+/**
+ * Keeps a one-time message for the next page of a signed-in user (after an action's 303). The
+ * session's data change, so the end of this request writes the row; an anonymous request has no
+ * session row and gets no flash (none is created for it).
+ */
+export function setFlash(req: Request, message: string): void {
+  const s = req.session;
+  if (message && s?.passport?.user) s.flash = message;
+}
+
+/**
+ * The flash message, once: removed from the session (the row is written again only then, so a
+ * page without a flash costs no write). Called when a page renders (res.locals.flash in app.ts).
+ */
+export function takeFlash(req: Request): string | null {
+  const s = req.session;
+  const message = s?.flash;
+  if (message === undefined) return null;
+  delete s.flash;
+  return message;
 }
 
 type Callback = (err?: unknown) => void;

@@ -1,9 +1,9 @@
 import { billableByDefault, type Kind } from '../domain/report/index.js';
 import type { Request, Response } from 'express';
-import { actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
+import { type Action, actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
 import { actorKind, isStaff } from '../services/actor.js';
 import { paragraphsOfContract, ticketPageSolvers } from '../services/reads/choices.js';
-import { latestComplaintReason, latestPauseRequest, type TabRows, ticketEfforts, ticketEvents, ticketWithTab } from '../services/reads/ticket-page.js';
+import { latestComplaintReason, type TabRows, ticketEfforts, ticketEvents, ticketWithTab } from '../services/reads/ticket-page.js';
 import { clocksOf } from '../services/sla.js';
 import { currentUser } from './auth.js';
 import type { WebContext } from './context.js';
@@ -15,6 +15,12 @@ export type Tab = 'request' | 'conversation' | 'evaluation' | 'history';
 export const TAB_PATHS: Record<Tab, string> = { request: '', conversation: '/komunikace', evaluation: '/vyhodnoceni', history: '/historie' };
 /** the rows a tab shows that come with the ticket's header statement */
 const TAB_ROWS: Record<Tab, TabRows> = { request: 'attachments', conversation: 'messages', evaluation: 'none', history: 'none' };
+
+/**
+ * The destructive actions: their form carries a required "Potvrzuji" checkbox (`confirm=1`) and
+ * the server refuses them without it (routes/staff.ts), with or without JavaScript.
+ */
+export const CONFIRMED_ACTIONS: readonly Action[] = ['cancel', 'reject_complaint'];
 
 /** Form state shown again after a refused submission: which form, its values, its errors. */
 export interface FormState {
@@ -42,8 +48,6 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
   ]);
   const actions = allowedActions(ticket.state, actorKind(user));
   const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
-  // the customer's banner while the ticket waits for them: what staff asked for when pausing it
-  const pauseRequest = ticket.state === 'paused' && !staff ? await latestPauseRequest(ctx, number) : null;
   res.render('ticket', {
     ticket,
     clocks,
@@ -56,10 +60,11 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
     solvers,
     paragraphs,
     complaint,
-    pauseRequest,
     actions,
     // the staff panel's forms: the table's actions for staff, each with the inputs its rule names
-    actionForms: staff ? actions.map((action) => ({ action, inputs: actionInputs(action), targets: actionTargets(action) })) : [],
+    actionForms: staff
+      ? actions.map((action) => ({ action, inputs: actionInputs(action), targets: actionTargets(action), confirm: CONFIRMED_ACTIONS.includes(action) }))
+      : [],
     ticketFinal: isFinal(ticket.state),
     mayComment: staff ? staffMayComment(ticket.state) : customerMayComment(ticket.state),
     form: state ?? { form: '', values: {}, errors: {} },

@@ -135,6 +135,9 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
   async function staffAction(name: string, fill: (form: Locator) => Promise<void> = async () => {}) {
     const form = staff.locator(`form.action.action-${name}`);
     await expect(form.count(), `staff action form "${name}" on ${staff.url()}`).resolves.toBe(1);
+    // an action with inputs sits in a closed <details> of the action bar beside the header: open it
+    const details = staff.locator(`details.action-details-${name}`);
+    if ((await details.count()) === 1 && !(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
     await fill(form);
     await submit(staff, form.locator('button[type=submit]'));
     expect(staff.url()).toBe(`${base}${ticketUrl()}`);

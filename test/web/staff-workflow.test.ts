@@ -122,7 +122,7 @@ describe('the staff workflow over HTTP', () => {
     for (const rule of TRANSITIONS) {
       if (rule.from.includes('new') && rule.actors.includes('staff')) continue;
       const before = await events(n);
-      const res = await act(n, rule.action, { reason: 'r', resolution: 'r', cooperation: 'c', assignee_id: String(w.users.solver.id), target: 'accepted' });
+      const res = await act(n, rule.action, { reason: 'r', resolution: 'r', cooperation: 'c', assignee_id: String(w.users.solver.id), target: 'accepted', confirm: '1' });
       expect(res.status, rule.action).toBe(409);
       expect(visibleText(res.text)).toContain(cs.errors.transition(cs.actions[rule.action], cs.states.new));
       expect(await events(n)).toHaveLength(before.length);
@@ -155,8 +155,8 @@ describe('the staff workflow over HTTP', () => {
 
   it('cancels with a reason the customer reads in the conversation, and lists the ticket as cancelled', async () => {
     const n = await newTicket('Duplicitní');
-    expect((await act(n, 'cancel', { reason: '' })).status).toBe(400);
-    expect((await act(n, 'cancel', { reason: 'Duplicita s jiným požadavkem.' })).status).toBe(303);
+    expect((await act(n, 'cancel', { reason: '', confirm: '1' })).status).toBe(400);
+    expect((await act(n, 'cancel', { reason: 'Duplicita s jiným požadavkem.', confirm: '1' })).status).toBe(303);
     expect(visibleText((await customer.agent.get(`/tickets/${n}/komunikace`)).text)).toContain('Požadavek byl zrušen. Důvod: Duplicita s jiným požadavkem.');
     expect(visibleText((await customer.agent.get('/tickets?list=closed')).text)).toContain('Duplicitní Zrušeno');
   });
@@ -166,7 +166,7 @@ describe('the staff workflow over HTTP', () => {
     await act(n, 'accept');
     await act(n, 'resolve', { resolution: 'x' });
     await customer.agent.post(`/tickets/${n}/complaint`).type('form').send({ _csrf: customer.csrf, reason: 'Nesouhlasím' });
-    expect((await act(n, 'reject_complaint', { reason: 'Řešení odpovídá smlouvě.' })).status).toBe(303);
+    expect((await act(n, 'reject_complaint', { reason: 'Řešení odpovídá smlouvě.', confirm: '1' })).status).toBe(303);
     expect(await state(n)).toBe('resolved');
     const last = (await events(n)).at(-1);
     expect(last).toMatchObject({ kind: 'complaint_decision', from_state: 'complained', to_state: 'resolved' });

@@ -121,39 +121,9 @@ const assigneeName = (page: Knex.QueryBuilder) => page.leftJoin('users as a', 'a
 /** The date each list shows and sorts by: created, resolved or closed. */
 export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'closed' } as const satisfies Record<ListName, string>;
 
-/**
- * The orders a customer list can be sorted in (the overview's column headers). Every column they
- * sort on is carried by the overview's index (tickets_contract_state_created: contract, state,
- * created_at, including number, resolved_at, closed_at and subject), so each order reads the
- * same index-only scan of the customer's tickets in the list as the default order does (which
- * already sorts: a list spans several states and contracts, and the resolved and closed lists
- * show another date than the index's), and sorts at most those. The assignee's name is not
- * sortable: it is joined onto the page's 50 rows only, and sorting by it would join every
- * ticket of the list to users first.
- */
-export const LIST_SORTS = ['date', 'number', 'subject', 'state'] as const;
-export type ListSortKey = (typeof LIST_SORTS)[number];
-export interface ListSort {
-  key: ListSortKey;
-  dir: 'asc' | 'desc';
-}
-/** The default order: the list's date, newest first. */
-export const DEFAULT_LIST_SORT: ListSort = { key: 'date', dir: 'desc' };
-
-/** The sort a query asks for (`sort`, `dir`), else the default: never an error for a link's values. */
-export function listSortOf(sort: unknown, dir: unknown): ListSort {
-  const key = (LIST_SORTS as readonly unknown[]).includes(sort) ? (sort as ListSortKey) : DEFAULT_LIST_SORT.key;
-  const d = dir === 'asc' || dir === 'desc' ? dir : key === 'date' || key === 'number' ? 'desc' : 'asc';
-  return { key, dir: d };
-}
-
-/** The states in their life order (new first), for sorting by state as a customer reads it. */
-const STATE_ORDER = (alias: string) => `array_position(array[${STATES.map((s) => `'${s}'`).join(',')}]::text[], ${alias}.state::text)`;
-
 /** A customer list's tickets, order and names; `rows` is built only when read (not when runPage runs the page). */
-function listSpec(db: Knex, actor: Actor, list: ListName, sort: ListSort, runPage?: PageSpec['runPage']): PageSpec {
+function listSpec(db: Knex, actor: Actor, list: ListName, runPage?: PageSpec['runPage']): PageSpec {
   const date = `${LIST_DATE[list]}_at`;
-  const dir = sort.dir;
   return {
     runPage,
     get rows() {
@@ -162,60 +132,25 @@ function listSpec(db: Knex, actor: Actor, list: ListName, sort: ListSort, runPag
         // only the date the list shows: parsing timestamps is a noticeable part of rendering a page
         .select('t.number', `t.${date}`, 't.subject', 't.state', 't.assignee_id');
     },
-    order: (q: Knex.QueryBuilder, alias: string) => {
-      if (sort.key === 'subject') q.orderBy(`${alias}.subject`, dir);
-      else if (sort.key === 'state') q.orderByRaw(`${STATE_ORDER(alias)} ${dir}`);
-      // ties (and the date and number orders) by the date, then the number, in the chosen direction
-      const tie = sort.key === 'date' || sort.key === 'number' ? dir : 'desc';
-      if (sort.key === 'number') q.orderBy(`${alias}.number`, tie);
-      else q.orderBy(`${alias}.${date}`, tie).orderBy(`${alias}.number`, tie);
-    },
+    order: (q: Knex.QueryBuilder, alias: string) => q.orderBy(`${alias}.${date}`, 'desc').orderBy(`${alias}.number`, 'desc'),
     names: assigneeName,
   };
 }
 
 /**
- * A page of a customer list, its statement built by knex once per role, list and order
- * (db/compiled.ts): building the nested statement cost more CPU than the rest of the overview's
- * work in Node.
+ * A page of a customer list, its statement built by knex once per role and list (db/compiled.ts):
+ * building the nested statement cost more CPU than the rest of the overview's work in Node.
  */
-const listPageRead = compiledRead((db, shape: `${Role} ${ListName} ${ListSortKey} ${'asc' | 'desc'}`, actorId: number, offset: number) => {
-  const [role, list, key, dir] = shape.split(' ') as [Role, ListName, ListSortKey, 'asc' | 'desc'];
-  return pageQuery(db, listSpec(db, { id: actorId, role, login: '', name: '', email: '' }, list, { key, dir }), offset);
+const listPageRead = compiledRead((db, shape: `${Role} ${ListName}`, actorId: number, offset: number) => {
+  const [role, list] = shape.split(' ') as [Role, ListName];
+  return pageQuery(db, listSpec(db, { id: actorId, role, login: '', name: '', email: '' }, list), offset);
 });
 
-/** Customer overview: one of the three lists, newest first unless sorted otherwise, 50 a page. */
-export async function listTickets(pools: Reads, actor: Actor, list: ListName, page = 1, sort: ListSort = DEFAULT_LIST_SORT): Promise<Page<TicketListRow>> {
+/** Customer overview: one of the three lists, newest first, 50 a page. */
+export async function listTickets(pools: Reads, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
   const db = pools.reads;
-  const runPage = (offset: number) => listPageRead(db, `${actor.role} ${list} ${sort.key} ${sort.dir}`, actor.id, offset);
-  return paginate(db, listSpec(db, actor, list, sort, runPage), page);
-}
-
-/** How many tickets each customer list has, each counted up to COUNT_LIMIT + 1 (more: the list has more than COUNT_LIMIT). */
-export type ListCounts = Record<ListName, { count: number; more: boolean }>;
-
-/**
- * The three lists' counts for the overview's tabs, in one statement: each list's tickets
- * counted by an index-only scan stopping after COUNT_LIMIT + 1, so a tenant with a million
- * closed tickets costs what one with ten thousand does.
- */
-const listCountsRead = compiledRead((db, shape: Role, actorId: number) => {
-  const actor: Actor = { id: actorId, role: shape, login: '', name: '', email: '' };
-  const counted = (list: ListName) =>
-    db
-      .from(visibleTickets(db, actor).whereIn('t.state', LIST_STATES[list] as StateCode[]).select(db.raw('1')).limit(COUNT_LIMIT + 1).as('l'))
-      .count('*')
-      .as(list);
-  return db.select(counted('current'), counted('resolved'), counted('closed'));
-});
-
-export async function listCounts(pools: Reads, actor: Actor): Promise<ListCounts> {
-  const [row] = await listCountsRead(pools.reads, actor.role, actor.id);
-  const of = (list: ListName) => {
-    const n = Number(row?.[list] ?? 0);
-    return { count: Math.min(n, COUNT_LIMIT), more: n > COUNT_LIMIT };
-  };
-  return { current: of('current'), resolved: of('resolved'), closed: of('closed') };
+  const runPage = (offset: number) => listPageRead(db, `${actor.role} ${list}`, actor.id, offset);
+  return paginate(db, listSpec(db, actor, list, runPage), page);
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */
@@ -240,13 +175,57 @@ export async function staffQueue(pools: Reads, actor: Actor, f: QueueFilter): Pr
   // the ordinary pool: the best plan depends on the filter's values (skewed states, text), so
   // its statements are planned for them every time (valueDependent below)
   const db = pools.db;
-  const q = visibleTickets(db, actor).select(
+  const q = queueTickets(db, actor, f).select(
     't.number', 't.created_at', 't.resolved_at', 't.subject', 't.state', 't.assignee_id', 't.contract_id', 't.reporter_id',
     db.raw(`${SLA_DUE} as sla_due`),
     db.raw('coalesce(t.reaction_breached, false) or coalesce(t.resolution_breached, false) or ' + `${SLA_DUE} < now() as sla_breached`),
   );
   if (f.state === 'open') q.whereIn('t.state', LIST_STATES.current as StateCode[]);
   else if (f.state && (STATES as readonly string[]).includes(f.state)) q.where('t.state', f.state);
+  const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
+  const order = (o: Knex.QueryBuilder, alias: string) => {
+    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : `${alias}.sla_due`} asc nulls last`);
+    o.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.number`, dir);
+  };
+  const names = (page: Knex.QueryBuilder) =>
+    assigneeName(page)
+      .join('contracts as c', 'c.id', 'x.contract_id')
+      .join('companies as co', 'co.id', 'c.company_id')
+      .join('users as r', 'r.id', 'x.reporter_id')
+      .select('c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name');
+  return paginate(db, { rows: q, order, names, valueDependent: true }, f.page ?? 1);
+}
+
+/** Tickets per state under the queue's filter (its state aside); `more`: that state has over COUNT_LIMIT. */
+export type StateCounts = Record<StateCode, { count: number; more: boolean }>;
+
+/**
+ * The queue's count per state: the filter without its state, one capped count per state in one
+ * statement (each reads at most COUNT_LIMIT + 1 tickets of its state, through tickets_state_created
+ * or the filter's own index), so a million tickets cost what eight capped lists cost, not a full count.
+ */
+export async function queueStateCounts(pools: Reads, actor: Actor, f: QueueFilter): Promise<StateCounts> {
+  const db = pools.db;
+  const parts = STATES.map((state) =>
+    db
+      .from(queueTickets(db, actor, f).where('t.state', state).select(db.raw('1')).limit(COUNT_LIMIT + 1).as('y'))
+      // the state as a literal (a code of the table, not input): knex would misorder a binding here
+      .select(db.raw(`'${state}'::text as state`))
+      .count<{ state: StateCode; n: string }[]>('* as n'),
+  );
+  const [first, ...rest] = parts;
+  const rows = (await planEachTime(first!.unionAll(rest, true))) as unknown as { state: StateCode; n: string | number }[];
+  const counts = Object.fromEntries(STATES.map((s) => [s, { count: 0, more: false }])) as StateCounts;
+  for (const r of rows) {
+    const n = Number(r.n);
+    counts[r.state] = { count: Math.min(n, COUNT_LIMIT), more: n > COUNT_LIMIT };
+  }
+  return counts;
+}
+
+/** The queue's tickets under every filter but the state (for the list and its counts per state). */
+function queueTickets(db: Knex, actor: Actor, f: QueueFilter): Knex.QueryBuilder {
+  const q = visibleTickets(db, actor);
   if (f.contract_id) q.where('t.contract_id', f.contract_id);
   if (f.assignee === 'none') q.whereNull('t.assignee_id');
   else if (typeof f.assignee === 'number') q.where('t.assignee_id', f.assignee);
@@ -264,17 +243,6 @@ export async function staffQueue(pools: Reads, actor: Actor, f: QueueFilter): Pr
   } else if (typeof f.sla === 'number') {
     q.whereRaw(slaDueIs('between now() and now() + make_interval(hours => ?)'), [f.sla]);
   }
-  const dir = f.sort === 'created_asc' || f.sort === 'due_asc' ? 'asc' : 'desc';
-  const order = (o: Knex.QueryBuilder, alias: string) => {
-    if (f.sort === 'due_asc') o.orderByRaw(`${alias === 't' ? SLA_DUE : `${alias}.sla_due`} asc nulls last`);
-    o.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.number`, dir);
-  };
-  const names = (page: Knex.QueryBuilder) =>
-    assigneeName(page)
-      .join('contracts as c', 'c.id', 'x.contract_id')
-      .join('companies as co', 'co.id', 'c.company_id')
-      .join('users as r', 'r.id', 'x.reporter_id')
-      .select('c.number as contract_number', 'co.name as company_name', 'r.name as reporter_name');
-  return paginate(db, { rows: q, order, names, valueDependent: true }, f.page ?? 1);
+  return q;
 }
 

@@ -5,11 +5,12 @@ import { isStaff } from '../../services/actor.js';
 import type { WebContext } from '../context.js';
 import { addMessage } from '../../services/conversation.js';
 import { createTicket } from '../../services/create-ticket.js';
-import { contractsWithParagraphs, userPhone } from '../../services/reads/choices.js';
-import { findVisibleNumber, LIST_DATE, listCounts, listSortOf, listTickets } from '../../services/reads/lists.js';
+import { contractsWithParagraphs } from '../../services/reads/choices.js';
+import { findVisibleNumber, LIST_DATE, listTickets } from '../../services/reads/lists.js';
 import { attachmentForDownload } from '../../services/reads/ticket-page.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
+import { setFlash } from '../sessions.js';
 import { sendAttachment } from '../download.js';
 import { type FormErrors, formRoute, type FormValues } from '../form.js';
 import { incomingFiles, uploadFiles, uploadThenVerify } from '../upload.js';
@@ -43,6 +44,7 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
     formRoute(
       async (req, res, values) => {
         const { number } = await createTicket(ctx, currentUser(req), values, incomingFiles(req), 'web');
+        setFlash(req, cs.flash.ticketCreated(number));
         res.redirect(303, `/tickets/${number}`);
       },
       (req, res, values, errors) => renderNewForm(ctx, req, res, values, errors),
@@ -56,7 +58,9 @@ export function ticketUploadRoutes(ctx: WebContext, verifyCsrf: RequestHandler):
     formRoute(
       async (req, res, values) => {
         const number = pathId(req.params.number);
+        const internal = values.internal === true || values.internal === 'on' || values.internal === '1' || values.internal === 'true';
         await addMessage(ctx, currentUser(req), number, values, incomingFiles(req), 'web');
+        setFlash(req, internal ? cs.flash.noteSaved : cs.flash.messageSent);
         res.redirect(303, `/tickets/${number}${TAB_PATHS.conversation}`);
       },
       ticketFormAgain(ctx, 'conversation', 'message'),
@@ -75,9 +79,8 @@ export function ticketRoutes(ctx: WebContext): Router {
   r.get('/tickets', requireUser, async (req, res) => {
     const list = listName(req.query.list);
     const page = optionalInt(req.query.page, 'page', PAGE, 1);
-    const sort = listSortOf(req.query.sort, req.query.dir);
-    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), list, page, sort), listCounts(ctx, currentUser(req))]);
-    res.render('overview', { list, dateColumn: LIST_DATE[list], result, counts, sort, search: '', searchError: null });
+    const result = await listTickets(ctx, currentUser(req), list, page);
+    res.render('overview', { list, dateColumn: LIST_DATE[list], result, search: '', searchError: null });
   });
 
   r.get('/tickets/search', requireUser, async (req, res) => {
@@ -85,17 +88,14 @@ export function ticketRoutes(ctx: WebContext): Router {
     const asked = boundedInt(q, BIG_ID);
     const found = asked === undefined ? null : await findVisibleNumber(ctx, currentUser(req), asked);
     if (found !== null) return res.redirect(`/tickets/${found}`);
-    const sort = listSortOf(undefined, undefined);
-    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), 'current', 1), listCounts(ctx, currentUser(req))]);
+    const result = await listTickets(ctx, currentUser(req), 'current', 1);
     const searchError = asked === undefined ? cs.overview.badNumber : cs.overview.notFound(q);
-    res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, counts, sort, search: q, searchError });
+    res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
   });
 
   r.get('/tickets/new', requireUser, async (req, res) => {
     const user = currentUser(req);
-    // a fresh form offers the profile's phone; a refused one shows what was typed (renderNewForm's values)
-    const phone = await userPhone(ctx, user);
-    await renderNewForm(ctx, req, res, { contact_email: user.email, contact_phone: phone ?? '' }, {});
+    await renderNewForm(ctx, req, res, { contact_email: user.email }, {});
   });
 
   for (const [tab, suffix] of Object.entries(TAB_PATHS) as [Tab, string][]) {
@@ -111,6 +111,7 @@ export function ticketRoutes(ctx: WebContext): Router {
       async (req, res, values) => {
         const number = pathId(req.params.number);
         await fileComplaint(ctx, currentUser(req), number, values);
+        setFlash(req, cs.flash.actions.complain ?? '');
         res.redirect(303, `/tickets/${number}`);
       },
       ticketFormAgain(ctx, 'request', 'complain'),
@@ -122,9 +123,8 @@ export function ticketRoutes(ctx: WebContext): Router {
     const number = pathId(req.params.number);
     const fileId = pathId(req.params.id);
     const file = await attachmentForDownload(ctx, currentUser(req), number, fileId);
-    // a download with a passive type: uploaded HTML or SVG must never render in our origin; only
-    // PNG, JPEG, GIF and WebP images are shown inline, when the page asks for them (?inline=1)
-    await sendAttachment(ctx, req, res, file, { inline: req.query.inline === '1' });
+    // always a download with a passive type: uploaded HTML or SVG must never render in our origin
+    await sendAttachment(ctx, req, res, file);
   });
 
   return r;
