@@ -51,6 +51,7 @@ export const cs = {
     notifications: 'Notifikace',
     admin: 'Administrace',
     reports: 'Reporty',
+    language: 'Jazyk',
     skipToContent: 'Přejít na obsah',
   },
   login: {
@@ -840,6 +841,17 @@ export const cs = {
     save: 'Uložit',
     saved: 'Nastavení bylo uloženo.',
     emailNote: 'Potvrzení o založení požadavku e-mailem posíláme vždy (manuál §3.2).',
+  },
+  /** the language of the pages and of the mail a user gets (issue 12, part 5) */
+  language: {
+    title: 'Jazyk',
+    intro: 'V jakém jazyce Vám portál zobrazuje stránky a posílá e-maily.',
+    field: 'Jazyk portálu',
+    auto: 'podle prohlížeče (stránky), jinak čeština',
+    /** each language by its own name, whatever the page's language */
+    names: { cs: 'Čeština', en: 'English' } as Record<string, string>,
+    save: 'Uložit',
+    saved: 'Jazyk byl uložen.',
   },
   mail: {
     link: 'Požadavek v portálu',

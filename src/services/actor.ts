@@ -9,6 +9,8 @@ export interface Actor {
   name: string;
   email: string;
   role: Role;
+  /** the language they chose (users.language: 'cs' | 'en'), null or absent while not chosen */
+  language?: string | null;
 }
 
 /** Background jobs (auto-close) act as the system: no user id in the history. */

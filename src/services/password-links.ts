@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_TIMEZONE } from '../domain/sla/index.js';
 import { loginKey } from '../domain/login.js';
-import { cs } from '../i18n/cs.js';
+import { catalogue } from '../i18n/index.js';
 import type { PasswordLinkSettings, ServiceContext, Tx } from './context.js';
 import { queueMail, type QueuedMail } from './notifications.js';
 import { consume } from './rate-counters.js';
@@ -82,11 +82,13 @@ export function redactedLinkBodies(db: ServiceContext['db']): Record<'text_body'
 }
 
 /** The outbox row of a link mail: plain text and HTML with the link clickable. */
-export async function queueLinkMail(ctx: ServiceContext, trx: Tx, to: string, purpose: 'invitation' | 'password_reset', subject: string, lines: string[], link: string): Promise<QueuedMail> {
-  const text = [...lines, cs.passwordLinks.footer].join('\n\n');
-  const html = `<!doctype html><html lang="cs"><body style="font-family:sans-serif">${lines
+export async function queueLinkMail(ctx: ServiceContext, trx: Tx, to: string, purpose: 'invitation' | 'password_reset', subject: string, lines: string[], link: string, lang: string | null = null): Promise<QueuedMail> {
+  // in the recipient's language (users.language, null: Czech)
+  const footer = catalogue(lang).passwordLinks.footer;
+  const text = [...lines, footer].join('\n\n');
+  const html = `<!doctype html><html lang="${lang === 'en' ? 'en' : 'cs'}"><body style="font-family:sans-serif">${lines
     .map((l) => `<p>${esc(l).replace(esc(link), `<a href="${esc(link)}">${esc(link)}</a>`).replace(/\n/g, '<br>')}</p>`)
-    .join('')}<p style="color:#666">${esc(cs.passwordLinks.footer)}</p></body></html>`;
+    .join('')}<p style="color:#666">${esc(footer)}</p></body></html>`;
   return queueMail(ctx, trx, { to, subject, text, html, purpose });
 }
 
@@ -119,7 +121,7 @@ export async function requestPasswordReset(ctx: ServiceContext, emailOrLogin: st
     .whereRaw("? <> ''", [key])
     .orderBy('id')
     .limit(5)
-    .select('id', 'login', 'email')) as { id: number; login: string; email: string }[];
+    .select('id', 'login', 'email', 'language')) as { id: number; login: string; email: string; language: string | null }[];
   // an account counts by its id, however it was typed (login or address); an unknown one by what was typed
   const accountKeys = users.length > 0 ? users.map((u) => `reset:user:${u.id}`) : [`reset:account:${key}`];
   const counts = await Promise.all([...accountKeys, `reset:address:${clientKey}`].map((k) => consume(ctx.db, k, 1, settings.resetWindowSeconds)));
@@ -131,8 +133,9 @@ export async function requestPasswordReset(ctx: ServiceContext, emailOrLogin: st
       if (!within(i)) continue;
       const { token, expiresAt } = await issueToken(trx, user.id, 'reset', settings.resetSeconds, null);
       const link = passwordLinkUrl(ctx, token);
-      const lines = cs.passwordLinks.resetBody(user.login, link, cs.passwordLinks.validity(settings.resetSeconds), formatUntil(expiresAt));
-      out.push(await queueLinkMail(ctx, trx, user.email, 'password_reset', cs.passwordLinks.resetSubject, lines, link));
+      const words = catalogue(user.language).passwordLinks;
+      const lines = words.resetBody(user.login, link, words.validity(settings.resetSeconds), formatUntil(expiresAt));
+      out.push(await queueLinkMail(ctx, trx, user.email, 'password_reset', words.resetSubject, [...lines], link, user.language));
     }
     return out;
   });

@@ -25,7 +25,7 @@ export interface SessionUser extends Actor {
 export async function authenticate(db: Knex, key: string, password: string): Promise<SessionUser | null> {
   const user = await db('users')
     .where({ login_key: key, active: true })
-    .first('id', 'login', 'name', 'email', 'role', 'session_epoch as epoch', 'password_hash');
+    .first('id', 'login', 'name', 'email', 'role', 'language', 'session_epoch as epoch', 'password_hash');
   if (!user) {
     dummyHash ??= hashPassword('no-such-user-password');
     await argon2.verify(await dummyHash, password).catch(() => false);
@@ -103,4 +103,16 @@ export async function notificationPrefs({ db }: Pick<Reads, 'db'>, user: Pick<Ac
 /** Use case: a user chooses which notifications they get (a checked box = on). */
 export async function updateNotificationPrefs(ctx: ServiceContext, actor: Actor, input: Record<string, unknown>): Promise<void> {
   await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(notificationPrefsInput(input)) });
+}
+
+/**
+ * The language the user chose for pages and mail (users.language): 'cs' or 'en', or '' for no
+ * choice (null: pages follow the browser, mail is Czech). Anything else is refused at `language`.
+ */
+export async function setLanguage(ctx: ServiceContext, actor: Actor, input: Record<string, unknown>): Promise<string | null> {
+  const value = input.language;
+  if (value !== '' && value !== 'cs' && value !== 'en') throw new ValidationError({ language: cs.errors.choice });
+  const language = value === '' ? null : value;
+  await ctx.db('users').where({ id: actor.id }).update({ language });
+  return language;
 }

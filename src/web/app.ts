@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { createDb, pgQueryable } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
+import { type Catalogue, catalogue, pickLanguage } from '../i18n/index.js';
+import { translateFields, translateMessage } from './translate.js';
 import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
@@ -97,7 +99,9 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use((req, res, next) => {
     // every page is private or carries a token: never kept by a browser or a proxy
     res.setHeader('Cache-Control', 'no-store');
-    res.locals.t = cs;
+    // the user's language, else the browser's (Accept-Language), else Czech (i18n/index.ts)
+    res.locals.lang = pickLanguage(req.user?.language, req.headers['accept-language']);
+    res.locals.t = catalogue(res.locals.lang);
     res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
@@ -132,7 +136,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(adminRoutes(web));
 
   app.use((_req: Request, res: Response) => {
-    res.status(404).render('error', { status: 404, message: cs.errors.notFound });
+    res.status(404).render('error', { status: 404, message: res.locals.t.errors.notFound });
   });
   app.use(errorHandler);
 
@@ -165,14 +169,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {
   const wantsJson = req.accepts(['html', 'json']) === 'json';
   let status = 500;
-  let message: string = cs.errors.server;
-  if (err instanceof NotFoundError) [status, message] = [404, cs.errors.notFound];
-  else if (err instanceof ConflictError) [status, message] = [409, err.userMessage];
-  else if (err instanceof ForbiddenError) [status, message] = [403, cs.errors.forbidden];
-  else if (err instanceof ValidationError) [status, message] = [400, Object.values(err.fields).join(' ')];
-  else if ((err as { code?: string }).code === 'EBADCSRFTOKEN') [status, message] = [403, cs.errors.csrf];
+  // the page's language once the request got that far, else Czech
+  const t: Catalogue = (res.locals.t as Catalogue | undefined) ?? cs;
+  let message: string = t.errors.server;
+  if (err instanceof NotFoundError) [status, message] = [404, t.errors.notFound];
+  else if (err instanceof ConflictError) [status, message] = [409, translateMessage(err.userMessage, t)];
+  else if (err instanceof ForbiddenError) [status, message] = [403, t.errors.forbidden];
+  else if (err instanceof ValidationError) [status, message] = [400, Object.values(translateFields(err.fields, t)).join(' ')];
+  else if ((err as { code?: string }).code === 'EBADCSRFTOKEN') [status, message] = [403, t.errors.csrf];
   else if ((err as { status?: number }).status === 400 || (err as { type?: string }).type === 'entity.too.large') {
-    [status, message] = [400, cs.errors.form];
+    [status, message] = [400, t.errors.form];
   } else console.error(err);
   if (wantsJson) res.status(status).json({ error: message, ...(err instanceof ValidationError ? { fields: err.fields } : {}) });
   else res.status(status).render('error', { status, message });

@@ -39,7 +39,7 @@ export function configurePassport(db: Knex, limits: SignInLimits): InstanceType<
   // the session store checks the user is active and their access unchanged (sessions.ts).
   passport.serializeUser((user, done) => {
     const u = user as SessionUser;
-    done(null, { id: u.id, login: u.login, name: u.name, email: u.email, role: u.role, epoch: u.epoch });
+    done(null, { id: u.id, login: u.login, name: u.name, email: u.email, role: u.role, language: u.language ?? null, epoch: u.epoch });
   });
   passport.deserializeUser((stored: unknown, done) => done(null, sessionActor(stored) ?? false));
   return passport;

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { cleanStrings } from '../domain/text.js';
 import { ValidationError } from '../services/errors.js';
+import { translateFields } from './translate.js';
 
 /** What the user typed into a form, shown again when it is refused. */
 export type FormValues = Record<string, unknown>;
@@ -44,7 +45,8 @@ export function formRoute(
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       res.status(400);
-      await renderAgain(req, res, values, e.fields);
+      // the use case's Czech messages in the page's language (translate.ts)
+      await renderAgain(req, res, values, translateFields(e.fields, res.locals.t));
     }
   };
 }

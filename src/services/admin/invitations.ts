@@ -3,6 +3,7 @@
  * can send it again. The token rules are those of every password link (services/password-links.ts).
  */
 import { cs } from '../../i18n/cs.js';
+import { catalogue } from '../../i18n/index.js';
 import type { Actor } from '../actor.js';
 import type { ServiceContext, Tx } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -21,8 +22,8 @@ export async function inviteUserInTx(trx: Tx, ctx: ServiceContext, who: AuditWho
 
 /** inviteUserInTx, saying what it queued (for tests and callers that show it). */
 export async function queueInvitation(trx: Tx, ctx: ServiceContext, who: AuditWho, userId: number): Promise<QueuedMail> {
-  const user = (await trx('users').where({ id: userId }).forUpdate().first('id', 'login', 'name', 'email', 'active')) as
-    | { id: number; login: string; name: string; email: string; active: boolean }
+  const user = (await trx('users').where({ id: userId }).forUpdate().first('id', 'login', 'name', 'email', 'active', 'language')) as
+    | { id: number; login: string; name: string; email: string; active: boolean; language: string | null }
     | undefined;
   if (!user) throw new NotFoundError('user');
   if (!user.active) throw new ConflictError(cs.passwordLinks.inactive);
@@ -30,8 +31,10 @@ export async function queueInvitation(trx: Tx, ctx: ServiceContext, who: AuditWh
   const seconds = linkSettings(ctx).invitationSeconds;
   const { token, expiresAt } = await issueToken(trx, user.id, 'invitation', seconds, who.actorId);
   const link = passwordLinkUrl(ctx, token);
-  const lines = cs.passwordLinks.invitationBody(inviter?.name || cs.passwordLinks.someone, user.name, user.login, link, cs.passwordLinks.validity(seconds), formatUntil(expiresAt));
-  return queueLinkMail(ctx, trx, user.email, 'invitation', cs.passwordLinks.invitationSubject, lines, link);
+  // in the invited user's language (users.language, null: Czech)
+  const words = catalogue(user.language).passwordLinks;
+  const lines = words.invitationBody(inviter?.name || words.someone, user.name, user.login, link, words.validity(seconds), formatUntil(expiresAt));
+  return queueLinkMail(ctx, trx, user.email, 'invitation', words.invitationSubject, [...lines], link, user.language);
 }
 
 /** Use case: an admin sends the invitation again (the earlier link stops working). */

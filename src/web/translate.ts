@@ -1,0 +1,87 @@
+import { cs } from '../i18n/cs.js';
+import type { Catalogue } from '../i18n/index.js';
+
+/*
+ * The use cases refuse input with Czech messages taken from cs.ts (services know no request, so
+ * no language). A page in another language shows them in its catalogue: a message that is a
+ * string of cs.ts becomes the same key's string, one made by a function of cs.ts (e.g.
+ * errors.tooLong(500)) is matched against the function's text with its arguments as holes and
+ * made again by the same key's function with the arguments found (themselves translated when
+ * they are catalogue words, such as a state's name). Anything else is shown as it came.
+ */
+
+type Path = readonly string[];
+const HOLE = (i: number) => `\u0001${i}\u0001`;
+const MIN_LITERAL = 6;
+
+const exact = new Map<string, Path>();
+const patterns: { path: Path; re: RegExp; holes: number }[] = [];
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function index(node: unknown, path: Path): void {
+  if (typeof node === 'string') {
+    if (!exact.has(node)) exact.set(node, path);
+  } else if (typeof node === 'function') {
+    const holes = node.length;
+    if (holes === 0) return;
+    let text: unknown;
+    try {
+      text = (node as (...a: string[]) => unknown)(...Array.from({ length: holes }, (_, i) => HOLE(i)));
+    } catch {
+      return;
+    }
+    if (typeof text !== 'string') return;
+    const literal = text.replace(/\u0001\d+\u0001/g, '');
+    if (literal.replace(/[^\p{L}]/gu, '').length < MIN_LITERAL) return;
+    // each hole must appear once, in order, for its argument to be found again
+    const order = [...text.matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1]));
+    if (order.length !== holes || order.some((h, i) => h !== i)) return;
+    const re = new RegExp(`^${text.split(/\u0001\d+\u0001/).map(escapeRe).join('(.+?)')}$`, 's');
+    patterns.push({ path, re, holes });
+  } else if (node && typeof node === 'object' && !Array.isArray(node)) {
+    for (const [k, v] of Object.entries(node)) index(v, [...path, k]);
+  }
+}
+index(cs, []);
+
+function at(t: Catalogue, path: Path): unknown {
+  let node: unknown = t;
+  for (const k of path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined;
+  return node;
+}
+
+function word(message: string, t: Catalogue): string {
+  const path = exact.get(message);
+  const found = path && at(t, path);
+  return typeof found === 'string' ? found : message;
+}
+
+/** A Czech message of cs.ts in the catalogue `t` (as it came when it is not one of cs.ts). */
+export function translateMessage(message: string, t: Catalogue): string {
+  if ((t as unknown) === cs || typeof message !== 'string') return message;
+  const path = exact.get(message);
+  if (path) return word(message, t);
+  for (const p of patterns) {
+    const m = p.re.exec(message);
+    if (!m) continue;
+    const fn = at(t, p.path);
+    if (typeof fn !== 'function') continue;
+    const args = m.slice(1, p.holes + 1).map((a) => (/^\d+$/.test(a) ? Number(a) : word(a, t)));
+    try {
+      const out = (fn as (...a: unknown[]) => unknown)(...args);
+      if (typeof out === 'string') return out;
+    } catch {
+      // a function whose argument was not what the text suggested: keep the message
+    }
+  }
+  return message;
+}
+
+/** Every message of a refused form in the catalogue `t`. */
+export function translateFields(fields: Record<string, string>, t: Catalogue): Record<string, string> {
+  if ((t as unknown) === cs) return fields;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, translateMessage(v, t)]));
+}
