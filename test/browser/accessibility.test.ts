@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { fillPath, type RouteInfo, routesOf } from '../support/routes.js';
+import { adminPages as allAdminPages } from '../support/pages.js';
 import { buildApp, login } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
 
@@ -15,7 +15,7 @@ import { PASSWORD, seedWorld, type World } from '../support/world.js';
  * Accessibility (issue 10): every customer page and every admin page, at a phone's width and a
  * desktop's, passes axe-core (run inside the page) without a violation of impact serious or
  * critical; the forms are usable by keyboard alone (Tab reaches every field and the submit
- * button, in order).
+ * button, in order). The staff pages are checked by axe-core in responsive.test.ts.
  */
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -254,19 +254,8 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
 
   // ---------------------------------------------------------------- admin pages
 
-  /** Every admin page the app has (from its router), with real ids filled in. */
-  function adminPages(): string[] {
-    const ids: Record<string, number> = {
-      companies: world.companyA,
-      contracts: world.contractA,
-      paragraphs: world.paragraphs.A.incident,
-      calendars: calendarId,
-      users: world.users.alice.id,
-    };
-    return routesOf(web.app)
-      .filter((r: RouteInfo) => r.method === 'GET' && (r.path === '/admin' || r.path.startsWith('/admin/')))
-      .map((r) => fillPath(r.path, { id: ids[r.path.split('/')[2] ?? ''] ?? 0, token: 'x' }));
-  }
+  /** Every admin page the app has (from its router), with real ids filled in (test/support/pages.ts). */
+  const adminPages = (): string[] => allAdminPages(web.app, world, calendarId).map((p) => p.url);
 
   it('every admin page passes axe-core at 390 and 1280 px, forms with errors too', { timeout: 4 * STEP_TIMEOUT }, async () => {
     await signIn('admin');
