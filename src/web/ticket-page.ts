@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { type Action, actionInputs, actionTargets, allowedActions, customerMayComment, isFinal, staffMayComment } from '../domain/states.js';
 import { actorKind, isStaff } from '../services/actor.js';
 import { paragraphsOfContract, ticketPageSolvers } from '../services/reads/choices.js';
-import { latestComplaintReason, type TabRows, ticketEfforts, ticketEvents, ticketWithTab } from '../services/reads/ticket-page.js';
+import { latestComplaintReason, latestPauseRequest, type TabRows, ticketEfforts, ticketEvents, ticketWithTab } from '../services/reads/ticket-page.js';
 import { clocksOf } from '../services/sla.js';
 import { currentUser } from './auth.js';
 import type { WebContext } from './context.js';
@@ -48,6 +48,8 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
   ]);
   const actions = allowedActions(ticket.state, actorKind(user));
   const complaint = ticket.state === 'complained' && tab !== 'history' ? await latestComplaintReason(ctx, number) : null;
+  // the customer's banner while the ticket waits for them: what staff asked for when pausing it
+  const pauseRequest = ticket.state === 'paused' && !staff ? await latestPauseRequest(ctx, number) : null;
   res.render('ticket', {
     ticket,
     clocks,
@@ -60,6 +62,7 @@ export async function renderTicket(ctx: WebContext, req: Request, res: Response,
     solvers,
     paragraphs,
     complaint,
+    pauseRequest,
     actions,
     // the staff panel's forms: the table's actions for staff, each with the inputs its rule names
     actionForms: staff

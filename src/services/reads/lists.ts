@@ -121,9 +121,39 @@ const assigneeName = (page: Knex.QueryBuilder) => page.leftJoin('users as a', 'a
 /** The date each list shows and sorts by: created, resolved or closed. */
 export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'closed' } as const satisfies Record<ListName, string>;
 
+/**
+ * The orders a customer list can be sorted in (the overview's column headers). Every column they
+ * sort on is carried by the overview's index (tickets_contract_state_created: contract, state,
+ * created_at, including number, resolved_at, closed_at and subject), so each order reads the
+ * same index-only scan of the customer's tickets in the list as the default order does (which
+ * already sorts: a list spans several states and contracts, and the resolved and closed lists
+ * show another date than the index's), and sorts at most those. The assignee's name is not
+ * sortable: it is joined onto the page's 50 rows only, and sorting by it would join every
+ * ticket of the list to users first.
+ */
+export const LIST_SORTS = ['date', 'number', 'subject', 'state'] as const;
+export type ListSortKey = (typeof LIST_SORTS)[number];
+export interface ListSort {
+  key: ListSortKey;
+  dir: 'asc' | 'desc';
+}
+/** The default order: the list's date, newest first. */
+export const DEFAULT_LIST_SORT: ListSort = { key: 'date', dir: 'desc' };
+
+/** The sort a query asks for (`sort`, `dir`), else the default: never an error for a link's values. */
+export function listSortOf(sort: unknown, dir: unknown): ListSort {
+  const key = (LIST_SORTS as readonly unknown[]).includes(sort) ? (sort as ListSortKey) : DEFAULT_LIST_SORT.key;
+  const d = dir === 'asc' || dir === 'desc' ? dir : key === 'date' || key === 'number' ? 'desc' : 'asc';
+  return { key, dir: d };
+}
+
+/** The states in their life order (new first), for sorting by state as a customer reads it. */
+const STATE_ORDER = (alias: string) => `array_position(array[${STATES.map((s) => `'${s}'`).join(',')}]::text[], ${alias}.state::text)`;
+
 /** A customer list's tickets, order and names; `rows` is built only when read (not when runPage runs the page). */
-function listSpec(db: Knex, actor: Actor, list: ListName, runPage?: PageSpec['runPage']): PageSpec {
+function listSpec(db: Knex, actor: Actor, list: ListName, sort: ListSort, runPage?: PageSpec['runPage']): PageSpec {
   const date = `${LIST_DATE[list]}_at`;
+  const dir = sort.dir;
   return {
     runPage,
     get rows() {
@@ -132,25 +162,60 @@ function listSpec(db: Knex, actor: Actor, list: ListName, runPage?: PageSpec['ru
         // only the date the list shows: parsing timestamps is a noticeable part of rendering a page
         .select('t.number', `t.${date}`, 't.subject', 't.state', 't.assignee_id');
     },
-    order: (q: Knex.QueryBuilder, alias: string) => q.orderBy(`${alias}.${date}`, 'desc').orderBy(`${alias}.number`, 'desc'),
+    order: (q: Knex.QueryBuilder, alias: string) => {
+      if (sort.key === 'subject') q.orderBy(`${alias}.subject`, dir);
+      else if (sort.key === 'state') q.orderByRaw(`${STATE_ORDER(alias)} ${dir}`);
+      // ties (and the date and number orders) by the date, then the number, in the chosen direction
+      const tie = sort.key === 'date' || sort.key === 'number' ? dir : 'desc';
+      if (sort.key === 'number') q.orderBy(`${alias}.number`, tie);
+      else q.orderBy(`${alias}.${date}`, tie).orderBy(`${alias}.number`, tie);
+    },
     names: assigneeName,
   };
 }
 
 /**
- * A page of a customer list, its statement built by knex once per role and list (db/compiled.ts):
- * building the nested statement cost more CPU than the rest of the overview's work in Node.
+ * A page of a customer list, its statement built by knex once per role, list and order
+ * (db/compiled.ts): building the nested statement cost more CPU than the rest of the overview's
+ * work in Node.
  */
-const listPageRead = compiledRead((db, shape: `${Role} ${ListName}`, actorId: number, offset: number) => {
-  const [role, list] = shape.split(' ') as [Role, ListName];
-  return pageQuery(db, listSpec(db, { id: actorId, role, login: '', name: '', email: '' }, list), offset);
+const listPageRead = compiledRead((db, shape: `${Role} ${ListName} ${ListSortKey} ${'asc' | 'desc'}`, actorId: number, offset: number) => {
+  const [role, list, key, dir] = shape.split(' ') as [Role, ListName, ListSortKey, 'asc' | 'desc'];
+  return pageQuery(db, listSpec(db, { id: actorId, role, login: '', name: '', email: '' }, list, { key, dir }), offset);
 });
 
-/** Customer overview: one of the three lists, newest first, 50 a page. */
-export async function listTickets(pools: Reads, actor: Actor, list: ListName, page = 1): Promise<Page<TicketListRow>> {
+/** Customer overview: one of the three lists, newest first unless sorted otherwise, 50 a page. */
+export async function listTickets(pools: Reads, actor: Actor, list: ListName, page = 1, sort: ListSort = DEFAULT_LIST_SORT): Promise<Page<TicketListRow>> {
   const db = pools.reads;
-  const runPage = (offset: number) => listPageRead(db, `${actor.role} ${list}`, actor.id, offset);
-  return paginate(db, listSpec(db, actor, list, runPage), page);
+  const runPage = (offset: number) => listPageRead(db, `${actor.role} ${list} ${sort.key} ${sort.dir}`, actor.id, offset);
+  return paginate(db, listSpec(db, actor, list, sort, runPage), page);
+}
+
+/** How many tickets each customer list has, each counted up to COUNT_LIMIT + 1 (more: the list has more than COUNT_LIMIT). */
+export type ListCounts = Record<ListName, { count: number; more: boolean }>;
+
+/**
+ * The three lists' counts for the overview's tabs, in one statement: each list's tickets
+ * counted by an index-only scan stopping after COUNT_LIMIT + 1, so a tenant with a million
+ * closed tickets costs what one with ten thousand does.
+ */
+const listCountsRead = compiledRead((db, shape: Role, actorId: number) => {
+  const actor: Actor = { id: actorId, role: shape, login: '', name: '', email: '' };
+  const counted = (list: ListName) =>
+    db
+      .from(visibleTickets(db, actor).whereIn('t.state', LIST_STATES[list] as StateCode[]).select(db.raw('1')).limit(COUNT_LIMIT + 1).as('l'))
+      .count('*')
+      .as(list);
+  return db.select(counted('current'), counted('resolved'), counted('closed'));
+});
+
+export async function listCounts(pools: Reads, actor: Actor): Promise<ListCounts> {
+  const [row] = await listCountsRead(pools.reads, actor.role, actor.id);
+  const of = (list: ListName) => {
+    const n = Number(row?.[list] ?? 0);
+    return { count: Math.min(n, COUNT_LIMIT), more: n > COUNT_LIMIT };
+  };
+  return { current: of('current'), resolved: of('resolved'), closed: of('closed') };
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */

@@ -5,8 +5,8 @@ import { isStaff } from '../../services/actor.js';
 import type { WebContext } from '../context.js';
 import { addMessage } from '../../services/conversation.js';
 import { createTicket } from '../../services/create-ticket.js';
-import { contractsWithParagraphs } from '../../services/reads/choices.js';
-import { findVisibleNumber, LIST_DATE, listTickets } from '../../services/reads/lists.js';
+import { contractsWithParagraphs, userPhone } from '../../services/reads/choices.js';
+import { findVisibleNumber, LIST_DATE, listCounts, listSortOf, listTickets } from '../../services/reads/lists.js';
 import { attachmentForDownload } from '../../services/reads/ticket-page.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
@@ -79,8 +79,9 @@ export function ticketRoutes(ctx: WebContext): Router {
   r.get('/tickets', requireUser, async (req, res) => {
     const list = listName(req.query.list);
     const page = optionalInt(req.query.page, 'page', PAGE, 1);
-    const result = await listTickets(ctx, currentUser(req), list, page);
-    res.render('overview', { list, dateColumn: LIST_DATE[list], result, search: '', searchError: null });
+    const sort = listSortOf(req.query.sort, req.query.dir);
+    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), list, page, sort), listCounts(ctx, currentUser(req))]);
+    res.render('overview', { list, dateColumn: LIST_DATE[list], result, counts, sort, search: '', searchError: null });
   });
 
   r.get('/tickets/search', requireUser, async (req, res) => {
@@ -88,14 +89,17 @@ export function ticketRoutes(ctx: WebContext): Router {
     const asked = boundedInt(q, BIG_ID);
     const found = asked === undefined ? null : await findVisibleNumber(ctx, currentUser(req), asked);
     if (found !== null) return res.redirect(`/tickets/${found}`);
-    const result = await listTickets(ctx, currentUser(req), 'current', 1);
+    const sort = listSortOf(undefined, undefined);
+    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), 'current', 1), listCounts(ctx, currentUser(req))]);
     const searchError = asked === undefined ? cs.overview.badNumber : cs.overview.notFound(q);
-    res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, search: q, searchError });
+    res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, counts, sort, search: q, searchError });
   });
 
   r.get('/tickets/new', requireUser, async (req, res) => {
     const user = currentUser(req);
-    await renderNewForm(ctx, req, res, { contact_email: user.email }, {});
+    // a fresh form offers the profile's phone; a refused one shows what was typed (renderNewForm's values)
+    const phone = await userPhone(ctx, user);
+    await renderNewForm(ctx, req, res, { contact_email: user.email, contact_phone: phone ?? '' }, {});
   });
 
   for (const [tab, suffix] of Object.entries(TAB_PATHS) as [Tab, string][]) {
@@ -123,8 +127,9 @@ export function ticketRoutes(ctx: WebContext): Router {
     const number = pathId(req.params.number);
     const fileId = pathId(req.params.id);
     const file = await attachmentForDownload(ctx, currentUser(req), number, fileId);
-    // always a download with a passive type: uploaded HTML or SVG must never render in our origin
-    await sendAttachment(ctx, req, res, file);
+    // a download with a passive type: uploaded HTML or SVG must never render in our origin; only
+    // PNG, JPEG, GIF and WebP images are shown inline, when the page asks for them (?inline=1)
+    await sendAttachment(ctx, req, res, file, { inline: req.query.inline === '1' });
   });
 
   return r;
