@@ -143,7 +143,8 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
     expect(staff.url()).toBe(`${base}${ticketUrl()}`);
   }
 
-  const actionsShown = (page: Page) => page.locator('form.action button[type=submit]').allInnerTexts();
+  // the actions' names (an action with inputs keeps its button in a closed <details> until opened)
+  const actionsShown = (page: Page) => page.locator('form.action button[type=submit]').evaluateAll((bs) => bs.map((b) => (b.textContent ?? '').trim()));
 
   /** the rows of the Historie tab as "who | what" */
   async function historyRows(page: Page): Promise<string[]> {
