@@ -21,7 +21,7 @@ async function logged(rows: { at: string; actor_id: number | null; source: strin
 }
 
 /** The object cells of the list, in order. */
-const objects = (html: string) => [...html.matchAll(/<tr>\s*<td>[^<]*<\/td>\s*<td>[^<]*<\/td>\s*<td>(.*?)<\/td>/g)].map((m) => visibleText(m[1]!));
+const objects = (html: string) => [...html.matchAll(/<tr>\s*<td[^>]*>[^<]*<\/td>\s*<td[^>]*>[^<]*<\/td>\s*<td[^>]*>(.*?)<\/td>/g)].map((m) => visibleText(m[1]!));
 
 beforeAll(async () => {
   tdb = await freshDatabase();
@@ -64,7 +64,7 @@ describe('audit log list (/admin/audit)', () => {
     const text = visibleText(res.text);
     expect(text).toContain('Admin Správce (CSV import)');
     expect(text).toContain('import z příkazové řádky (import)');
-    expect(res.text).toContain('<td><code class="json">{&#34;name&#34;:&#34;Stará&#34;}</code></td>\n      <td><code class="json">{&#34;name&#34;:&#34;Smlouva Alfa&#34;}</code></td>');
+    expect(res.text).toContain('<td data-label="Před"><code class="json">{&#34;name&#34;:&#34;Stará&#34;}</code></td>\n      <td data-label="Po"><code class="json">{&#34;name&#34;:&#34;Smlouva Alfa&#34;}</code></td>');
     expect(text).toContain('6.11.2026 00:30');
   });
 

@@ -78,8 +78,8 @@ describe('migration import upload (/admin/migration)', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain('role="alert"');
     expect(visibleText(res.text)).toContain('Dokument data.json obsahuje 3 problémy; nic nebylo zapsáno.');
-    expect(res.text).toContain('<tr><td><code>contracts[1].paragraphs[0].sla.reaction.method</code></td><td>unknown method &#34;Hodd&#34;</td></tr>');
-    expect(res.text).toContain('<tr><td><code>users[1].role</code></td><td>unknown role &#34;boss&#34;</td></tr>');
+    expect(res.text).toContain('<tr><td data-label="Místo v dokumentu"><code>contracts[1].paragraphs[0].sla.reaction.method</code></td><td data-label="Problém">unknown method &#34;Hodd&#34;</td></tr>');
+    expect(res.text).toContain('<tr><td data-label="Místo v dokumentu"><code>users[1].role</code></td><td data-label="Problém">unknown role &#34;boss&#34;</td></tr>');
     expect(res.text).toContain('<code>tickets[0].state</code>');
     expect(await counts()).toEqual(before);
   });

@@ -27,7 +27,7 @@ const newTicket = (paragraph_id: number, subject = 'Výpadek') =>
 /** The text of the ticket page's clock cells: `<tr class="clock clock-<name> …">…<td class="<cell>">text</td>`. */
 function clockCell(html: string, name: 'reaction' | 'resolution', cell: 'remaining' | 'consumed'): string {
   const row = new RegExp(`<tr class="clock clock-${name}[^"]*">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
-  return new RegExp(`<td class="${cell}">([^<]*)</td>`).exec(row)?.[1]?.trim() ?? '';
+  return new RegExp(`<td class="${cell}"[^>]*>([^<]*)</td>`).exec(row)?.[1]?.trim() ?? '';
 }
 
 describe('a description over the multipart field limit', () => {

@@ -36,7 +36,7 @@ let attachmentId: number;
 let mailId: number;
 
 const q = encodeURIComponent;
-const numbersOn = (html: string) => [...html.matchAll(/<td><a href="\/tickets\/(\d+)">\1<\/a><\/td>/g)].map((m) => Number(m[1]));
+const numbersOn = (html: string) => [...html.matchAll(/<td[^>]*><a href="\/tickets\/(\d+)">\1<\/a><\/td>/g)].map((m) => Number(m[1]));
 const TABLES = ['tickets', 'ticket_messages', 'ticket_events', 'attachments', 'efforts', 'inbound_mail'];
 const rowCounts = async () =>
   Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, Number((await tdb.db(t).count<{ n: string }[]>('* as n'))[0]!.n)])));

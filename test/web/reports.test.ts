@@ -206,7 +206,7 @@ describe('a contract’s monthly report page', () => {
 
 describe('the staff overview of every contract', () => {
   const rowsOf = (html: string) =>
-    [...html.matchAll(/<tr class="[^"]*">\s*<td>([^<]*)<\/td>\s*<td><a href="\/reports\/contracts\/(\d+)\?month=[^"]*">([^<]*)<\/a><\/td>\s*<td class="num">(\d+)<\/td>\s*<td class="num">(\d+)<\/td>\s*<td class="num breached-count">(\d+)<\/td>\s*<td class="num">([^<]*)<\/td>/g)].map(
+    [...html.matchAll(/<tr class="[^"]*">\s*<td[^>]*>([^<]*)<\/td>\s*<td[^>]*><a href="\/reports\/contracts\/(\d+)\?month=[^"]*">([^<]*)<\/a><\/td>\s*<td class="num"[^>]*>(\d+)<\/td>\s*<td class="num"[^>]*>(\d+)<\/td>\s*<td class="num breached-count"[^>]*>(\d+)<\/td>\s*<td class="num"[^>]*>([^<]*)<\/td>/g)].map(
       (m) => ({ company: m[1], id: Number(m[2]), contract: m[3], received: Number(m[4]), closed: Number(m[5]), breached: Number(m[6]), hours: m[7] }),
     );
 
