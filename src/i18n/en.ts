@@ -5,8 +5,10 @@ type Widen<T> = T extends string
   ? string
   : T extends (...args: infer A) => infer R
     ? (...args: A) => Widen<R>
-    : T extends readonly (infer U)[]
-      ? readonly Widen<U>[]
+    : T extends (infer U)[]
+      ? Widen<U>[]
+      : T extends readonly (infer U)[]
+        ? readonly Widen<U>[]
       : T extends object
         ? { readonly [K in keyof T]: Widen<T[K]> }
         : T;

@@ -102,6 +102,8 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     // the user's language, else the browser's (Accept-Language), else Czech (i18n/index.ts)
     res.locals.lang = pickLanguage(req.user?.language, req.headers['accept-language']);
     res.locals.t = catalogue(res.locals.lang);
+    // the routes' Czech messages (an error page's message, a form's errors) in the page's language
+    if (res.locals.lang !== 'cs') translateRenders(res);
     res.locals.h = helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
@@ -111,7 +113,14 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
     // the one-time message of the last action, taken from the session only when a page renders
     let flash: string | null | undefined;
-    Object.defineProperty(res.locals, 'flash', { enumerable: true, get: () => (flash === undefined ? (flash = takeFlash(req)) : flash) });
+    Object.defineProperty(res.locals, 'flash', { enumerable: true, get: () => {
+      if (flash === undefined) {
+        // set by a route in Czech (cs.flash); shown in the page's language
+        const message = takeFlash(req);
+        flash = message === null ? null : translateMessage(message, res.locals.t);
+      }
+      return flash;
+    } });
     next();
   });
 
@@ -161,6 +170,22 @@ function fixedHeaders(middleware: RequestHandler): [string, string][] {
   });
   if (!done) throw new Error('fixedHeaders: the middleware did not finish at once');
   return [...headers];
+}
+
+/** The options of a page that carry a route's messages: shown in the page's language (translate.ts). */
+const MESSAGE_OPTIONS = ['message', 'formError', 'searchError', 'error', 'notice', 'done'] as const;
+
+/** Makes res.render show the Czech messages a route passes (cs.ts) in the page's catalogue. */
+function translateRenders(res: Response): void {
+  const render = res.render.bind(res) as (view: string, options?: object, cb?: (err: Error, html: string) => void) => void;
+  res.render = ((view: string, options?: object | ((err: Error, html: string) => void), cb?: (err: Error, html: string) => void) => {
+    if (typeof options === 'function') return render(view, undefined, options as (err: Error, html: string) => void);
+    const t = res.locals.t as Catalogue;
+    const o: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
+    for (const key of MESSAGE_OPTIONS) if (typeof o[key] === 'string') o[key] = translateMessage(o[key], t);
+    if (o.errors && typeof o.errors === 'object') o.errors = translateFields(o.errors as Record<string, string>, t);
+    return render(view, o, cb);
+  }) as Response['render'];
 }
 
 const ASSET_PATH = /\.(css|js|svg|png|ico|woff2?)$/;

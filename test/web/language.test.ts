@@ -120,6 +120,27 @@ describe('a signed-in user’s language', () => {
   });
 });
 
+describe('a route’s Czech messages on an English page', () => {
+  it('shows the missing page’s message, a search’s refusal and the flash after an action in English', async () => {
+    await setLanguage(w.users.carol.id, 'en');
+    try {
+      const { agent, csrf } = await login(app, 'carol');
+      const missing = await agent.get('/tickets/999999');
+      expect(missing.status).toBe(404);
+      expect(visibleText(missing.text)).toContain(en.errors.notFound);
+      const search = await agent.get('/tickets/search?q=abc');
+      expect(visibleText(search.text)).toContain(en.overview.badNumber);
+      const n = await open(w.users.carol, 'Flash');
+      const sent = await agent.post(`/tickets/${n}/messages`).field('_csrf', csrf).field('body', 'Hello');
+      expect(sent.status).toBe(303);
+      const page = await agent.get(sent.headers.location!);
+      expect(visibleText(page.text)).toContain(en.flash.messageSent);
+    } finally {
+      await setLanguage(w.users.carol.id, null);
+    }
+  });
+});
+
 describe('notifications in the recipient’s language', () => {
   it('writes an English receipt and status mails to a reporter whose language is en, Czech to one who has not chosen', async () => {
     await setLanguage(w.users.carol.id, 'en');
