@@ -1,21 +1,17 @@
+import { DateTime } from 'luxon';
 import { loginKey } from '../domain/login.js';
 import type { Actor } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
-import { addMessage } from '../services/conversation.js';
-import { createTicket } from '../services/create-ticket.js';
-import { logEffort } from '../services/effort.js';
-import {
-  acceptTicket, cancelTicket, closeTicket, escalateTicket, fileComplaint, pauseTicket, rejectComplaint, resolveTicket,
-} from '../services/transitions.js';
+import { importDocument } from '../services/import/index.js';
 import { hashPassword } from '../services/users.js';
 
-/** Demo sign-ins, shown in the README. */
+/** Demo sign-ins, shown in the README; each passes the product's password rule (domain/password.ts). */
 export const DEMO_USERS = [
-  { login: 'tester', password: 'Tester2026!', name: 'Pavel Tester', email: 'pavel.tester@kiosky.example', role: 'customer' },
-  { login: 'novakova', password: 'Novakova2026!', name: 'Jana Nováková', email: 'jana.novakova@hornilhota.example', role: 'customer' },
-  { login: 'pokorna', password: 'Pokorna2026!', name: 'Dana Pokorná', email: 'dana.pokorna@helpdesk.example', role: 'agent' },
-  { login: 'jedlicka', password: 'Jedlicka2026!', name: 'Pavel Jedlička', email: 'pavel.jedlicka@helpdesk.example', role: 'agent' },
-  { login: 'admin', password: 'Admin2026pass!', name: 'Správce Helpdesku', email: 'admin@helpdesk.example', role: 'admin' },
+  { login: 'tester', password: 'Kiosky2026!', name: 'Pavel Tester', email: 'pavel.tester@kiosky.example', role: 'customer' },
+  { login: 'novakova', password: 'HorniLhota2026', name: 'Jana Nováková', email: 'jana.novakova@hornilhota.example', role: 'customer' },
+  { login: 'pokorna', password: 'Podpora2026!', name: 'Dana Pokorná', email: 'dana.pokorna@helpdesk.example', role: 'agent' },
+  { login: 'jedlicka', password: 'Resitel2026!', name: 'Pavel Jedlička', email: 'pavel.jedlicka@helpdesk.example', role: 'agent' },
+  { login: 'admin', password: 'Sprava2026!', name: 'Správce Helpdesku', email: 'admin@helpdesk.example', role: 'admin' },
 ] as const;
 
 const OFFICE = { mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']], sat: [], sun: [] };
@@ -31,7 +27,7 @@ function paragraphs(contractId: number) {
   ];
 }
 
-/** Seeds the demo data once (two companies, three contracts, users, tickets in every state). */
+/** Seeds the demo data once (two companies, three contracts, users, tickets in every state with weeks of history). */
 export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
   const { db } = ctx;
   if (await db('users').first('id')) return false;
@@ -52,7 +48,7 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
       .returning(['id', 'login', 'name', 'email', 'role']);
     users[u.login] = row as Actor;
   }
-  const tester = users.tester!, novakova = users.novakova!, pokorna = users.pokorna!, jedlicka = users.jedlicka!;
+  const tester = users.tester!, novakova = users.novakova!;
   await db('user_contracts').insert([
     { user_id: tester.id, contract_id: c1.id, sees_all_tickets: true },
     { user_id: tester.id, contract_id: c2.id, sees_all_tickets: false },
@@ -64,48 +60,197 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
     { address: novakova.email, user_id: novakova.id, contract_id: c3.id },
   ]);
 
-  const para = async (contractId: number, code: string) => (await db('contract_paragraphs').where({ contract_id: contractId, code }).first('id')).id as number;
-  const open = async (who: Actor, contractId: number, code: string, subject: string, description: string) =>
-    (await createTicket(ctx, who, { contract_id: contractId, paragraph_id: await para(contractId, code), contact_phone: '602 123 456', subject, description })).number;
-
-  const n1 = await open(tester, c1.id, 'A1', 'Nefunkční aplikace', 'Dobrý den,\nkiosek na radnici od rána ukazuje chybu „Služba není dostupná“.\nDěkuji, Pavel Tester');
-  void n1;
-  const n2 = await open(tester, c1.id, 'A2', 'Chyba při ukládání v DMS', 'Nelze mi dnes v 9:00 uložit dokument s názvem faktura1.');
-  await acceptTicket(ctx, pokorna, n2, {});
-
-  const n3 = await open(tester, c1.id, 'A1', 'Systém eSSL je nedostupný', 'Od 7:30 se nelze přihlásit do spisové služby.');
-  await acceptTicket(ctx, pokorna, n3, {});
-  await escalateTicket(ctx, pokorna, n3, { assignee_id: jedlicka.id });
-  await addMessage(ctx, jedlicka, n3, { body: 'Dobrý den, na problému pracujeme, ozveme se do hodiny.' });
-
-  const n4 = await open(tester, c2.id, 'A2', 'Tisk štítků nefunguje', 'Tiskárna Zebra netiskne štítky z modulu Sklad.');
-  await acceptTicket(ctx, pokorna, n4, {});
-  await pauseTicket(ctx, pokorna, n4, { cooperation: 'Prosíme o zaslání snímku obrazovky s chybou a verze ovladače tiskárny.' });
-
-  const n5 = await open(tester, c1.id, 'A2', 'Pomalé načítání úřední desky', 'Úřední deska se načítá přes 30 sekund.');
-  await acceptTicket(ctx, pokorna, n5, {});
-  await resolveTicket(ctx, pokorna, n5, { resolution: 'Vyčištěna mezipaměť a přidán index do databáze. Načtení nyní trvá pod 1 s.' });
-  await logEffort(ctx, pokorna, n5, { minutes: 45, note: 'analýza a oprava indexu' });
-
-  const n6 = await open(tester, c1.id, 'D', 'Dotaz na export do PDF', 'Lze exportovat seznam dokumentů do PDF?');
-  await acceptTicket(ctx, jedlicka, n6, {});
-  await resolveTicket(ctx, jedlicka, n6, { resolution: 'Ano, v menu Seznam → Export → PDF.' });
-  await closeTicket(ctx, jedlicka, n6, {});
-
-  const n7 = await open(tester, c1.id, 'A1', 'Kiosek se restartuje', 'Kiosek v přízemí se každých 10 minut restartuje.');
-  await acceptTicket(ctx, pokorna, n7, {});
-  await resolveTicket(ctx, pokorna, n7, { resolution: 'Aktualizován firmware kiosku.' });
-  await fileComplaint(ctx, tester, n7, { reason: 'Kiosek se restartuje dál, jen méně často.' });
-
-  const n8 = await open(tester, c1.id, 'A1', 'Duplicitní hlášení – kiosek', 'Omlouvám se, zadáno podruhé.');
-  await cancelTicket(ctx, pokorna, n8, { reason: 'Duplicitní ticket, řešíme v původním požadavku.' });
-
-  const m1 = await open(novakova, c3.id, 'A1', 'Nelze odeslat datovou zprávu', 'Při odeslání datové zprávy se zobrazí chyba 500.');
-  await acceptTicket(ctx, jedlicka, m1, {});
-  const m2 = await open(novakova, c3.id, 'A2', 'Chybný tisk podacího archu', 'Na podacím archu chybí čárový kód.');
-  await acceptTicket(ctx, jedlicka, m2, {});
-  await resolveTicket(ctx, jedlicka, m2, { resolution: 'Opravena šablona podacího archu.' });
-  await fileComplaint(ctx, novakova, m2, { reason: 'Čárový kód stále chybí u doporučených zásilek.' });
-  await rejectComplaint(ctx, jedlicka, m2, { reason: 'Doporučené zásilky tiskne Česká pošta, ne aplikace.' });
+  // the tickets' history over the past weeks, written like the migration import writes an old
+  // system's tickets (services/import): each state change, message and effort at its own instant,
+  // the stored SLA computed from that history, the ticket numbers drawn from the sequence
+  const numbers: number[] = [];
+  for (let i = 0; i < DEMO_TICKETS.length; i++) numbers.push(Number((await db.raw("select nextval('ticket_number_seq') as n")).rows[0].n));
+  await importDocument(db, demoDocument(DateTime.now(), numbers));
   return true;
+}
+
+const ZONE = 'Europe/Prague';
+const KIOSKY = 'Úřední desky - Kiosky';
+const LHOTA = 'Město Horní Lhota';
+
+/** A step of a demo ticket: hours after its creation, the state it goes to, who, and what the action carries. */
+type Step = [hours: number, to: string, by: string | null, extra?: { reason?: string; assignee?: string }];
+/** A message: hours after the creation, its author, its text; a staff author's is an answer, else the customer's. */
+type Message = [hours: number, author: string, body: string, internal?: boolean];
+/** Effort: days after the creation, minutes, who, note, billable (left out: the paragraph's default). */
+type Effort = [days: number, minutes: number, by: string, note: string, billable?: boolean];
+
+interface DemoTicket {
+  company: string;
+  contract: string;
+  paragraph: string;
+  reporter: string;
+  channel: 'web' | 'email' | 'hotline';
+  subject: string;
+  description: string;
+  /** days before today, and the local time of day it came in */
+  daysAgo: number;
+  at: string;
+  steps?: Step[];
+  messages?: Message[];
+  efforts?: Effort[];
+}
+
+const STAFF = new Set(['pokorna', 'jedlicka', 'admin']);
+
+/**
+ * The demo's tickets: created over the past seven weeks (last month's make a monthly report
+ * with figures), by web, e-mail and phone (hotline); some met their SLA, some breached it
+ * (an incident still open after two weeks, a new one nobody reacted to), one waits paused for
+ * the customer, one was complained about, efforts billable and not.
+ */
+export const DEMO_TICKETS: DemoTicket[] = [
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A1', reporter: 'tester', channel: 'web', daysAgo: 50, at: '08:40',
+    subject: 'Kiosek na radnici nereaguje na dotyk', description: 'Dobrý den,\nkiosek ve vstupní hale radnice od rána nereaguje na dotyk.\nDěkuji, Pavel Tester',
+    steps: [[0.4, 'accepted', 'pokorna'], [5, 'resolved', 'pokorna', { reason: 'Překalibrována dotyková vrstva a vyměněn kabel USB.' }], [74, 'closed', null]],
+    messages: [[0.5, 'pokorna', 'Dobrý den, požadavek jsme převzali, technik je na cestě.'], [3, 'tester', 'Děkuji, kiosek je dostupný v přízemí u vchodu.']],
+    efforts: [[0, 90, 'pokorna', 'výjezd technika a kalibrace']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A2', reporter: 'tester', channel: 'email', daysAgo: 46, at: '10:05',
+    subject: 'Chyba při ukládání v DMS', description: 'Nelze mi uložit dokument s názvem faktura1, aplikace hlásí „Přístup odepřen“.',
+    steps: [[2, 'accepted', 'pokorna'], [22, 'resolved', 'pokorna', { reason: 'Opravena oprávnění ke složce Faktury.' }], [70, 'closed', null]],
+    efforts: [[1, 60, 'pokorna', 'úprava oprávnění', true]],
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'A1', reporter: 'novakova', channel: 'hotline', daysAgo: 42, at: '07:50',
+    subject: 'Nelze odeslat datovou zprávu', description: 'Při odeslání datové zprávy se zobrazí chyba 500. Volala paní Nováková.',
+    steps: [[1, 'accepted', 'pokorna'], [2, 'escalated', 'pokorna', { assignee: 'jedlicka' }], [100, 'resolved', 'jedlicka', { reason: 'Obnoven certifikát pro rozhraní ISDS.' }], [170, 'closed', null]],
+    messages: [[2.2, 'jedlicka', 'Dobrý den, chyba je v certifikátu rozhraní, nový certifikát vydá certifikační autorita do několika dnů.'], [6, 'jedlicka', 'Certifikát objednán u správce podatelny.', true]],
+    efforts: [[0, 120, 'jedlicka', 'analýza logů rozhraní'], [1, 45, 'jedlicka', 'výměna certifikátu']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'D', reporter: 'tester', channel: 'web', daysAgo: 38, at: '13:20',
+    subject: 'Dotaz na export do PDF', description: 'Lze exportovat seznam dokumentů do PDF?',
+    steps: [[2, 'accepted', 'jedlicka'], [4, 'resolved', 'jedlicka', { reason: 'Ano, v menu Seznam → Export → PDF.' }], [26, 'closed', 'jedlicka']],
+    efforts: [[0, 30, 'jedlicka', 'odpověď s návodem']],
+  },
+  {
+    company: KIOSKY, contract: '2', paragraph: 'A2', reporter: 'tester', channel: 'email', daysAgo: 35, at: '09:10',
+    subject: 'Tisk štítků nefunguje', description: 'Tiskárna Zebra netiskne štítky z modulu Sklad.',
+    steps: [[1, 'accepted', 'pokorna'], [2, 'paused', 'pokorna', { reason: 'Prosíme o verzi ovladače tiskárny.' }], [26, 'accepted', 'tester'], [30, 'resolved', 'pokorna', { reason: 'Nainstalován aktuální ovladač tiskárny.' }], [80, 'closed', null]],
+    messages: [[25.5, 'tester', 'Verze ovladače je 5.1.17, snímek obrazovky posílám e-mailem.']],
+    efforts: [[1, 50, 'pokorna', 'instalace ovladače', true]],
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'A2', reporter: 'novakova', channel: 'web', daysAgo: 33, at: '11:00',
+    subject: 'Chybný tisk podacího archu', description: 'Na podacím archu chybí čárový kód.',
+    steps: [[1, 'accepted', 'jedlicka'], [6, 'resolved', 'jedlicka', { reason: 'Opravena šablona podacího archu.' }], [26, 'complained', 'novakova', { reason: 'Čárový kód stále chybí u doporučených zásilek.' }],
+      [29, 'resolved', 'jedlicka', { reason: 'Doporučené zásilky tiskne Česká pošta, ne aplikace.' }], [120, 'closed', null]],
+    efforts: [[0, 40, 'jedlicka', 'úprava šablony'], [1, 20, 'jedlicka', 'posouzení reklamace', false]],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'B', reporter: 'tester', channel: 'email', daysAgo: 31, at: '14:30',
+    subject: 'Objednávka dalšího kiosku', description: 'Objednáváme instalaci kiosku na pobočce v Líšni.',
+    steps: [[5, 'accepted', 'pokorna'], [150, 'resolved', 'pokorna', { reason: 'Kiosek nainstalován a předán.' }], [200, 'closed', null]],
+    efforts: [[6, 240, 'pokorna', 'instalace a předání kiosku']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A1', reporter: 'tester', channel: 'hotline', daysAgo: 20, at: '07:45',
+    subject: 'Systém eSSL je nedostupný', description: 'Od 7:30 se nelze přihlásit do spisové služby. Hlášeno telefonicky.',
+    steps: [[0.3, 'accepted', 'pokorna'], [1, 'escalated', 'pokorna', { assignee: 'jedlicka' }], [3, 'resolved', 'jedlicka', { reason: 'Restartována aplikační služba, doplněn monitoring.' }], [60, 'closed', null]],
+    messages: [[1.1, 'jedlicka', 'Dobrý den, na problému pracujeme, ozveme se do hodiny.']],
+    efforts: [[0, 75, 'jedlicka', 'obnova služby'], [0, 15, 'pokorna', 'telefonát se zákazníkem']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A1', reporter: 'tester', channel: 'web', daysAgo: 16, at: '09:30',
+    subject: 'Kiosek se restartuje', description: 'Kiosek v přízemí se každých 10 minut restartuje.',
+    steps: [[1, 'accepted', 'pokorna']],
+    messages: [[1.2, 'pokorna', 'Dobrý den, čekáme na náhradní zdroj od dodavatele.'], [50, 'tester', 'Je už známý termín výměny?']],
+    efforts: [[0, 30, 'pokorna', 'diagnostika na místě']],
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'A1', reporter: 'novakova', channel: 'email', daysAgo: 14, at: '10:15',
+    subject: 'Spisová služba hlásí chybu 500', description: 'Při otevření spisu se zobrazí chyba 500.',
+    steps: [[1.5, 'accepted', 'pokorna'], [2, 'escalated', 'pokorna', { assignee: 'jedlicka' }]],
+    messages: [[3, 'jedlicka', 'Chyba je v indexu databáze, připravujeme opravu.', true]],
+    efforts: [[0, 60, 'jedlicka', 'analýza chyby']],
+  },
+  {
+    company: KIOSKY, contract: '2', paragraph: 'A2', reporter: 'tester', channel: 'web', daysAgo: 9, at: '12:40',
+    subject: 'Tisk štítků ze skladu je pomalý', description: 'Tisk jednoho štítku trvá přes minutu.',
+    steps: [[1, 'accepted', 'pokorna'], [3, 'paused', 'pokorna', { reason: 'Prosíme o zaslání snímku obrazovky s chybou a verze ovladače tiskárny.' }]],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A2', reporter: 'tester', channel: 'hotline', daysAgo: 6, at: '08:20',
+    subject: 'Pomalé načítání úřední desky', description: 'Úřední deska se načítá přes 30 sekund.',
+    steps: [[2, 'accepted', 'pokorna'], [26, 'resolved', 'pokorna', { reason: 'Vyčištěna mezipaměť a přidán index do databáze. Načtení nyní trvá pod 1 s.' }]],
+    efforts: [[1, 45, 'pokorna', 'analýza a oprava indexu']],
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'A1', reporter: 'novakova', channel: 'hotline', daysAgo: 7, at: '09:00',
+    subject: 'Podatelna nenačítá e-maily', description: 'Od rána nepřicházejí do podatelny žádné e-maily.',
+    steps: [[0.5, 'accepted', 'jedlicka'], [5, 'resolved', 'jedlicka', { reason: 'Obnoveno heslo k poštovní schránce podatelny.' }], [48, 'complained', 'novakova', { reason: 'E-maily chodí, ale bez příloh.' }]],
+    efforts: [[0, 35, 'jedlicka', 'obnova přístupu ke schránce']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A1', reporter: 'tester', channel: 'web', daysAgo: 4, at: '10:00',
+    subject: 'Duplicitní hlášení – kiosek', description: 'Omlouvám se, zadáno podruhé.',
+    steps: [[1, 'cancelled', 'pokorna', { reason: 'Duplicitní požadavek, řešíme v původním.' }]],
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'D', reporter: 'novakova', channel: 'email', daysAgo: 3, at: '13:10',
+    subject: 'Dotaz na skartační řízení', description: 'Jak v systému spustit skartační řízení za rok 2015?',
+    steps: [[2, 'accepted', 'jedlicka']],
+  },
+  {
+    company: KIOSKY, contract: '1', paragraph: 'A1', reporter: 'tester', channel: 'web', daysAgo: 3, at: '08:15',
+    subject: 'Nefunkční aplikace', description: 'Dobrý den,\nkiosek na radnici od rána ukazuje chybu „Služba není dostupná“.\nDěkuji, Pavel Tester',
+  },
+  {
+    company: LHOTA, contract: '3', paragraph: 'A2', reporter: 'novakova', channel: 'web', daysAgo: 0, at: '00:00',
+    subject: 'Nelze přihlásit nového uživatele', description: 'Nová kolegyně se nemůže přihlásit, systém hlásí neplatné heslo.',
+  },
+];
+
+/**
+ * The import document of the demo's tickets relative to `now`: each ticket at its day and time
+ * in Prague (today's ticket an hour ago), its steps, messages and efforts after it.
+ */
+export function demoDocument(now: DateTime, numbers: number[]) {
+  const local = now.setZone(ZONE);
+  const tickets = DEMO_TICKETS.map((t, i) => {
+    const [hh, mm] = t.at.split(':').map(Number) as [number, number];
+    const created = t.daysAgo === 0 ? local.minus({ hours: 1 }) : local.minus({ days: t.daysAgo }).set({ hour: hh, minute: mm, second: 0, millisecond: 0 });
+    const at = (hours: number) => created.plus({ minutes: Math.round(hours * 60) });
+    const steps = t.steps ?? [];
+    const last = steps.at(-1);
+    const assignee = [...steps].reverse().find((s) => s[3]?.assignee)?.[3]?.assignee ?? steps.find((s) => s[2] !== null && STAFF.has(s[2]))?.[2] ?? null;
+    return {
+      number: numbers[i]!,
+      company: t.company,
+      contract: t.contract,
+      paragraph: t.paragraph,
+      reporter: t.reporter,
+      contact_phone: '+420602123456',
+      subject: t.subject,
+      description: t.description,
+      channel: t.channel,
+      state: last ? last[1] : 'new',
+      assignee,
+      created_at: created.toISO()!,
+      events: steps.map(([hours, to, by, extra]) => ({ at: at(hours).toISO()!, to, by, assignee: extra?.assignee ?? null, reason: extra?.reason ?? null })),
+      messages: (t.messages ?? []).map(([hours, author, body, internal]) => ({
+        at: at(hours).toISO()!,
+        author,
+        direction: STAFF.has(author) ? 'out' : 'in',
+        body,
+        kind: internal ? 'internal' : 'comment',
+      })),
+      efforts: (t.efforts ?? []).map(([days, minutes, by, note, billable]) => ({
+        date: created.plus({ days }).toISODate()!,
+        minutes,
+        by,
+        note,
+        ...(billable === undefined ? {} : { billable }),
+      })),
+    };
+  });
+  return { calendars: [], companies: [], contracts: [], users: [], tickets };
 }
