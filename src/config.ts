@@ -58,6 +58,9 @@ const settings = z.object({
   /** the recomputation of every open ticket's SLA */
   JOB_SLA_FULL_SECONDS: z.coerce.number().int().min(1).default(86400),
   JOB_AUTO_CLOSE_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** staff SLA alerts (issue 12): how often open tickets' stored dues are checked, and how long before a due staff are warned */
+  JOB_SLA_ALERT_SECONDS: z.coerce.number().int().min(1).default(60),
+  SLA_WARNING_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   /** deletes expired sessions, rate counters and old job runs */
   JOB_CLEANUP_SECONDS: z.coerce.number().int().min(1).default(900),
 

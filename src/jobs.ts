@@ -9,6 +9,7 @@
  * | sla          | recomputeOpenTickets        | JOB_SLA_SECONDS (5 min)      | lock shared with sla-full  |
  * | sla-full     | recomputeOpenTickets(all)   | JOB_SLA_FULL_SECONDS (1 day) | lock shared with sla       |
  * | auto-close   | closeStaleResolved          | JOB_AUTO_CLOSE_SECONDS (1 h) | own lock                   |
+ * | sla-alerts   | queueSlaAlerts              | JOB_SLA_ALERT_SECONDS (1 min)| once per alert: staff_alerts key |
  * | cleanup      | cleanUpExpired              | JOB_CLEANUP_SECONDS (15 min) |                            |
  * | imap-poller  | the mailbox poller          | on new mail, MAIL_POLL_SECONDS | mailbox advisory lock    |
  *
@@ -30,6 +31,7 @@ import type { ServiceContext } from './services/context.js';
 import { ingestMail, recordMailFailure } from './services/mail/ingest.js';
 import { createTransport, sendDueMail } from './mail/outbox.js';
 import { recomputeOpenTickets } from './services/sla.js';
+import { queueSlaAlerts } from './services/staff-notifications.js';
 
 /** This node's name in logs and in the job run log: NODE_NAME, else hostname:PORT. */
 export function nodeName(config: Pick<Config, 'NODE_NAME' | 'PORT'>): string {
@@ -165,6 +167,15 @@ export function periodicJobs(ctx: ServiceContext, config: Config, send?: () => P
       },
     });
   }
+  // staff warned SLA_WARNING_MINUTES before a stored due and told of a breach, once each (staff-notifications.ts)
+  jobs.push({
+    name: 'sla-alerts',
+    everySeconds: config.JOB_SLA_ALERT_SECONDS,
+    run: async () => {
+      const r = await queueSlaAlerts(ctx, { leadMinutes: config.SLA_WARNING_MINUTES });
+      return r.alerts ? `${r.alerts} SLA alert(s), ${r.mails} mail(s) queued` : null;
+    },
+  });
   jobs.push({
     name: 'cleanup',
     everySeconds: config.JOB_CLEANUP_SECONDS,

@@ -7,6 +7,7 @@ import type { ServiceContext, Tx } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
 import { notifyStaffMessage, type QueuedMail } from './notifications.js';
+import { notifyAssigneeOfCustomerMessage } from './staff-notifications.js';
 import { lockVisibleTicket } from './ticket-lock.js';
 import { TEXT_MAX } from './create-ticket.js';
 import { applyTransition } from './transitions.js';
@@ -96,6 +97,8 @@ async function writeMessage(
   await storeAttachments(trx, number, messageId, files, actor, internal);
   const notifications: QueuedMail[] = [];
   if (isStaff(actor) && !internal) notifications.push(...(await notifyStaffMessage(ctx, trx, number, actor.name, body ?? '')));
+  // a customer's message (web or e-mail): the assignee is told
+  if (!isStaff(actor)) notifications.push(...(await notifyAssigneeOfCustomerMessage(ctx, trx, number, actor.id, actor.name, body ?? '')));
 
   const resumed = !isStaff(actor) && ticket.state === 'paused';
   if (resumed) notifications.push(...(await applyTransition(ctx, trx, actor, ticket, 'resume', { data: { by_reply: true } })).notifications);

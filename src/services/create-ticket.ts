@@ -8,6 +8,7 @@ import { ValidationError } from './errors.js';
 import { eventRow } from './history.js';
 import { createdReceipts, type QueuedMail, queuedMails } from './notifications.js';
 import { joinSlaSetup, SLA_SETUP_COLUMNS, type SlaSetupRow, storedSlaOfNewTicket } from './sla.js';
+import { newTicketRows, servingStaff, type StaffRecipient } from './staff-notifications.js';
 import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
 import { usableContracts } from './visibility.js';
 
@@ -77,7 +78,8 @@ export async function createTicketInTx(trx: Tx, ctx: ServiceContext, actor: Acto
 /**
  * The creation's one read: whether the actor may use the contract (visibility.ts's scope), the
  * paragraph (active, of the contract) with its SLA setup, the reporter's mail settings, the
- * transaction's time, and the new ticket's number, drawn only when both checks pass. Built by
+ * staff serving the contract with theirs (staff-notifications.ts), the transaction's time, and
+ * the new ticket's number, drawn only when both checks pass. Built by
  * knex once per shape (staff or customer) and then only bound (db/compiled.ts).
  */
 const creationRead = compiledRead((db, shape: 'staff' | 'customer', actor: number, contract: number, paragraph: number) => {
@@ -87,8 +89,11 @@ const creationRead = compiledRead((db, shape: 'staff' | 'customer', actor: numbe
     .crossJoin(db.raw('users as u'))
     .where({ 'p.id': paragraph, 'p.contract_id': contract, 'p.active': true, 'u.id': actor })
     .select('p.id', ...SLA_SETUP_COLUMNS, 'u.email as reporter_email', 'u.notify_prefs', db.raw('now() as now'));
+  const staff = servingStaff(db, contract).select(
+    db.raw("coalesce(json_agg(json_build_object('id', su.id, 'email', su.email, 'notify_prefs', su.notify_prefs, 'language', su.language) order by su.id), '[]'::json)"),
+  );
   const checked = db
-    .select(db.raw('exists (?) as contract_ok', [usable]), 'x.*')
+    .select(db.raw('exists (?) as contract_ok', [usable]), db.raw('(?) as staff', [staff]), 'x.*')
     .from(db.raw('(select 1) as one'))
     .leftJoin(setup.as('x'), db.raw('true'));
   return db
@@ -102,16 +107,19 @@ interface CreationRow extends SlaSetupRow {
   id: number | null;
   reporter_email: string;
   notify_prefs: Record<string, boolean>;
+  staff: StaffRecipient[];
   now: Date;
   number: number | null;
 }
 
 const EVENT_COLUMNS = ['ticket_number', 'actor_id', 'kind', 'from_state', 'to_state', 'data', 'internal'] as const;
-const MAIL_SHARED = ['subject', 'text_body', 'html_body', 'purpose', 'in_reply_to'] as const;
+/** Columns each outbox row has its own value of (the customers' receipts and the staff's notices differ), and those all share. */
+const MAIL_PER_ROW = ['message_id', 'to_address', 'subject', 'text_body', 'html_body', 'purpose'] as const;
+const MAIL_SHARED = ['in_reply_to'] as const;
 
 /**
  * The creation's one write: the ticket (with its stored SLA), its history event and its
- * receipts in the outbox, numbered and returned in the order of the lists. Its SQL is made once
+ * receipts and staff notifications in the outbox, numbered and returned in the order of the lists. Its SQL is made once
  * per list of the ticket's columns (the number first), so a column added to the stored SLA is
  * written without a change here.
  */
@@ -128,9 +136,9 @@ function creationWrite(ticketColumns: readonly string[]) {
     ), event as (
       insert into "ticket_events" (${names(EVENT_COLUMNS)}) values (${params(t + 1, EVENT_COLUMNS.length)})
     )
-    insert into "outbound_mail" ("ticket_number", "message_id", "to_address", ${names(MAIL_SHARED)}, "references")
-    select $1, r.message_id, r.to_address, ${MAIL_SHARED.map((_, i) => `$${e + 3 + i}::text`).join(', ')}, $${e + 3 + MAIL_SHARED.length}::text[]
-    from unnest($${e + 1}::text[], $${e + 2}::text[]) with ordinality as r(message_id, to_address, i)
+    insert into "outbound_mail" ("ticket_number", ${names(MAIL_PER_ROW)}, ${names(MAIL_SHARED)}, "references")
+    select $1, ${MAIL_PER_ROW.map((c) => `r."${c}"`).join(', ')}, ${MAIL_SHARED.map((_, i) => `$${e + MAIL_PER_ROW.length + 1 + i}::text`).join(', ')}, $${e + MAIL_PER_ROW.length + 1 + MAIL_SHARED.length}::text[]
+    from unnest(${MAIL_PER_ROW.map((_, i) => `$${e + 1 + i}::text[]`).join(', ')}) with ordinality as r(${names(MAIL_PER_ROW)}, i)
     order by r.i
     returning "id"`;
     creationWrites.set(key, (write = fixedStatement(sql, 'insert')));
@@ -163,21 +171,24 @@ async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: Val
     ...storedSlaOfNewTicket(read, read.now),
   };
   const event = eventRow({ ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
-  const receipts = createdReceipts(ctx, {
-    number,
-    subject: ticket.subject,
-    contact_email: ticket.contact_email,
-    channel,
-    reporter_email: read.reporter_email,
-    notify_prefs: read.notify_prefs,
-  });
+  const receipts = [
+    ...createdReceipts(ctx, {
+      number,
+      subject: ticket.subject,
+      contact_email: ticket.contact_email,
+      channel,
+      reporter_email: read.reporter_email,
+      notify_prefs: read.notify_prefs,
+    }),
+    // the staff serving the contract, in the same statement (the creator is not told)
+    ...newTicketRows(ctx, { number, subject: ticket.subject, channel, reporter: actor.name }, read.staff ?? [], actor.id),
+  ];
   const mail = receipts[0];
   const columns = Object.keys(ticket);
   const ids = await creationWrite(columns)(trx, [
     ...Object.values(ticket),
     ...EVENT_COLUMNS.map((c) => event[c]),
-    receipts.map((r) => r.message_id),
-    receipts.map((r) => r.to_address),
+    ...MAIL_PER_ROW.map((c) => receipts.map((r) => r[c])),
     ...MAIL_SHARED.map((c) => mail?.[c] ?? null),
     mail?.references ?? null,
   ]);

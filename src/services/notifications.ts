@@ -5,7 +5,21 @@ import type { ServiceContext, Tx } from './context.js';
 
 /** Kinds of notification a user can switch off in their settings (default: all on). */
 export const NOTIFICATION_KINDS = ['created', 'state_changed', 'staff_message', 'complaint_decided'] as const;
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+/**
+ * Kinds only staff (agents, admins) get and see in their settings (issue 12): sent by
+ * staff-notifications.ts, each with the outbox purpose `staff_<kind>`.
+ */
+export const STAFF_NOTIFICATION_KINDS = ['new_ticket', 'customer_message', 'complaint', 'assigned', 'sla_warning', 'sla_breached'] as const;
+export type StaffNotificationKind = (typeof STAFF_NOTIFICATION_KINDS)[number];
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number] | StaffNotificationKind;
+
+/** The kinds a user with this role chooses from: everyone's, and staff's for agents and admins. */
+export function notificationKindsOf(role: string): readonly NotificationKind[] {
+  return role === 'customer' ? NOTIFICATION_KINDS : [...NOTIFICATION_KINDS, ...STAFF_NOTIFICATION_KINDS];
+}
+
+/** Outbox purposes of staff notifications: they are not part of the customer's mail thread. */
+export const STAFF_PURPOSE_PREFIX = 'staff_';
 
 /** A notification a use case wrote to the outbox: it says what it queued. */
 export interface QueuedMail {
@@ -50,7 +64,7 @@ async function threadOf(trx: Tx, ticket: number): Promise<string[]> {
   const rows = await trx
     .select('message_id', 'at')
     .from(
-      trx('outbound_mail').where({ ticket_number: ticket }).select('message_id', 'created_at as at')
+      trx('outbound_mail').where({ ticket_number: ticket }).whereNot('purpose', 'like', `${STAFF_PURPOSE_PREFIX}%`).select('message_id', 'created_at as at')
         .unionAll(trx('inbound_mail').where({ ticket_number: ticket }).whereNotNull('message_id').select(trx.raw("'<' || message_id || '>'"), 'received_at as at'))
         .as('m'),
     )
@@ -58,11 +72,13 @@ async function threadOf(trx: Tx, ticket: number): Promise<string[]> {
   return rows.map((r) => r.message_id as string);
 }
 
-function render(ctx: ServiceContext, ticket: number, lines: string[]) {
+const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** A notification's text and HTML: its lines, the ticket's link and the footer (staff mail brings its own, in its recipient's catalogue). */
+export function render(ctx: ServiceContext, ticket: number, lines: string[], texts: { link: string; footer: string; lang: string } = { link: cs.mail.link, footer: cs.mail.footer, lang: 'cs' }) {
   const link = `${ctx.mail.publicUrl}/tickets/${ticket}`;
-  const text = [...lines, '', `${cs.mail.link}: ${link}`, '', cs.mail.footer].join('\n');
-  const esc = (v: string) => v.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const html = `<!doctype html><html lang="cs"><body style="font-family:sans-serif">${lines.map((l) => `<p>${esc(l).replace(/\n/g, '<br>')}</p>`).join('')}<p><a href="${esc(link)}">${esc(cs.mail.link)}</a></p><p style="color:#666">${esc(cs.mail.footer)}</p></body></html>`;
+  const text = [...lines, '', `${texts.link}: ${link}`, '', texts.footer].join('\n');
+  const html = `<!doctype html><html lang="${esc(texts.lang)}"><body style="font-family:sans-serif">${lines.map((l) => `<p>${esc(l).replace(/\n/g, '<br>')}</p>`).join('')}<p><a href="${esc(link)}">${esc(texts.link)}</a></p><p style="color:#666">${esc(texts.footer)}</p></body></html>`;
   return { text, html };
 }
 

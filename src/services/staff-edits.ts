@@ -5,6 +5,7 @@ import { type Actor, isStaff } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
 import { recordEvent } from './history.js';
+import { notifyAssigned } from './staff-notifications.js';
 import { activeStaff } from './transitions.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
@@ -34,6 +35,7 @@ export async function assignTicket(ctx: ServiceContext, actor: Actor, number: nu
     if ((ticket.assignee_id ?? undefined) === assignee_id) return;
     await trx('tickets').where({ number }).update({ assignee_id: assignee_id ?? null, updated_at: trx.fn.now() });
     await recordEvent(trx, { ticket: number, actor, kind: 'assigned', data: { assignee_id: assignee_id ?? null, assignee: name } });
+    if (assignee_id !== undefined) await notifyAssigned(ctx, trx, number, actor);
   });
 }
 

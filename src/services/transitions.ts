@@ -6,6 +6,7 @@ import type { ServiceContext, Tx } from './context.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { type EventKind, recordEvent } from './history.js';
 import { notifyStateChange, type QueuedMail } from './notifications.js';
+import { notifyAssigned, notifyAssigneeOfComplaint } from './staff-notifications.js';
 import { refreshStoredSla } from './sla.js';
 import { type LockedTicket, lockVisibleTicket } from './ticket-lock.js';
 import { id, optionalText, parseInput, requiredText } from './validate.js';
@@ -160,6 +161,7 @@ export const escalateTicket = useCase<Input>('escalate', async (trx, actor, tick
     set: { assignee_id: solver.id },
     data: { assignee_id: solver.id, assignee: solver.name },
   });
+  await notifyAssigned(ctx, trx, ticket.number, actor);
 });
 
 /** Staff pause the ticket and ask the customer for cooperation (a message they see). */
@@ -193,6 +195,7 @@ export const cancelTicket = useCase<Input>('cancel', async (trx, actor, ticket, 
 export const fileComplaint = useCase<Input>('complain', async (trx, actor, ticket, input, ctx) => {
   const { reason } = parseFor<{ reason: string }>('complain', input);
   await applyTransition(ctx, trx, actor, ticket, 'complain', { data: { reason } });
+  await notifyAssigneeOfComplaint(ctx, trx, ticket.number, actor.name, reason);
 });
 
 export const upholdComplaint = useCase<Input>(

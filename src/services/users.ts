@@ -7,7 +7,7 @@ import type { Actor } from './actor.js';
 import type { ServiceContext } from './context.js';
 import { ValidationError } from './errors.js';
 import type { Knex } from 'knex';
-import { NOTIFICATION_KINDS, type NotificationKind } from './notifications.js';
+import { type NotificationKind, notificationKindsOf } from './notifications.js';
 
 const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -81,28 +81,32 @@ export async function endSessions(db: Knex, userId: number, keepSessionId?: stri
   return q.delete();
 }
 
-export type NotificationPrefs = Record<NotificationKind, boolean>;
+/** A user's choice for each kind they choose from (staff have the staff kinds too). */
+export type NotificationPrefs = Partial<Record<NotificationKind, boolean>>;
 
-/** A user's stored choices (users.notify_prefs) for every kind: on unless switched off. */
-export function storedNotificationPrefs(stored: unknown): NotificationPrefs {
+/** A user's stored choices (users.notify_prefs) for every kind of their role: on unless switched off. */
+export function storedNotificationPrefs(stored: unknown, role: string): NotificationPrefs {
   const prefs = (stored ?? {}) as Record<string, boolean>;
-  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, prefs[k] !== false])) as NotificationPrefs;
+  return Object.fromEntries(notificationKindsOf(role).map((k) => [k, prefs[k] !== false])) as NotificationPrefs;
 }
 
-/** The choices of the settings form (a checked box = on, any other kind off): the user's own page and the admin's. */
-export function notificationPrefsInput(input: Record<string, unknown>): NotificationPrefs {
-  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, input[k] === 'on' || input[k] === '1' || input[k] === true])) as NotificationPrefs;
+/**
+ * The choices of the settings form (a checked box = on, any other kind of the role off): the
+ * user's own page and the admin's. Kinds of another role are left out (absent = on).
+ */
+export function notificationPrefsInput(input: Record<string, unknown>, role: string): NotificationPrefs {
+  return Object.fromEntries(notificationKindsOf(role).map((k) => [k, input[k] === 'on' || input[k] === '1' || input[k] === true])) as NotificationPrefs;
 }
 
 /** The user's notification choices; every kind is on unless switched off. */
-export async function notificationPrefs({ db }: Pick<Reads, 'db'>, user: Pick<Actor, 'id'>): Promise<NotificationPrefs> {
+export async function notificationPrefs({ db }: Pick<Reads, 'db'>, user: Pick<Actor, 'id' | 'role'>): Promise<NotificationPrefs> {
   const row = await db('users').where({ id: user.id }).first('notify_prefs');
-  return storedNotificationPrefs(row?.notify_prefs);
+  return storedNotificationPrefs(row?.notify_prefs, user.role);
 }
 
 /** Use case: a user chooses which notifications they get (a checked box = on). */
 export async function updateNotificationPrefs(ctx: ServiceContext, actor: Actor, input: Record<string, unknown>): Promise<void> {
-  await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(notificationPrefsInput(input)) });
+  await ctx.db('users').where({ id: actor.id }).update({ notify_prefs: JSON.stringify(notificationPrefsInput(input, actor.role)) });
 }
 
 /**

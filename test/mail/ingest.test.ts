@@ -6,6 +6,7 @@ import { importDocument } from '../../src/services/import/index.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { acceptTicket, pauseTicket, resolveTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { silenceStaffNotifications } from '../support/staff-mail.js';
 import { seedWorld, type World } from '../support/world.js';
 
 let tdb: TestDatabase;
@@ -15,6 +16,8 @@ let seq = 0;
 beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
+  // these tests count the customers' mail and the outbox's; staff mail: staff-notifications.test.ts
+  await silenceStaffNotifications(tdb.db);
   await tdb.db('authorized_addresses').insert([
     { address: 'alice@example.cz', user_id: w.users.alice.id, contract_id: w.contractA },
     { address: 'bob@example.cz', user_id: w.users.bob.id, contract_id: w.contractB },

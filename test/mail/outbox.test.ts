@@ -4,6 +4,7 @@ import { createTransport, MAX_SEND_ATTEMPTS, sendDueMail } from '../../src/mail/
 import { acceptTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { silenceStaffNotifications } from '../support/staff-mail.js';
 import { seedWorld, type World } from '../support/world.js';
 
 let tdb: TestDatabase;
@@ -14,6 +15,8 @@ let transport: ReturnType<typeof createTransport>;
 beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
+  // these tests count the customers' mail and the outbox's; staff mail: staff-notifications.test.ts
+  await silenceStaffNotifications(tdb.db);
   sink = await startSmtpSink();
   transport = createTransport({ host: sink.host, port: sink.port, secure: false });
 });

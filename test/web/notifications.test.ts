@@ -4,6 +4,7 @@ import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, fileComplaint, pauseTicket, rejectComplaint, resolveTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp, login, visibleText } from '../support/web.js';
+import { silenceStaffNotifications } from '../support/staff-mail.js';
 import { seedWorld, type World } from '../support/world.js';
 
 let tdb: TestDatabase;
@@ -12,6 +13,8 @@ let w: World;
 beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
+  // these tests count the customers' mail and the outbox's; staff mail: staff-notifications.test.ts
+  await silenceStaffNotifications(tdb.db);
 });
 afterAll(async () => {
   await tdb.drop();

@@ -9,6 +9,7 @@ import { createTicket, createTicketInTx } from '../../src/services/create-ticket
 import { ticketClocks } from '../../src/services/sla.js';
 import { acceptTicket, pauseTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { silenceStaffNotifications } from '../support/staff-mail.js';
 import { seedWorld, type World } from '../support/world.js';
 
 let tdb: TestDatabase;
@@ -16,6 +17,8 @@ let w: World;
 beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
+  // these tests count the customers' mail and the outbox's; staff mail: staff-notifications.test.ts
+  await silenceStaffNotifications(tdb.db);
 });
 afterAll(() => tdb.drop());
 

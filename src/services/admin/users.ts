@@ -315,12 +315,40 @@ export async function removeAuthorizedAddress(ctx: ServiceContext, actor: Actor,
   });
 }
 
+const servesSchema = z.object({
+  contract_ids: z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(id).max(10_000)),
+});
+
+/**
+ * Use case: an admin narrows the contracts a staff member serves (staff notifications, issue
+ * 12): the checked ones; none checked means every contract. Each added or removed contract is
+ * audited as `staff_contract` ("user:contract"), like a membership.
+ */
+export async function setStaffContracts(ctx: ServiceContext, actor: Actor, userId: number, input: unknown): Promise<void> {
+  const who = adminWho(actor);
+  const v = parseInput(servesSchema, input);
+  const wanted = [...new Set(v.contract_ids)];
+  await ctx.db.transaction(async (trx) => {
+    const user = await userRow(trx, userId);
+    if (user.role === 'customer') throw new ValidationError({ contract_ids: cs.admin.users.servesStaffOnly });
+    const known = wanted.length === 0 ? [] : ((await trx('contracts').whereIn('id', wanted).pluck('id')) as number[]);
+    if (known.length !== wanted.length) throw new ValidationError({ contract_ids: cs.errors.choice });
+    const stored = ((await trx('staff_contracts').where({ user_id: userId }).pluck('contract_id')) as number[]).map(Number);
+    for (const contractId of stored.filter((c) => !wanted.includes(c))) {
+      await remove(trx, 'staff_contracts', { user_id: userId, contract_id: contractId }, audited(who, 'staff_contract'));
+    }
+    for (const contractId of wanted.filter((c) => !stored.includes(c))) {
+      await upsert(trx, 'staff_contracts', { user_id: userId, contract_id: contractId }, {}, audited(who, 'staff_contract'));
+    }
+  });
+}
+
 /** Use case: an admin sets which notifications a user gets: the choices and rules of the user's own settings page. */
 export async function updateUserNotifications(ctx: ServiceContext, actor: Actor, userId: number, input: Record<string, unknown>): Promise<void> {
   const who = adminWho(actor);
-  const prefs = notificationPrefsInput(input);
   await ctx.db.transaction(async (trx) => {
-    await userRow(trx, userId);
+    const user = await userRow(trx, userId);
+    const prefs = notificationPrefsInput(input, user.role);
     await upsert(trx, 'users', { id: userId }, { notify_prefs: prefs }, { encode: (r) => ('notify_prefs' in r ? { ...r, notify_prefs: jsonb(r.notify_prefs) } : r), ...audited(who, 'user') });
   });
 }

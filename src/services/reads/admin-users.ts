@@ -79,6 +79,8 @@ export interface UserDetail {
   memberships: { contract_id: number; number: string; contract_name: string; company_name: string; sees_all_tickets: boolean }[];
   authorized: { address: string; contract_id: number; number: string; company_name: string } | null;
   invitation: { created_at: Date; expires_at: Date; used_at: Date | null } | null;
+  /** the contracts a staff member serves when narrowed (staff_contracts); empty: every contract */
+  serves: number[];
 }
 
 /** One user for their page, or null. */
@@ -86,7 +88,7 @@ export async function userDetail(pools: Reads, userId: number): Promise<UserDeta
   const db = pools.db;
   const user = await db('users').where({ id: userId }).first('id', 'login', 'name', 'email', 'phone', 'role', 'active', 'created_at', 'notify_prefs');
   if (!user) return null;
-  const [memberships, authorized, invitation] = await Promise.all([
+  const [memberships, authorized, invitation, serves] = await Promise.all([
     db('user_contracts as uc')
       .join('contracts as c', 'c.id', 'uc.contract_id')
       .join('companies as co', 'co.id', 'c.company_id')
@@ -100,9 +102,10 @@ export async function userDetail(pools: Reads, userId: number): Promise<UserDeta
       .orderBy('a.address')
       .first('a.address', 'a.contract_id', 'c.number', 'co.name as company_name'),
     db('user_tokens').where({ user_id: userId, purpose: 'invitation' }).orderBy('id', 'desc').first('created_at', 'expires_at', 'used_at'),
+    db('staff_contracts').where({ user_id: userId }).orderBy('contract_id').pluck('contract_id') as Promise<number[]>,
   ]);
   const { notify_prefs, ...rest } = user;
-  return { ...rest, prefs: storedNotificationPrefs(notify_prefs), memberships, authorized: authorized ?? null, invitation: invitation ?? null } as UserDetail;
+  return { ...rest, prefs: storedNotificationPrefs(notify_prefs, user.role), memberships, authorized: authorized ?? null, invitation: invitation ?? null, serves: serves.map(Number) } as UserDetail;
 }
 
 export interface ContractChoice {
@@ -135,7 +138,7 @@ export async function userAuditObjects(pools: Reads, userId: number): Promise<{ 
     .db('audit_log')
     .where((q) =>
       q
-        .where((m) => m.where('object_type', 'membership').where('object_id', 'like', `${userId}:%`))
+        .where((m) => m.whereIn('object_type', ['membership', 'staff_contract']).where('object_id', 'like', `${userId}:%`))
         .orWhere((a) =>
           a.where('object_type', 'authorized_address').where((u) => u.whereRaw("after ->> 'user_id' = ?", [String(userId)]).orWhereRaw("before ->> 'user_id' = ?", [String(userId)])),
         ),

@@ -10,6 +10,7 @@ import {
   removeMembership,
   ROLES,
   setAuthorizedAddress,
+  setStaffContracts,
   setUserActive,
   updateUser,
   updateUserNotifications,
@@ -41,7 +42,7 @@ function userFilter(q: Record<string, unknown>): UserFilter {
 }
 
 /** The edit page's forms: which one was sent (its values and errors are shown again). */
-type EditForm = 'user' | 'membership' | 'authorized' | 'notifications';
+type EditForm = 'user' | 'membership' | 'authorized' | 'notifications' | 'serves';
 
 /** Admin pages: users (issue 10). Mounted under requireAdmin by ./index.ts. */
 export function usersRoutes(ctx: WebContext): Router {
@@ -123,6 +124,7 @@ export function usersRoutes(ctx: WebContext): Router {
   r.post('/admin/users/:id/authorized', editForm('authorized', 'authorized', (req, id, v) => setAuthorizedAddress(ctx, currentUser(req), id, v)));
   r.post('/admin/users/:id/authorized/remove', editForm('authorized', 'authorizedRemoved', (req, id) => removeAuthorizedAddress(ctx, currentUser(req), id)));
   r.post('/admin/users/:id/notifications', editForm('notifications', 'notifications', (req, id, v) => updateUserNotifications(ctx, currentUser(req), id, v)));
+  r.post('/admin/users/:id/serves', editForm('serves', 'serves', (req, id, v) => setStaffContracts(ctx, currentUser(req), id, v)));
   r.post('/admin/users/:id/invite', editForm('user', 'invited', (req, id) => resendInvitation(ctx, currentUser(req), id)));
   return r;
 }
