@@ -224,13 +224,19 @@ describe('the overview', () => {
     await acceptTicket(tdb.ctx, w.users.agent, numbers.Delta!, {});
     await resolveTicket(tdb.ctx, w.users.agent, numbers.Delta!, { resolution: 'Hotovo' });
     await cancelTicket(tdb.ctx, w.users.agent, numbers.Epsilon!, { reason: 'Duplicita' });
+    // Czech alphabetical order in the resolved list: c, č, d, h, ch
+    for (const subject of ['Chata', 'Čtvrtek', 'Hrad', 'Cesta']) {
+      const n = (await createTicket(tdb.ctx, w.users.bob, input(subject, w.contractB, w.paragraphs.B.incident))).number;
+      await acceptTicket(tdb.ctx, w.users.agent, n, {});
+      await resolveTicket(tdb.ctx, w.users.agent, n, { resolution: 'Hotovo' });
+    }
   });
 
   const rowsOf = (html: string) => [...html.matchAll(/<a href="\/tickets\/(\d+)">([^<\d][^<]*)<\/a>/g)].map((m) => m[2]);
 
   it('shows each list’s count on its tab', async () => {
     const text = visibleText((await bob.agent.get('/tickets')).text);
-    expect(text).toContain(`${cs.lists.current} (3) ${cs.lists.resolved} (1) ${cs.lists.closed} (1)`);
+    expect(text).toContain(`${cs.lists.current} (3) ${cs.lists.resolved} (5) ${cs.lists.closed} (1)`);
   });
 
   it('lists the newest first by default, marking the date column as sorted descending', async () => {
@@ -252,6 +258,11 @@ describe('the overview', () => {
     expect(rowsOf(await page('sort=state&dir=asc'))).toEqual(['Alfa', 'Beta', 'Gama']);
     expect(rowsOf(await page('sort=state&dir=desc'))).toEqual(['Gama', 'Alfa', 'Beta']);
     expect(rowsOf(await page('sort=date&dir=asc'))).toEqual(['Beta', 'Alfa', 'Gama']);
+  });
+
+  it('sorts subjects in Czech alphabetical order (ch after h, č after c)', async () => {
+    const html = (await bob.agent.get('/tickets?list=resolved&sort=subject&dir=asc')).text;
+    expect(rowsOf(html)).toEqual(['Cesta', 'Čtvrtek', 'Delta', 'Hrad', 'Chata']);
   });
 
   it('keeps the list and the sort in the tabs’ and the pager’s links, and the list and page in the headers’ links', async () => {

@@ -163,7 +163,8 @@ function listSpec(db: Knex, actor: Actor, list: ListName, sort: ListSort, runPag
         .select('t.number', `t.${date}`, 't.subject', 't.state', 't.assignee_id');
     },
     order: (q: Knex.QueryBuilder, alias: string) => {
-      if (sort.key === 'subject') q.orderBy(`${alias}.subject`, dir);
+      // subjects in Czech alphabetical order (ch after h, č after c), whatever the database's default collation
+      if (sort.key === 'subject') q.orderByRaw(`${alias}.subject collate "cs-CZ-x-icu" ${dir}`);
       else if (sort.key === 'state') q.orderByRaw(`${STATE_ORDER(alias)} ${dir}`);
       // ties (and the date and number orders) by the date, then the number, in the chosen direction
       const tie = sort.key === 'date' || sort.key === 'number' ? dir : 'desc';
