@@ -68,7 +68,7 @@ describe('the demo data', () => {
 
   it('gives last month’s report figures', async () => {
     const month = shiftMonth(monthOf(new Date(), 'Europe/Prague'), -1);
-    const lines = (await reportOverview(tdb.ctx, month))!;
+    const lines = (await reportOverview({ db: tdb.db, reads: tdb.db }, month))!;
     const total = (k: 'received' | 'closed' | 'breached' | 'billable_hours') => lines.reduce((n, l) => n + l[k], 0);
     expect(total('received')).toBeGreaterThan(0);
     expect(total('closed')).toBeGreaterThan(0);
