@@ -173,6 +173,9 @@ export async function queueSlaAlerts(ctx: ServiceContext, opts: { leadMinutes: n
          from tickets t
          cross join lateral (values ('reaction', t.reaction_due_at), ('resolution', t.resolution_due_at)) as c(clock, due_at)
          where t.state not in (${finals})
+           -- the stored dues' index (tickets_sla_due): only tickets with a due before the window's end
+           and (t.reaction_due_at is not null or t.resolution_due_at is not null)
+           and least(t.reaction_due_at, t.resolution_due_at) <= now() + make_interval(mins => ?)
            and c.due_at is not null
            and c.due_at <= now() + make_interval(mins => ?)
            and c.due_at > now() - interval '${BREACH_MAX_AGE}'
@@ -184,7 +187,7 @@ export async function queueSlaAlerts(ctx: ServiceContext, opts: { leadMinutes: n
        limit ?
        on conflict do nothing
        returning ticket_number, clock, kind, due_at`,
-      [...FINAL_STATES, opts.leadMinutes, limit],
+      [...FINAL_STATES, opts.leadMinutes, opts.leadMinutes, limit],
     )) as { rows: { ticket_number: string; clock: string; kind: 'sla_warning' | 'sla_breached'; due_at: Date }[] };
     if (alerts.length === 0) return { alerts: 0, mails: 0 };
 
