@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { createDb, pgQueryable } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
-import { type Catalogue, catalogue, pickLanguage } from '../i18n/index.js';
+import { type Catalogue, catalogue, LANGUAGES, pickLanguage } from '../i18n/index.js';
 import { translateFields, translateMessage } from './translate.js';
 import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
@@ -16,7 +16,7 @@ import { csrfProtection } from './csrf.js';
 import { escapeHtml } from './escape.js';
 import type { WebContext } from './context.js';
 import { viewHelpers } from './format.js';
-import { slaHelpers } from './sla-format.js';
+import { slaHelpers, slaHelpersIn } from './sla-format.js';
 import { sessions, takeFlash } from './sessions.js';
 import { viewLocals } from './view-locals.js';
 import { adminRoutes, adminUploadRoutes } from './routes/admin/index.js';
@@ -96,6 +96,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   });
   const verifyCsrf = csrf.verify;
   const helpers = { ...viewHelpers, ...slaHelpers };
+  const helpersIn = Object.fromEntries(LANGUAGES.map((l) => [l, l === 'cs' ? helpers : { ...viewHelpers, ...slaHelpersIn(catalogue(l)) }]));
   app.use((req, res, next) => {
     // every page is private or carries a token: never kept by a browser or a proxy
     res.setHeader('Cache-Control', 'no-store');
@@ -104,7 +105,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     res.locals.t = catalogue(res.locals.lang);
     // the routes' Czech messages (an error page's message, a form's errors) in the page's language
     if (res.locals.lang !== 'cs') translateRenders(res);
-    res.locals.h = helpers;
+    res.locals.h = helpersIn[res.locals.lang] ?? helpers;
     res.locals.user = req.user ?? null;
     res.locals.staff = req.user ? isStaff(req.user) : false;
     res.locals.admin = req.user?.role === 'admin';

@@ -66,6 +66,21 @@ describe('a signed-in user’s language', () => {
     }
   });
 
+  it('shows an English user their ticket with the SLA block’s words in English', async () => {
+    const n = await open(w.users.carol, 'SLA words');
+    await setLanguage(w.users.carol.id, 'en');
+    try {
+      const { agent } = await login(app, 'carol');
+      const text = visibleText((await agent.get(`/tickets/${n}`)).text);
+      expect(text).toContain(en.ticket.tabs.conversation);
+      expect(text).toContain(en.sla.plain.running);
+      expect(text).toContain(en.sla.plain.target(4, 'h'));
+      expect(text).not.toContain(cs.sla.plain.running);
+    } finally {
+      await setLanguage(w.users.carol.id, null);
+    }
+  });
+
   it('follows Accept-Language while the user has not chosen, and Czech without it', async () => {
     const { agent } = await login(app, 'carol');
     expect(htmlLang((await agent.get('/tickets').set('Accept-Language', 'en-US')).text)).toBe('en');
