@@ -1,7 +1,8 @@
 /**
  * Issue 12 part 6: the staff forms of the ticket page tie a refused field to its message —
  * the field says aria-invalid="true" and names the message by aria-describedby, and the
- * message with that id is on the page (assignment, classification, an action's input, effort).
+ * message with that id is on the page (assignment, classification, an action's input, effort,
+ * the SLA calculator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
@@ -69,5 +70,23 @@ describe('staff form errors at their fields', () => {
     expect(tied.invalid).toBe(true);
     expect(tied.describedBy).toBe('err-minutes');
     expect(tied.message?.length).toBeGreaterThan(0);
+  });
+
+  it('an effort with a billable choice it does not know: 400, the select invalid and described by its message', async () => {
+    const res = await post('/effort', { minutes: '30', billable: 'snad' });
+    expect(res.status).toBe(400);
+    const tied = tiedError(res.text, '/effort', 'billable');
+    expect(tied).toEqual({ invalid: true, describedBy: 'err-billable', message: expect.any(String) });
+  });
+
+  it('the SLA calculator ties its error to the field it is about: an unknown paragraph, then a start that is not a date', async () => {
+    const paragraph = await agent.agent.get('/staff/sla-calculator?paragraph_id=999999&start=2026-11-02T09:00');
+    expect(paragraph.status).toBe(400);
+    expect(tiedError(paragraph.text, '/staff/sla-calculator', 'paragraph_id')).toEqual({ invalid: true, describedBy: 'err-sla', message: cs.errors.choice });
+    expect(tiedError(paragraph.text, '/staff/sla-calculator', 'start').invalid).toBe(false);
+    const start = await agent.agent.get(`/staff/sla-calculator?paragraph_id=${w.paragraphs.A.incident}&start=2026-13-45T09:00`);
+    expect(start.status).toBe(400);
+    expect(tiedError(start.text, '/staff/sla-calculator', 'start')).toEqual({ invalid: true, describedBy: 'err-sla', message: cs.errors.date });
+    expect(tiedError(start.text, '/staff/sla-calculator', 'paragraph_id').invalid).toBe(false);
   });
 });

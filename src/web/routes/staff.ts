@@ -60,23 +60,26 @@ export function staffRoutes(ctx: WebContext): Router {
     const startText = typeof req.query.start === 'string' ? req.query.start : '';
     let result = null;
     let error: string | null = badParagraph ? cs.errors.choice : null;
+    // the field the error is about, tied to it on the page (aria-invalid, aria-describedby)
+    let errorField: 'paragraph_id' | 'start' | null = badParagraph ? 'paragraph_id' : null;
     if (paragraphId) {
       // a paragraph that does not exist is refused even before a start is given
       const zone = await paragraphZone(ctx, paragraphId);
       const start = zone && startText ? DateTime.fromISO(startText, { zone }) : null;
-      if (!zone) error = cs.errors.choice;
-      else if (start && !start.isValid) error = cs.errors.date;
+      if (!zone) [error, errorField] = [cs.errors.choice, 'paragraph_id'];
+      else if (start && !start.isValid) [error, errorField] = [cs.errors.date, 'start'];
       else if (start) {
         try {
           result = { deadlines: await deadlinesFor(ctx, paragraphId, start.toJSDate()), start };
         } catch (e) {
           if (!(e instanceof SlaInputError)) throw e;
           error = `${cs.sla.calendarError} ${e.message}`;
+          errorField = 'paragraph_id';
         }
       }
     }
     const now = DateTime.now().setZone(DEFAULT_TIMEZONE).toFormat("yyyy-MM-dd'T'HH:mm");
-    res.status(error ? 400 : 200).render('sla-calculator', { contracts, paragraphId, startText: startText || now, result, error });
+    res.status(error ? 400 : 200).render('sla-calculator', { contracts, paragraphId, startText: startText || now, result, error, errorField });
   });
 
   /**
