@@ -39,7 +39,7 @@ describe('staff pages of the e-mail channel', () => {
     await ingestMail(tdb.ctx, Buffer.from('From: cizi@spam.example\r\nSubject: Spam\r\nMessage-ID: <s1@spam.example>\r\n\r\nx\r\n'), { mailbox: null });
     const page = visibleText((await staff.agent.get('/staff/mail')).text);
     expect(page).toContain('alice@example.cz Do auditu založen požadavek');
-    expect(page).toContain('cizi@spam.example Spam neautorizovaný odesílatel not_authorized');
+    expect(page).toContain('cizi@spam.example Spam neautorizovaný odesílatel odesílatel není uživatelem portálu');
     const filtered = visibleText((await staff.agent.get('/staff/mail?outcome=reject_unauthorized')).text);
     expect(filtered).toContain('Spam');
     expect(filtered).not.toContain('Do auditu');
@@ -48,7 +48,7 @@ describe('staff pages of the e-mail channel', () => {
   it('releases a quarantined message: it is ingested again and becomes a ticket', async () => {
     const id = await quarantined('Uvolnit z karantény');
     const list = visibleText((await staff.agent.get('/staff/mail?quarantine=1')).text);
-    expect(list).toContain('Uvolnit z karantény karanténa failed_repeatedly – database timeout');
+    expect(list).toContain('Uvolnit z karantény karanténa zpracování opakovaně selhalo – database timeout');
     const res = await staff.agent.post(`/staff/mail/${id}/release`).type('form').send({ _csrf: staff.csrf });
     expect(res.status).toBe(303);
     const row = await tdb.db('inbound_mail').where({ id }).first();
