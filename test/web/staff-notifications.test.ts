@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/knex.js';
 import { periodicJobs } from '../../src/jobs.js';
 import { addMessage } from '../../src/services/conversation.js';
+import { ingestMail } from '../../src/services/mail/ingest.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { assignTicket } from '../../src/services/staff-edits.js';
 import { queueSlaAlerts } from '../../src/services/staff-notifications.js';
@@ -129,6 +130,24 @@ describe('staff notifications', () => {
     } finally {
       await tdb.db('users').where({ id: w.users.solver.id }).update({ language: null });
     }
+  });
+
+  it('tells staff of a ticket and a customer reply that came by e-mail', async () => {
+    await tdb.db('authorized_addresses').insert({ address: 'alice@example.cz', user_id: w.users.alice.id, contract_id: w.contractA }).onConflict('address').ignore();
+    const raw = (subject: string, body: string) =>
+      Buffer.from(
+        [`From: Alice Zákaznice <alice@example.cz>`, 'To: helpdesk.tech@seyfor.com', `Subject: ${subject}`, `Message-ID: <s${Date.now()}.${Math.random()}@alfa.example.cz>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', body, ''].join('\r\n'),
+        'utf8',
+      );
+    const created = await ingestMail(tdb.ctx, raw('Mailem', 'Nejde tisk.'), { mailbox: null, size: 100 });
+    const number = created.ticket!;
+    expect(to(await staffMail(number, 'staff_new_ticket'))).toEqual(['admin@example.cz', 'agent@example.cz', 'solver@example.cz']);
+    expect((await staffMail(number, 'staff_new_ticket'))[0].text_body).toContain('(kanál: e-mail)');
+    await acceptTicket(tdb.ctx, w.users.solver, number, {});
+    await ingestMail(tdb.ctx, raw(`Re: [${number}] - Mailem`, 'Posílám podrobnosti.'), { mailbox: null, size: 100 });
+    const replies = await staffMail(number, 'staff_customer_message');
+    expect(replies.map((m) => m.to_address)).toEqual(['solver@example.cz']);
+    expect(replies[0].text_body).toContain('Posílám podrobnosti.');
   });
 
   it('keeps staff mail out of the customer thread', async () => {
