@@ -88,7 +88,7 @@ const creationRead = compiledRead((db, shape: 'staff' | 'customer', actor: numbe
   const setup = joinSlaSetup(db('contract_paragraphs as p'))
     .crossJoin(db.raw('users as u'))
     .where({ 'p.id': paragraph, 'p.contract_id': contract, 'p.active': true, 'u.id': actor })
-    .select('p.id', ...SLA_SETUP_COLUMNS, 'u.email as reporter_email', 'u.notify_prefs', db.raw('now() as now'));
+    .select('p.id', ...SLA_SETUP_COLUMNS, 'u.email as reporter_email', 'u.notify_prefs', 'u.language', db.raw('now() as now'));
   const staff = servingStaff(db, contract).select(
     db.raw("coalesce(json_agg(json_build_object('id', su.id, 'email', su.email, 'notify_prefs', su.notify_prefs, 'language', su.language) order by su.id), '[]'::json)"),
   );
@@ -107,6 +107,7 @@ interface CreationRow extends SlaSetupRow {
   id: number | null;
   reporter_email: string;
   notify_prefs: Record<string, boolean>;
+  language: string | null;
   staff: StaffRecipient[];
   now: Date;
   number: number | null;
@@ -179,6 +180,7 @@ async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: Val
       channel,
       reporter_email: read.reporter_email,
       notify_prefs: read.notify_prefs,
+      language: read.language,
     }),
     // the staff serving the contract, in the same statement (the creator is not told)
     ...newTicketRows(ctx, { number, subject: ticket.subject, channel, reporter: actor.name }, read.staff ?? [], actor.id),

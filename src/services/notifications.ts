@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StateCode } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
+import { catalogue } from '../i18n/index.js';
 import type { ServiceContext, Tx } from './context.js';
 
 /** Kinds of notification a user can switch off in their settings (default: all on). */
@@ -38,13 +39,15 @@ export interface TicketForMail {
   channel: string;
   reporter_email: string;
   notify_prefs: Record<string, boolean>;
+  /** the reporter's language (users.language; null: Czech): every recipient's mail is in it */
+  language?: string | null;
 }
 
 async function ticketForMail(trx: Tx, number: number): Promise<TicketForMail> {
   const row = await trx('tickets as t')
     .join('users as u', 'u.id', 't.reporter_id')
     .where('t.number', number)
-    .first('t.number', 't.subject', 't.contact_email', 't.channel', 'u.email as reporter_email', 'u.notify_prefs');
+    .first('t.number', 't.subject', 't.contact_email', 't.channel', 'u.email as reporter_email', 'u.notify_prefs', 'u.language');
   return { ...row, number: Number(row.number) } as TicketForMail;
 }
 
@@ -98,7 +101,8 @@ export interface OutboxRow {
 /** One notification per recipient, threaded on `previous` (the ticket's mail so far), not yet written. */
 function outboxRows(ctx: ServiceContext, t: TicketForMail, to: string[], purpose: string, subject: string, lines: string[], previous: string[]): OutboxRow[] {
   if (to.length === 0) return [];
-  const { text, html } = render(ctx, t.number, lines);
+  const m = catalogue(t.language);
+  const { text, html } = render(ctx, t.number, lines, { link: m.mail.link, footer: m.mail.footer, lang: t.language === 'en' ? 'en' : 'cs' });
   return to.map((address) => ({
     ticket_number: t.number,
     message_id: newMessageId(t.number, ctx.mail.messageIdDomain),
@@ -143,7 +147,8 @@ async function enqueue(
  * written here: the creation writes them in the statement that writes the ticket.
  */
 export function createdReceipts(ctx: ServiceContext, t: TicketForMail): OutboxRow[] {
-  return outboxRows(ctx, t, recipients(t, 'created', t.channel === 'email'), 'created', cs.mail.createdSubject(t.subject), cs.mail.createdBody(t.number, t.subject), []);
+  const m = catalogue(t.language);
+  return outboxRows(ctx, t, recipients(t, 'created', t.channel === 'email'), 'created', m.mail.createdSubject(t.subject), m.mail.createdBody(t.number, t.subject), []);
 }
 
 export async function notifyStateChange(
@@ -155,19 +160,21 @@ export async function notifyStateChange(
   data: Record<string, unknown>,
 ): Promise<QueuedMail[]> {
   const t = await ticketForMail(trx, number);
+  const m = catalogue(t.language);
   if (from === 'complained' && data.upheld !== undefined) {
     const upheld = data.upheld === true;
-    return enqueue(ctx, trx, t, recipients(t, 'complaint_decided'), 'complaint_decided', cs.mail.complaintSubject(t.subject, upheld),
-      cs.mail.complaintBody(upheld, cs.states[to], (data.reason as string | undefined) ?? (data.note as string | undefined) ?? null));
+    return enqueue(ctx, trx, t, recipients(t, 'complaint_decided'), 'complaint_decided', m.mail.complaintSubject(t.subject, upheld),
+      m.mail.complaintBody(upheld, m.states[to], (data.reason as string | undefined) ?? (data.note as string | undefined) ?? null));
   }
   const detail = (data.cooperation ?? data.resolution ?? data.reason ?? null) as string | null;
-  return enqueue(ctx, trx, t, recipients(t, 'state_changed'), 'state_changed', cs.mail.stateSubject(t.subject, cs.states[to]),
-    cs.mail.stateBody(cs.states[from], cs.states[to], to, detail));
+  return enqueue(ctx, trx, t, recipients(t, 'state_changed'), 'state_changed', m.mail.stateSubject(t.subject, m.states[to]),
+    m.mail.stateBody(m.states[from], m.states[to], to, detail));
 }
 
 export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: number, author: string, body: string): Promise<QueuedMail[]> {
   const t = await ticketForMail(trx, number);
-  return enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', cs.mail.messageSubject(t.subject), cs.mail.messageBody(author, body));
+  const m = catalogue(t.language);
+  return enqueue(ctx, trx, t, recipients(t, 'staff_message'), 'staff_message', m.mail.messageSubject(t.subject), m.mail.messageBody(author, body));
 }
 
 /** A mail about no ticket (an invitation, a password link, a refusal): one outbox row, in the caller's transaction. */
