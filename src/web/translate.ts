@@ -15,7 +15,10 @@ const HOLE = (i: number) => `\u0001${i}\u0001`;
 const MIN_LITERAL = 6;
 
 const exact = new Map<string, Path>();
-const patterns: { path: Path; re: RegExp; holes: number }[] = [];
+/** order: the argument each group of the pattern captures (a text may name its arguments in another order) */
+const patterns: { path: Path; re: RegExp; holes: number; order: number[] }[] = [];
+/** functions of numbers only (their text may depend on the number: plurals), tried with the message's numbers */
+const numeric: { path: Path; fn: (...a: number[]) => unknown }[] = [];
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -27,6 +30,7 @@ function index(node: unknown, path: Path): void {
   } else if (typeof node === 'function') {
     const holes = node.length;
     if (holes === 0) return;
+    numeric.push({ path, fn: node as (...a: number[]) => unknown });
     let text: unknown;
     try {
       text = (node as (...a: string[]) => unknown)(...Array.from({ length: holes }, (_, i) => HOLE(i)));
@@ -36,11 +40,11 @@ function index(node: unknown, path: Path): void {
     if (typeof text !== 'string') return;
     const literal = text.replace(/\u0001\d+\u0001/g, '');
     if (literal.replace(/[^\p{L}]/gu, '').length < MIN_LITERAL) return;
-    // each hole must appear once, in order, for its argument to be found again
+    // each argument must appear once for it to be found again
     const order = [...text.matchAll(/\u0001(\d+)\u0001/g)].map((m) => Number(m[1]));
-    if (order.length !== holes || order.some((h, i) => h !== i)) return;
+    if (order.length !== holes || new Set(order).size !== holes) return;
     const re = new RegExp(`^${text.split(/\u0001\d+\u0001/).map(escapeRe).join('(.+?)')}$`, 's');
-    patterns.push({ path, re, holes });
+    patterns.push({ path, re, holes, order });
   } else if (node && typeof node === 'object' && !Array.isArray(node)) {
     for (const [k, v] of Object.entries(node)) index(v, [...path, k]);
   }
@@ -64,12 +68,36 @@ export function translateMessage(message: string, t: Catalogue): string {
   if ((t as unknown) === cs || typeof message !== 'string') return message;
   const path = exact.get(message);
   if (path) return word(message, t);
+  // a message made from numbers: the same numbers, in order, made again by a function of cs.ts
+  const numbers = (message.match(/\d+/g) ?? []).map(Number);
+  if (numbers.length > 0) {
+    for (const f of numeric) {
+      if (f.fn.length > numbers.length) continue;
+      const args = numbers.slice(0, f.fn.length);
+      let made: unknown;
+      try {
+        made = f.fn(...args);
+      } catch {
+        continue;
+      }
+      if (made !== message) continue;
+      const fn = at(t, f.path);
+      if (typeof fn === 'function') {
+        const out = (fn as (...a: number[]) => unknown)(...args);
+        if (typeof out === 'string') return out;
+      }
+    }
+  }
   for (const p of patterns) {
     const m = p.re.exec(message);
     if (!m) continue;
     const fn = at(t, p.path);
     if (typeof fn !== 'function') continue;
-    const args = m.slice(1, p.holes + 1).map((a) => (/^\d+$/.test(a) ? Number(a) : word(a, t)));
+    const args: unknown[] = [];
+    p.order.forEach((arg, group) => {
+      const a = m[group + 1]!;
+      args[arg] = /^\d+$/.test(a) ? Number(a) : word(a, t);
+    });
     try {
       const out = (fn as (...a: unknown[]) => unknown)(...args);
       if (typeof out === 'string') return out;

@@ -86,3 +86,45 @@ describe('a use case’s Czech message on an English page', () => {
     expect(translateMessage(cs.errors.required, cs)).toBe(cs.errors.required);
   });
 });
+
+describe('the services’ messages made by functions of cs.ts', () => {
+  it('each become the English function’s message with the same arguments', () => {
+    const cases: [string, string][] = [
+      [cs.login.locked(1), en.login.locked(1)],
+      [cs.login.locked(3), en.login.locked(3)],
+      [cs.login.locked(15), en.login.locked(15)],
+      [cs.errors.tooLong(2000), en.errors.tooLong(2000)],
+      [cs.errors.fieldTooLong(100), en.errors.fieldTooLong(100)],
+      [cs.errors.fileTooLarge(25), en.errors.fileTooLarge(25)],
+      [cs.errors.textTooLong(5000), en.errors.textTooLong(5000)],
+      [cs.errors.tooManyFiles(10), en.errors.tooManyFiles(10)],
+      [cs.errors.transition(cs.actions.resolve, cs.states.closed), en.errors.transition(en.actions.resolve, en.states.closed)],
+      [cs.admin.calendars.savedRecomputed(1), en.admin.calendars.savedRecomputed(1)],
+      [cs.admin.calendars.savedRecomputed(7), en.admin.calendars.savedRecomputed(7)],
+      [cs.admin.companies.recomputed(2), en.admin.companies.recomputed(2)],
+      [cs.admin.users.addressTaken('a@b.cz', 'Alice', 'Alfa', 'A-1'), en.admin.users.addressTaken('a@b.cz', 'Alice', 'Alfa', 'A-1')],
+      [cs.admin.users.addressTakenNow('a@b.cz'), en.admin.users.addressTakenNow('a@b.cz')],
+      [cs.admin.usersCsv.tooLarge(512), en.admin.usersCsv.tooLarge(512)],
+      [cs.admin.usersCsv.tooManyRows(5000), en.admin.usersCsv.tooManyRows(5000)],
+      [cs.admin.usersCsv.badHeader('a;b', 'jmeno;email'), en.admin.usersCsv.badHeader('a;b', 'jmeno;email')],
+      [cs.admin.migration.invalidJson('Unexpected token'), en.admin.migration.invalidJson('Unexpected token')],
+      [cs.overview.notFound('123'), en.overview.notFound('123')],
+      [cs.flash.ticketCreated(98001), en.flash.ticketCreated(98001)],
+      [cs.admin.calendars.problems.overlap('08:00-12:00', '11:00-13:00'), en.admin.calendars.problems.overlap('08:00-12:00', '11:00-13:00')],
+    ];
+    for (const [czech, english] of cases) expect(translateMessage(czech, en)).toBe(english);
+  });
+
+  it('leaves no plain string of cs.ts in Czech on an English page unless the English is the same', () => {
+    const untranslated: string[] = [];
+    const walk = (a: unknown, b: unknown, path: string) => {
+      if (typeof a === 'string') {
+        if (translateMessage(a, en) === a && a !== b) untranslated.push(path);
+      } else if (a && typeof a === 'object' && !Array.isArray(a)) {
+        for (const [k, v] of Object.entries(a)) walk(v, (b as Record<string, unknown>)[k], `${path}.${k}`);
+      }
+    };
+    walk(cs, en, 'cs');
+    expect(untranslated).toEqual([]);
+  });
+});
