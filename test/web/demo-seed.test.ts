@@ -64,6 +64,11 @@ describe('the demo data', () => {
     const evaluation = visibleText((await staff.agent.get(`/tickets/${closed}/vyhodnoceni`)).text);
     expect(evaluation).toMatch(/Doba řešení: (\d+ d )?(\d+ h )?\d+ min/);
     expect(evaluation).not.toMatch(/Doba řešení: 0 min/);
+    // the history's import marker of a ticket imported with its state changes names no state
+    const history = visibleText((await staff.agent.get(`/tickets/${closed}/historie`)).text);
+    expect(history).toContain('Importováno z původního systému');
+    expect(history).not.toContain('()');
+    expect(history).toMatch(/Změna stavu: Nový → Přijato/);
   });
 
   it('gives last month’s report figures', async () => {
