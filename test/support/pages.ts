@@ -85,6 +85,8 @@ export function staffPages(tickets: PortalTickets, world: World): PortalPage[] {
     { name: 'staff-mail-quarantine', url: '/staff/mail?quarantine=1' },
     { name: 'staff-reports', url: '/reports' },
     { name: 'staff-report-contract', url: `/reports/contracts/${world.contractA}` },
+    // the staff's own notification kinds (issue 12, part 2)
+    { name: 'staff-account-notifications', url: '/account/notifications' },
   ];
 }
 
@@ -100,5 +102,7 @@ export function adminPages(app: Express, world: World, calendarId: number): Port
   return routesOf(app)
     .filter((r: RouteInfo) => r.method === 'GET' && (r.path === '/admin' || r.path.startsWith('/admin/')))
     .map((r) => fillPath(r.path, { id: ids[r.path.split('/')[2] ?? ''] ?? 0, token: 'x' }))
-    .map((url) => ({ name: url.replace(/^\//, '').replace(/[^\w-]+/g, '-') || 'admin', url }));
+    .map((url) => ({ name: url.replace(/^\//, '').replace(/[^\w-]+/g, '-') || 'admin', url }))
+    // a staff member's page too: its contracts served (issue 12, part 2)
+    .concat([{ name: 'admin-users-staff', url: `/admin/users/${world.users.agent.id}` }]);
 }
