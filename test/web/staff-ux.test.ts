@@ -98,6 +98,11 @@ describe('the staff queue', () => {
     );
     expect(realMine).toEqual({ escalated: 1, resolved: 1 });
     for (const s of STATES) expect(solverCounts[s]!.count, s).toBe(realMine[s] ?? 0);
+    // under a searched text, long and short
+    const searched = tabCounts((await agent.agent.get('/staff/queue?text=solver')).text);
+    for (const s of STATES) expect(searched[s]!.count, s).toBe(s === 'escalated' || s === 'resolved' ? 1 : 0);
+    const short = tabCounts((await agent.agent.get('/staff/queue?text=ag')).text);
+    for (const s of STATES) expect(short[s]!.count, s).toBe(s === 'accepted' ? 1 : 0);
     // the open tab sums the open states
     expect((await solver.agent.get('/staff/queue?assignee=me')).text).toMatch(/otevřené <span class="count">1<\/span>/);
   });
