@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
 import { createTicket, TEXT_MAX } from '../../src/services/create-ticket.js';
+import { logEffort } from '../../src/services/effort.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { acceptTicket } from '../../src/services/transitions.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -85,6 +86,25 @@ describe('the effort form', () => {
     expect(res.status).toBe(400);
     expect(res.text.split(cs.errors.minutes).length - 1).toBe(1);
     expect(res.text).toContain(`<p class="error" id="err-minutes">${cs.errors.minutes}</p>`);
+  });
+});
+
+describe('the effort edit form', () => {
+  it('shows a refused change in that entry’s own form, opened, with what was typed, not in the new-entry form', async () => {
+    const { number } = await newTicket(w.paragraphs.A.incident, 'Úprava pracnosti');
+    const { id } = await logEffort(tdb.ctx, w.users.agent, number, { minutes: '30', work_date: '2026-11-02', note: 'Analýza' });
+    const staff = await login(web.app, 'agent');
+    const res = await staff.agent.post(`/tickets/${number}/effort/${id}`).type('form').send({ _csrf: staff.csrf, minutes: '0', work_date: '2026-11-02', billable: 'no', note: 'Analýza logů' });
+    expect(res.status).toBe(400);
+    expect(res.text.split(cs.errors.minutes).length - 1).toBe(1);
+    const edit = new RegExp(`<details class="effort-edit" open>[\\s\\S]*?action="/tickets/${number}/effort/${id}"[\\s\\S]*?</form>`).exec(res.text)?.[0] ?? '';
+    expect(edit).toContain(`<p class="error" id="err-minutes">${cs.errors.minutes}</p>`);
+    expect(edit).toMatch(/name="minutes" type="number" min="1" max="1440" value="0" required aria-invalid="true" aria-describedby="err-minutes"/);
+    expect(edit).toContain('value="Analýza logů"');
+    const add = new RegExp(`<form method="post" action="/tickets/${number}/effort" [\\s\\S]*?</form>`).exec(res.text)?.[0] ?? '';
+    expect(add).toContain('name="minutes"');
+    expect(add).not.toContain('aria-invalid');
+    expect(await tdb.db('efforts').where({ id }).first('minutes', 'note')).toEqual({ minutes: 30, note: 'Analýza' });
   });
 });
 

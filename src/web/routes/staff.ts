@@ -126,7 +126,8 @@ export function staffRoutes(ctx: WebContext): Router {
   staffPost('/tickets/:number/effort', () => 'effort', (req, n, values) => logEffort(ctx, currentUser(req), n, values), () => cs.flash.effortLogged, 'evaluation');
   staffPost(
     '/tickets/:number/effort/:id',
-    () => 'effort',
+    // refused input comes back in that entry's own form, not in the new-entry form
+    (req) => `effort-${String(req.params.id)}`,
     (req, n, values) => editEffort(ctx, currentUser(req), n, pathId(req.params.id), values),
     () => cs.flash.effortEdited,
     'evaluation',
