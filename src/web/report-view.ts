@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { KINDS, monthRange, type Report } from '../domain/report/index.js';
 import { cs } from '../i18n/cs.js';
+import type { Catalogue } from '../i18n/index.js';
 import { escapeHtml as esc } from './escape.js';
 
 const t = cs.report;
@@ -26,9 +27,9 @@ export const formatHours = (hours: number): string => czNumber(hours, 2, 2);
 /** 50,0 % (REPORT.md rounds to one decimal); '-' when nothing was judged. */
 export const formatPct = (pct: number | null): string => (pct === null ? '-' : `${czNumber(pct, 1, 1)} %`);
 
-/** `2026-10` → `říjen 2026`. */
-export function monthLabel(month: string): string {
-  const d = DateTime.fromFormat(month, 'yyyy-MM', { locale: 'cs' });
+/** `2026-10` → `říjen 2026` (in English `October 2026`). */
+export function monthLabel(month: string, locale = 'cs'): string {
+  const d = DateTime.fromFormat(month, 'yyyy-MM', { locale });
   return d.isValid ? d.toFormat('LLLL yyyy') : month;
 }
 
@@ -74,8 +75,9 @@ function svg(ids: ChartIds, height: number, title: string, desc: string, body: s
  * proportion, its numbers written above it; breached parts are hatched as well as red, so the
  * chart does not rely on colour. Null when the month has no SLA row.
  */
-export function slaChart(report: Report, ids: ChartIds): string | null {
+export function slaChart(report: Report, ids: ChartIds, words: Catalogue = cs): string | null {
   if (report.sla.length === 0) return null;
+  const t = words.report;
   const rows = report.sla.flatMap((r) =>
     (['reaction', 'resolution'] as const).map((clock) => ({ label: t.chart.clock(shorten(`${r.paragraph} ${r.name}`), t.sla[clock]), met: r[clock].met, breached: r[clock].breached })),
   );
@@ -108,7 +110,8 @@ export function slaChart(report: Report, ids: ChartIds): string | null {
 }
 
 /** Billable minutes per kind (all four kinds), bars in proportion to the largest; null when nothing was billed. */
-export function effortChart(report: Report, ids: ChartIds): string | null {
+export function effortChart(report: Report, ids: ChartIds, words: Catalogue = cs): string | null {
+  const t = words.report;
   const byKind = report.effort.billable_minutes_by_kind;
   const max = Math.max(...KINDS.map((k) => byKind[k]));
   if (max === 0) return null;
@@ -116,7 +119,7 @@ export function effortChart(report: Report, ids: ChartIds): string | null {
   let body = '';
   const parts: string[] = [];
   for (const kind of KINDS) {
-    const label = t.chart.effortRow(cs.kinds[kind], czNumber(byKind[kind]));
+    const label = t.chart.effortRow(words.kinds[kind], czNumber(byKind[kind]));
     parts.push(label);
     body += `<text x="0" y="${y + 15}">${esc(label)}</text>`;
     const width = (WIDTH * byKind[kind]) / max;
@@ -127,3 +130,16 @@ export function effortChart(report: Report, ids: ChartIds): string | null {
 }
 
 export const reportHelpers = { czNumber, formatHours, formatPct, monthLabel, periodLabel, slaChart, effortChart };
+
+/** The helpers with the month's name and the charts' words of the page's catalogue (numbers stay Czech-style). */
+export function reportHelpersIn(words: Catalogue): typeof reportHelpers {
+  if ((words as unknown) === cs) return reportHelpers;
+  // the portal's one other language (i18n/index.ts LANGUAGES)
+  const locale = 'en';
+  return {
+    ...reportHelpers,
+    monthLabel: (month: string) => monthLabel(month, locale),
+    slaChart: (report: Report, ids: ChartIds) => slaChart(report, ids, words),
+    effortChart: (report: Report, ids: ChartIds) => effortChart(report, ids, words),
+  };
+}

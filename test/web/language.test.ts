@@ -156,6 +156,23 @@ describe('a route’s Czech messages on an English page', () => {
   });
 });
 
+describe('the monthly report of an English user', () => {
+  it('names the month and the page in English', async () => {
+    await setLanguage(w.users.alice.id, 'en');
+    try {
+      const { agent } = await login(app, 'alice');
+      const res = await agent.get(`/reports/contracts/${w.contractA}?month=2026-10`);
+      expect(res.status).toBe(200);
+      const text = visibleText(res.text);
+      expect(text).toContain('October 2026');
+      expect(text).toContain(en.report.sections.tickets);
+      expect(text).not.toContain('říjen 2026');
+    } finally {
+      await setLanguage(w.users.alice.id, null);
+    }
+  });
+});
+
 describe('notifications in the recipient’s language', () => {
   it('writes an English receipt and status mails to a reporter whose language is en, Czech to one who has not chosen', async () => {
     await setLanguage(w.users.carol.id, 'en');

@@ -16,7 +16,7 @@ import { reportCsv } from '../../services/report-csv.js';
 import { currentUser, requireUser } from '../auth.js';
 import type { WebContext } from '../context.js';
 import { INT4_ID, pathId } from '../params.js';
-import { reportHelpers } from '../report-view.js';
+import { reportHelpersIn } from '../report-view.js';
 
 /** The month the query asks for; absent or empty: the last finished month in `zone`; anything else but YYYY-MM is a 400. */
 function askedMonth(raw: unknown, zone: string): string {
@@ -53,14 +53,14 @@ export function reportRoutes(ctx: WebContext): Router {
       // a customer's list: the contracts they may see the report of; without any, the page is not theirs
       const contracts = await customerReportContracts(ctx, user);
       if (contracts.length === 0) throw new NotFoundError();
-      return res.render('reports', { contracts, lines: null, month: null, sort: null, dir: null, links: null, rv: reportHelpers });
+      return res.render('reports', { contracts, lines: null, month: null, sort: null, dir: null, links: null, rv: reportHelpersIn(res.locals.t) });
     }
     const month = askedMonth(req.query.month, DEFAULT_TIMEZONE);
     const sort: OverviewSort = OVERVIEW_SORTS.find((s) => s === req.query.sort) ?? 'company';
     const dir: SortDirection = req.query.dir === 'desc' ? 'desc' : 'asc';
     const lines = await reportOverview(ctx, month);
     if (!lines) throw new ValidationError({ month: cs.report.page.badMonth });
-    res.render('reports', { contracts: null, lines: sortOverview(lines, sort, dir), month, sort, dir, links: monthLinks(month, DEFAULT_TIMEZONE), rv: reportHelpers });
+    res.render('reports', { contracts: null, lines: sortOverview(lines, sort, dir), month, sort, dir, links: monthLinks(month, DEFAULT_TIMEZONE), rv: reportHelpersIn(res.locals.t) });
   });
 
   r.get('/reports/contracts/:id', requireUser, async (req, res) => {
@@ -68,7 +68,7 @@ export function reportRoutes(ctx: WebContext): Router {
     const month = askedMonth(req.query.month, contract.timezone);
     const data = await contractReportPage(ctx, contract, month);
     if (!data) throw new ValidationError({ month: cs.report.page.badMonth });
-    res.render('report', { contract, report: data.report, lists: data.tickets, links: monthLinks(month, contract.timezone), rv: reportHelpers });
+    res.render('report', { contract, report: data.report, lists: data.tickets, links: monthLinks(month, contract.timezone), rv: reportHelpersIn(res.locals.t) });
   });
 
   r.get('/reports/contracts/:id/csv', requireUser, async (req, res) => {
