@@ -56,6 +56,9 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     tickets = await seedPortalTickets(web.app, world);
     // the mail log has a row in quarantine (a stranger's mail) with its release and discard buttons
     await ingestMail(tdb.ctx, Buffer.from('From: neznamy.odesilatel.s.dlouhou.adresou@priklad-velke-firmy.example\r\nSubject: Dotaz na fakturaci za listopad a prosinec\r\nMessage-ID: <r1@priklad.example>\r\n\r\nDobrý den\r\n'), { mailbox: null });
+    // …and one held in quarantine for a decision (as a mail without a matching paragraph would be)
+    await ingestMail(tdb.ctx, Buffer.from('From: jiny.odesilatel@priklad.example\r\nSubject: Objednávka licencí\r\nMessage-ID: <r2@priklad.example>\r\n\r\nDobrý den\r\n'), { mailbox: null });
+    expect(await tdb.db('inbound_mail').where('message_id', 'like', '%r2@priklad.example%').update({ outcome: 'quarantine', reason: 'no_paragraph', review: 'pending' })).toBe(1);
     mkdirSync(SHOTS, { recursive: true });
 
     browser = await launchBrowser();
@@ -159,6 +162,10 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     expect(await cell.evaluate((td) => getComputedStyle(td).display)).toBe('block');
     expect(await cell.evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Předmět"');
     expect(await page.locator('table.queue thead').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThanOrEqual(1);
+    // the quarantine's row keeps its release and discard buttons inside its card
+    await page.goto('/staff/mail?quarantine=1', { waitUntil: 'load' });
+    expect(await page.locator('table.mail-log tbody tr td.mail-actions button').count()).toBe(2);
+    await page.goto('/staff/queue?state=all', { waitUntil: 'load' });
     // …and an ordinary table at a desktop's width
     await page.setViewportSize({ width: 1280, height: 900 });
     expect(await cell.evaluate((td) => getComputedStyle(td).display)).toBe('table-cell');
