@@ -129,7 +129,11 @@ export const LIST_DATE = { current: 'created', resolved: 'resolved', closed: 'cl
  * already sorts: a list spans several states and contracts, and the resolved and closed lists
  * show another date than the index's), and sorts at most those. The assignee's name is not
  * sortable: it is joined onto the page's 50 rows only, and sorting by it would join every
- * ticket of the list to users first.
+ * ticket of the list to users first. Measured with 1M tickets, one customer's contract holding
+ * 100k of them (a loaded test machine, page 1): the current list 430–560 ms in any order but by
+ * state (190–550 ms) or subject (640 ms); the closed list 55–65 ms by date or number, 160–180 ms
+ * by state and 300–430 ms by subject, whose Czech collation makes each comparison dearer. An
+ * index on the subject would not spare the sort: a list spans several states.
  */
 export const LIST_SORTS = ['date', 'number', 'subject', 'state'] as const;
 export type ListSortKey = (typeof LIST_SORTS)[number];
