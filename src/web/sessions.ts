@@ -73,10 +73,11 @@ const REFRESH_MS = 5 * 60_000;
 /**
  * A session is read only while its user is active and their access has not changed since it
  * began (users.session_epoch, raised by the database on a change of active, role or
- * memberships): the lookup by id joined to the user by primary key. The JSON comes as text, so
- * the end of the request can tell whether it changed by comparing texts.
+ * memberships): the lookup by id joined to the user by primary key, which also gives the user's
+ * language as it is now. The JSON comes as text, so the end of the request can tell whether it
+ * changed by comparing texts.
  */
-const GET = `select s.sess::text as sess from sessions s left join users u on u.id = s.user_id
+const GET = `select s.sess::text as sess, u.language from sessions s left join users u on u.id = s.user_id
   where s.sid = $1 and s.expire >= now()
     and (s.user_id is null or (u.active and u.session_epoch = ((s.sess -> 'passport' -> 'user' ->> 'epoch'))::integer))`;
 // as connect-pg-simple wrote them (expire: timestamp in the server's zone), so rows stay compatible
@@ -136,7 +137,8 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
       return next();
     }
     pool.query(GET, [sid]).then((r) => {
-      const text = (r.rows[0] as { sess: string } | undefined)?.sess;
+      const row = r.rows[0] as { sess: string; language: string | null } | undefined;
+      const text = row?.sess;
       let stored: StoredSession | null = null;
       if (text !== undefined) {
         try {
@@ -145,6 +147,9 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
           stored = null;
         }
       }
+      // the user's language as it is now (users.language), so a choice made on another device shows at once
+      const user = stored?.passport?.user;
+      if (user && typeof user === 'object') (user as { language?: string | null }).language = row?.language ?? null;
       // as express-session: a session whose own expiry passed is none
       const expires = stored?.cookie?.expires ? Date.parse(stored.cookie.expires) : NaN;
       if (stored && !(expires <= Date.now())) new SessionControl(store, req, res, sid, stored);

@@ -114,6 +114,18 @@ describe('a signed-in user’s language', () => {
     expect((await tdb.db('users').where({ id: w.users.bob.id }).first('language')).language).toBeNull();
   });
 
+  it('shows a choice made on one device on the user’s other sessions at their next page', async () => {
+    const phone = await login(app, 'carol');
+    const laptop = await login(app, 'carol');
+    try {
+      expect((await phone.agent.post('/account/language').type('form').send({ _csrf: phone.csrf, language: 'en' })).status).toBe(200);
+      expect(htmlLang((await laptop.agent.get('/tickets')).text)).toBe('en');
+    } finally {
+      await setLanguage(w.users.carol.id, null);
+    }
+    expect(htmlLang((await laptop.agent.get('/tickets')).text)).toBe('cs');
+  });
+
   it('shows a use case’s refusal in English on an English page', async () => {
     await setLanguage(w.users.carol.id, 'en');
     try {
