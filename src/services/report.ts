@@ -28,13 +28,16 @@ export async function reportContractFor(pools: Reads, actor: Actor, contractId: 
 
 /**
  * The report page's data: the report (the very object contractReport gives, so the page and
- * the CSV show the same) and the tickets behind its ticket figures, from one read of the rows.
+ * the CSV show the same) and the tickets behind its ticket figures (the first `listLimit` of
+ * each), from one read of the rows.
  */
-export async function contractReportPage(pools: Reads, contract: ReportContract, month: string): Promise<{ report: Report; tickets: ReportTickets } | null> {
+export async function contractReportPage(
+  pools: Reads, contract: ReportContract, month: string, listLimit = Number.POSITIVE_INFINITY,
+): Promise<{ report: Report; tickets: ReportTickets } | null> {
   const range = reportRange(contract, month);
   if (!range) return null;
   const input = await reportRows(pools, contract, range);
-  return { report: buildReport(input), tickets: reportTickets(input) };
+  return { report: buildReport(input), tickets: reportTickets(input, listLimit) };
 }
 
 export interface OverviewLine extends OverviewRow {

@@ -22,6 +22,13 @@ export function czNumber(n: number | null | undefined, min = 0, max = 2): string
   return f.format(n);
 }
 
+/**
+ * How many tickets the page lists behind each figure and in the effort table: a month of a
+ * large contract has 100,000 (40 MB of HTML); the figure says how many there are, the CSV
+ * has every effort row.
+ */
+export const LIST_LIMIT = 100;
+
 /** Billable hours always with two decimals: 2,75. */
 export const formatHours = (hours: number): string => czNumber(hours, 2, 2);
 /** 50,0 % (REPORT.md rounds to one decimal); '-' when nothing was judged. */

@@ -46,8 +46,15 @@ export interface ReportTicket {
   state: StateCode;
   /** the paragraph now */
   paragraph_id: number;
-  /** state transitions at or after the month's start, oldest first (the import's marker is not one) */
+  /**
+   * state transitions at or after the month's start, oldest first (the import's marker is not one);
+   * with `state_at_end` given, those in the month are enough (the read may leave out the others
+   * and the steps no figure looks at: only to resolved, closed, cancelled or complained and from
+   * complained count)
+   */
   transitions: { at: Date; from: StateCode | null; to: StateCode }[];
+  /** the state at the month's end when the read looked it up (stateAt(t, end) otherwise) */
+  state_at_end?: StateCode;
   /** reclassifications at or after the month's start, oldest first */
   reclassified: { at: Date; from_id: number | null; to_id: number }[];
   /** the SLA stored on the ticket (for a closed ticket: as at its closing) */
@@ -55,7 +62,7 @@ export interface ReportTicket {
   resolution: StoredVerdict;
 }
 
-/** One effort entry whose work date is in the month. */
+/** One effort entry whose work date is in the month (or the sum of a ticket's entries with one billable flag). */
 export interface ReportEffort {
   ticket: number;
   minutes: number;
@@ -137,13 +144,16 @@ export function median(values: number[]): number | null {
 
 /** The ticket's state at `at` (≥ the month's start): the current one, walked back over later transitions. */
 export function stateAt(t: ReportTicket, at: Date): StateCode {
-  const later = t.transitions.find((e) => e.at >= at);
+  const later = t.transitions.find((e) => e.at.getTime() >= at.getTime());
   return later ? (later.from ?? 'new') : t.state;
 }
 
+/** The ticket's state at the month's end: the one the read looked up, else walked back from now. */
+export const stateAtEnd = (t: ReportTicket, range: MonthRange): StateCode => t.state_at_end ?? stateAt(t, range.end);
+
 /** The ticket's paragraph at `at` (≥ the month's start): a reclassification moves later events to the new paragraph. */
 export function paragraphAt(t: ReportTicket, at: Date): number {
-  const later = t.reclassified.find((e) => e.at > at);
+  const later = t.reclassified.find((e) => e.at.getTime() > at.getTime());
   return later?.from_id ?? t.paragraph_id;
 }
 
@@ -189,7 +199,7 @@ export function buildReport(input: ReportInput): Report {
       received += 1;
       byChannel[t.channel] += 1;
     }
-    if (t.created_at < range.end && OPEN.has(stateAt(t, range.end))) openAtEnd += 1;
+    if (t.created_at.getTime() < range.end.getTime() && OPEN.has(stateAtEnd(t, range))) openAtEnd += 1;
     let resolvedInMonth = false;
     for (const e of t.transitions) {
       if (!inRange(e.at, range)) continue;

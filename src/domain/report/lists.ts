@@ -5,7 +5,7 @@
  * spec gives it.
  */
 import type { StateCode } from '../states.js';
-import { type Report, type ReportInput, stateAt } from './build.js';
+import { type Report, type ReportInput, stateAtEnd } from './build.js';
 import { inRange } from './month.js';
 
 export interface TicketRef {
@@ -13,7 +13,11 @@ export interface TicketRef {
   subject: string;
 }
 
-/** The tickets counted by each ticket figure (REPORT.md §2), ordered by number; cancelled ones are in none. */
+/**
+ * The tickets counted by each ticket figure (REPORT.md §2), ordered by number; cancelled ones are
+ * in none. Each list holds every ticket its figure counts, or its first `limit` when given (the
+ * figure itself says how many there are).
+ */
 export interface ReportTickets {
   received: TicketRef[];
   resolved: TicketRef[];
@@ -23,17 +27,27 @@ export interface ReportTickets {
 
 const OPEN: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
 
-export function reportTickets(input: ReportInput): ReportTickets {
+export function reportTickets(input: ReportInput, limit = Number.POSITIVE_INFINITY): ReportTickets {
   const { range } = input;
   const lists: ReportTickets = { received: [], resolved: [], closed: [], open_at_end: [] };
-  const ref = (t: { number: number; subject: string }): TicketRef => ({ number: t.number, subject: t.subject });
-  for (const t of [...input.tickets].sort((a, b) => a.number - b.number)) {
+  const add = (list: TicketRef[], t: { number: number; subject: string }) => {
+    if (list.length < limit) list.push({ number: t.number, subject: t.subject });
+  };
+  // the read gives them by number already; sort only when they are not
+  const sorted = input.tickets.every((t, i, all) => i === 0 || all[i - 1]!.number < t.number);
+  for (const t of sorted ? input.tickets : [...input.tickets].sort((a, b) => a.number - b.number)) {
     if (t.state === 'cancelled') continue;
-    if (inRange(t.created_at, range)) lists.received.push(ref(t));
-    const inMonth = t.transitions.filter((e) => inRange(e.at, range));
-    if (inMonth.some((e) => e.to === 'resolved')) lists.resolved.push(ref(t));
-    if (inMonth.some((e) => e.to === 'closed')) lists.closed.push(ref(t));
-    if (t.created_at < range.end && OPEN.has(stateAt(t, range.end))) lists.open_at_end.push(ref(t));
+    if (inRange(t.created_at, range)) add(lists.received, t);
+    let resolved = false;
+    let closed = false;
+    for (const e of t.transitions) {
+      if (!inRange(e.at, range)) continue;
+      if (e.to === 'resolved') resolved = true;
+      else if (e.to === 'closed') closed = true;
+    }
+    if (resolved) add(lists.resolved, t);
+    if (closed) add(lists.closed, t);
+    if (t.created_at.getTime() < range.end.getTime() && OPEN.has(stateAtEnd(t, range))) add(lists.open_at_end, t);
   }
   return lists;
 }

@@ -1,8 +1,9 @@
 /**
  * The rows of one contract's monthly report (REPORT.md), for domain/report's buildReport: the
  * contract and its paragraphs, the tickets that may count in the month (created before its
- * end and not final before its start, or with effort in it) with their transitions and
- * reclassifications from the month's start on, and the month's effort entries. Flat rows,
+ * end and not final before its start, or with effort in it) with their state at the month's
+ * end, the month's transitions that a figure looks at, the reclassifications from the
+ * month's start on, and the month's effort per ticket and billable flag. Flat rows,
  * grouped here: PostgreSQL's JSON aggregation would cost more to build and to parse.
  */
 import type { Knex } from 'knex';
@@ -87,44 +88,57 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
         .orWhereExists(db('efforts as ef').whereRaw('ef.ticket_number = t.number').where('ef.work_date', '>=', firstDay).where('ef.work_date', '<', nextFirstDay)),
     );
   // the big reads are planned for their values every time (planEachTime): the generic plan a named statement
-  // gets after five runs reads the month's efforts 4× slower and the transitions 1.5× (bench/report)
+  // gets after five runs reads the month's efforts 4× slower and the transitions 1.5× (bench/report); their rows
+  // come as arrays (pg's rowMode), which spares building an object per row.
+  // A ticket's state at the month's end is the `from` of its first transition at or after the end (one probe of
+  // ticket_events_transitions), else its state now: so no transition after the month is read.
   const ticketRows = (await planEachTime(inScope.clone())
     .select(
       't.number', 't.subject', 't.channel', 't.created_at', 't.state', 't.paragraph_id',
       't.reaction_breached', 't.reaction_consumed_minutes', 't.resolution_breached', 't.resolution_consumed_minutes',
+      db.raw(
+        `coalesce((select coalesce(l.from_state, 'new') from ticket_events l where l.ticket_number = t.number and l.to_state is not null
+           and l.kind not in ('created', 'imported', 'field_changed') and l.at >= ? order by l.at, l.id limit 1), t.state) as state_at_end`,
+        [range.end],
+      ),
     )
-    .orderBy('t.number')) as {
-    number: string | number; subject: string; channel: ReportTicket['channel']; created_at: Date; state: StateCode; paragraph_id: number;
-    reaction_breached: boolean | null; reaction_consumed_minutes: number | null; resolution_breached: boolean | null; resolution_consumed_minutes: number | null;
-  }[];
+    // no order: sorting 100,000 rows spilled to disk at work_mem 4 MB; build.ts does not need one (lists.ts sorts)
+    .options({ rowMode: 'array' })) as unknown as [
+    number: string | number, subject: string, channel: ReportTicket['channel'], created_at: Date, state: StateCode, paragraph_id: number,
+    reaction_breached: boolean | null, reaction_consumed_minutes: number | null, resolution_breached: boolean | null, resolution_consumed_minutes: number | null,
+    state_at_end: StateCode,
+  ][];
   const tickets = new Map<number, ReportTicket>();
   for (const r of ticketRows) {
-    const number = Number(r.number);
+    const number = Number(r[0]);
     tickets.set(number, {
       number,
-      subject: r.subject,
-      channel: r.channel,
-      created_at: r.created_at,
-      state: r.state,
-      paragraph_id: r.paragraph_id,
+      subject: r[1],
+      channel: r[2],
+      created_at: r[3],
+      state: r[4],
+      paragraph_id: r[5],
       transitions: [],
       reclassified: [],
-      reaction: { breached: r.reaction_breached, consumed_minutes: r.reaction_consumed_minutes },
-      resolution: { breached: r.resolution_breached, consumed_minutes: r.resolution_consumed_minutes },
+      reaction: { breached: r[6], consumed_minutes: r[7] },
+      resolution: { breached: r[8], consumed_minutes: r[9] },
+      state_at_end: r[10],
     });
   }
 
-  // transitions (not the creation, not the import's marker) and reclassifications from the month's start on,
-  // read apart: the transitions are an index-only scan of ticket_events_transitions per ticket of the contract
-  // (bench/report), in ticket order, each ticket's in time order as before; reclassifications are few
+  // the month's transitions (not the creation, not the import's marker) that a figure looks at (to resolved,
+  // closed, cancelled or complained, and from complained: build.ts), and the reclassifications from the month's
+  // start on, read apart: the transitions are an index-only scan of ticket_events_transitions per ticket of the
+  // contract (bench/report), in ticket order, each ticket's in time order; reclassifications are few
   const ofContract = (q: Knex.QueryBuilder) => q.join('tickets as t', 't.number', 'e.ticket_number').where('t.contract_id', contract.id).where('e.at', '>=', range.start);
   const transitionRows = (await planEachTime(ofContract(db('ticket_events as e')))
+    .where('e.at', '<', range.end)
     .whereNotNull('e.to_state')
     .whereNotIn('e.kind', ['created', 'imported', 'field_changed'])
+    .where((q) => q.whereIn('e.to_state', ['resolved', 'closed', 'cancelled', 'complained']).orWhere('e.from_state', 'complained'))
     .orderBy([{ column: 'e.ticket_number' }, { column: 'e.at' }, { column: 'e.id' }])
-    .select('e.ticket_number', 'e.at', 'e.from_state', 'e.to_state')) as {
-    ticket_number: string | number; at: Date; from_state: StateCode | null; to_state: StateCode;
-  }[];
+    .select('e.ticket_number', 'e.at', 'e.from_state', 'e.to_state')
+    .options({ rowMode: 'array' })) as unknown as [ticket_number: string | number, at: Date, from_state: StateCode | null, to_state: StateCode][];
   const reclassificationRows = (await ofContract(db('ticket_events as e'))
     // literal, so a generic plan still proves ticket_events_reclassified's predicate
     .whereRaw("e.kind = 'field_changed'")
@@ -151,24 +165,26 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
   let t: ReportTicket | undefined;
   let number = Number.NaN;
   for (const e of transitionRows) {
-    const n = Number(e.ticket_number);
+    const n = Number(e[0]);
     if (n !== number) {
       number = n;
       t = tickets.get(n);
     }
-    t?.transitions.push({ at: e.at, from: e.from_state, to: e.to_state });
+    t?.transitions.push({ at: e[1], from: e[2], to: e[3] });
   }
 
+  // the month's effort summed per ticket and billable flag (build.ts sums them further)
   const efforts = ((await planEachTime(db('efforts as ef'))
     .join('tickets as t', 't.number', 'ef.ticket_number')
     .where('t.contract_id', contract.id)
     .where('ef.work_date', '>=', firstDay)
     .where('ef.work_date', '<', nextFirstDay)
-    .orderBy('ef.id')
-    .select('ef.ticket_number', 'ef.minutes', 'ef.billable')) as { ticket_number: string | number; minutes: number; billable: boolean }[]).map((e) => ({
-    ticket: Number(e.ticket_number),
-    minutes: e.minutes,
-    billable: e.billable,
+    .groupBy('ef.ticket_number', 'ef.billable')
+    .select('ef.ticket_number', db.raw('sum(ef.minutes)::int as minutes'), 'ef.billable')
+    .options({ rowMode: 'array' })) as unknown as [ticket_number: string | number, minutes: number, billable: boolean][]).map((e) => ({
+    ticket: Number(e[0]),
+    minutes: e[1],
+    billable: e[2],
   }));
 
   return { company: contract.company_name, contract: contract.number, range, paragraphs, tickets: [...tickets.values()], efforts };

@@ -16,7 +16,7 @@ import { reportCsv } from '../../services/report-csv.js';
 import { currentUser, requireUser } from '../auth.js';
 import type { WebContext } from '../context.js';
 import { INT4_ID, pathId } from '../params.js';
-import { reportHelpersIn } from '../report-view.js';
+import { LIST_LIMIT, reportHelpersIn } from '../report-view.js';
 
 /** The month the query asks for; absent or empty: the last finished month in `zone`; anything else but YYYY-MM is a 400. */
 function askedMonth(raw: unknown, zone: string): string {
@@ -66,9 +66,10 @@ export function reportRoutes(ctx: WebContext): Router {
   r.get('/reports/contracts/:id', requireUser, async (req, res) => {
     const contract = await allowedContract(req);
     const month = askedMonth(req.query.month, contract.timezone);
-    const data = await contractReportPage(ctx, contract, month);
+    // the page lists the first LIST_LIMIT tickets behind each figure and of the effort table (the CSV has every effort row)
+    const data = await contractReportPage(ctx, contract, month, LIST_LIMIT);
     if (!data) throw new ValidationError({ month: cs.report.page.badMonth });
-    res.render('report', { contract, report: data.report, lists: data.tickets, links: monthLinks(month, contract.timezone), rv: reportHelpersIn(res.locals.t) });
+    res.render('report', { contract, report: data.report, lists: data.tickets, listLimit: LIST_LIMIT, links: monthLinks(month, contract.timezone), rv: reportHelpersIn(res.locals.t) });
   });
 
   r.get('/reports/contracts/:id/csv', requireUser, async (req, res) => {

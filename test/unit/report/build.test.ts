@@ -144,6 +144,20 @@ describe('the monthly report of a hand-computed month', () => {
     expect(Object.keys(report)).toEqual(['company', 'contract', 'month', 'timezone', 'tickets', 'sla', 'complaints', 'effort']);
     expect(report).toMatchObject({ company: 'Alfa s.r.o.', contract: 'A-1', month: '2026-10', timezone: ZONE });
   });
+
+  it('gives the same report from the state at the end and only the month’s transitions a figure looks at (what the read gives)', () => {
+    const counted = new Set<StateCode>(['resolved', 'closed', 'cancelled', 'complained']);
+    const trimmed: ReportInput = {
+      ...input,
+      tickets: input.tickets.map((t) => ({
+        ...t,
+        state_at_end: stateAt(t, october.end),
+        transitions: t.transitions.filter((e) => e.at >= october.start && e.at < october.end && (counted.has(e.to) || e.from === 'complained')),
+      })),
+    };
+    expect(trimmed.tickets.some((t, i) => t.transitions.length < input.tickets[i]!.transitions.length)).toBe(true);
+    expect(buildReport(trimmed)).toEqual(report);
+  });
 });
 
 describe('report helpers', () => {

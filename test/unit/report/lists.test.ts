@@ -39,6 +39,17 @@ describe('the tickets behind the report’s figures and the overview line', () =
     for (const key of ['received', 'resolved', 'closed', 'open_at_end'] as const) expect(lists[key]).toHaveLength(report.tickets[key]);
   });
 
+  it('keeps the first tickets of each list when given a limit, and takes the read’s state at the end', () => {
+    expect(reportTickets(input, 1)).toEqual({
+      received: [{ number: 1, subject: 'Požadavek 1' }],
+      resolved: [{ number: 1, subject: 'Požadavek 1' }],
+      closed: [{ number: 1, subject: 'Požadavek 1' }],
+      open_at_end: [{ number: 3, subject: 'Požadavek 3' }],
+    });
+    const atEnd = { ...input, tickets: input.tickets.map((t) => (t.number === 2 ? { ...t, state_at_end: 'accepted' as const } : t)) };
+    expect(reportTickets(atEnd).open_at_end.map((t) => t.number)).toEqual([2, 3]);
+  });
+
   it('sums reaction and resolution breaches over the SLA rows', () => {
     expect(overviewFigures(buildReport(input))).toEqual({ received: 2, closed: 1, breached: 2, billable_hours: 0.75 });
   });
