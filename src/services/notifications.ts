@@ -198,6 +198,8 @@ export async function queueMail(
 }
 
 /** One explanatory mail to an authorised sender whose message was too large to take (EMAIL.md §4.1.5). */
-export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number): Promise<QueuedMail> {
-  return queueMail(ctx, trx, { to, subject: cs.mail.tooLargeSubject(subject), text: cs.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n'), purpose: 'too_large' });
+export async function notifyTooLarge(ctx: ServiceContext, trx: Tx, to: string, subject: string, maxBytes: number, lang: string | null = null): Promise<QueuedMail> {
+  // in the sender's language (users.language, null: Czech)
+  const m = catalogue(lang);
+  return queueMail(ctx, trx, { to, subject: m.mail.tooLargeSubject(subject), text: m.mail.tooLargeBody(Math.round(maxBytes / 1024 / 1024)).join('\n'), purpose: 'too_large' });
 }

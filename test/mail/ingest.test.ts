@@ -283,3 +283,16 @@ describe('mail beyond the form limits', () => {
     expect(result.text?.endsWith('[…zkráceno]')).toBe(true);
   });
 });
+
+describe('too large mail in the sender’s language', () => {
+  it('tells an authorised sender whose language is en in English', async () => {
+    await tdb.db('users').where({ id: w.users.alice.id }).update({ language: 'en' });
+    try {
+      const result = await ingestMail(tdb.ctx, mail({ subject: 'Huge attachment', body: '' }), { mailbox: 'INBOX', uid: 90, size: 50 * 1024 * 1024 });
+      expect(result.outcome).toBe('too_large');
+      expect(result.notifications).toEqual([{ to: 'alice@example.cz', subject: 'Your message could not be accepted: Huge attachment', text: expect.stringContaining('larger than 25 MB') }]);
+    } finally {
+      await tdb.db('users').where({ id: w.users.alice.id }).update({ language: null });
+    }
+  });
+});

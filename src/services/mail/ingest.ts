@@ -51,10 +51,10 @@ async function authorisedSender(trx: Tx, address: string): Promise<Sender | null
     .join('contracts as c', 'c.id', 'a.contract_id')
     .join('companies as co', 'co.id', 'c.company_id')
     .where({ 'a.address': address.toLowerCase(), 'u.active': true })
-    .first('u.id', 'u.login', 'u.name', 'u.email', 'u.role', 'u.phone', 'c.id as contract_id', 'c.number as contract_number', trx.raw('c.active and co.active as contract_active'));
+    .first('u.id', 'u.login', 'u.name', 'u.email', 'u.role', 'u.language', 'u.phone', 'c.id as contract_id', 'c.number as contract_number', trx.raw('c.active and co.active as contract_active'));
   if (!row) return null;
   return {
-    actor: { id: row.id, login: row.login, name: row.name, email: row.email, role: row.role },
+    actor: { id: row.id, login: row.login, name: row.name, email: row.email, role: row.role, language: row.language },
     phone: row.phone,
     contractId: row.contract_id,
     contractNumber: row.contract_number,
@@ -225,7 +225,7 @@ async function tooLargeMessage(ctx: ServiceContext, trx: Tx, m: ParsedMail | nul
   const handled: Handled = { outcome: 'too_large', reason: `size ${size} > ${settings.maxMessageBytes}` };
   const sender = m?.from.address ? await authorisedSender(trx, m.from.address) : null;
   if (!m || !sender) return handled;
-  const { id: _id, ...mail } = await notifyTooLarge(ctx, trx, m.from.address!, m.subject, settings.maxMessageBytes);
+  const { id: _id, ...mail } = await notifyTooLarge(ctx, trx, m.from.address!, m.subject, settings.maxMessageBytes, sender.actor.language);
   return { ...handled, notifications: [mail] };
 }
 
