@@ -301,7 +301,6 @@ export const cs = {
   confirm: {
     actions: { cancel: 'Potvrzuji zrušení požadavku', reject_complaint: 'Potvrzuji zamítnutí reklamace' } as Record<string, string>,
     required: 'Akci je nutné potvrdit zaškrtnutím „Potvrzuji“.',
-    question: (action: string) => `Opravdu provést akci „${action}“?`,
   },
   fields: { paragraph: 'klasifikace', category: 'kategorie', assignee: 'řešitel' } as Record<string, string>,
   errors: {

@@ -309,7 +309,6 @@ export const en: Catalogue = {
   confirm: {
     actions: { cancel: 'I confirm cancelling the request', reject_complaint: 'I confirm rejecting the dispute' },
     required: 'Confirm the action by ticking “I confirm”.',
-    question: (action: string) => `Really “${action}”?`,
   },
   fields: { paragraph: 'classification', category: 'category', assignee: 'solver' },
   errors: {
