@@ -374,7 +374,8 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
     expect(await customer.getByRole('link', { name: SUBJECT }).count()).toBe(0);
     await customer.getByRole('link', { name: 'Uzavřené požadavky' }).click();
     await customer.waitForURL(`${base}/tickets?list=closed`);
-    expect(await text(customer.locator('nav.tabs a.active'))).toBe('Uzavřené požadavky');
+    // the tab carries its count: the one closed ticket
+    expect(await text(customer.locator('nav.tabs a.active'))).toBe('Uzavřené požadavky (1)');
     const row = customer.locator('table.tickets tbody tr', { has: customer.getByRole('link', { name: SUBJECT }) });
     const cells = await row.locator('td').allInnerTexts();
     expect(cells[0]).toBe(String(ticketNo));
