@@ -184,7 +184,7 @@ function translateRenders(res: Response): void {
     const t = res.locals.t as Catalogue;
     const o: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
     for (const key of MESSAGE_OPTIONS) if (typeof o[key] === 'string') o[key] = translateMessage(o[key], t);
-    if (o.errors && typeof o.errors === 'object') o.errors = translateFields(o.errors as Record<string, string>, t);
+    if (o.errors && typeof o.errors === 'object') o.errors = translateFields(o.errors as Record<string, unknown>, t);
     return render(view, o, cb);
   }) as Response['render'];
 }

@@ -109,7 +109,7 @@ export function translateMessage(message: string, t: Catalogue): string {
 }
 
 /** Every message of a refused form in the catalogue `t`. */
-export function translateFields(fields: Record<string, string>, t: Catalogue): Record<string, string> {
-  if ((t as unknown) === cs) return fields;
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, translateMessage(v, t)]));
+export function translateFields<T extends Record<string, unknown>>(fields: T, t: Catalogue): T {
+  if ((t as unknown) === cs || Array.isArray(fields)) return fields;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? translateMessage(v, t) : v])) as T;
 }

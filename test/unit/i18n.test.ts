@@ -128,3 +128,11 @@ describe('the services’ messages made by functions of cs.ts', () => {
     expect(untranslated).toEqual([]);
   });
 });
+
+describe('a page’s errors of another shape', () => {
+  it('keeps what is not a message: arrays, and values that are not strings', () => {
+    const rows = [{ line: 2, errors: [cs.errors.required] }];
+    expect(translateFields(rows as unknown as Record<string, unknown>, en)).toBe(rows);
+    expect(translateFields({ a: cs.errors.required, b: 3, c: null }, en)).toEqual({ a: en.errors.required, b: 3, c: null });
+  });
+});
