@@ -414,6 +414,8 @@ export const cs = {
       effortTotals: 'Souhrn pracnosti',
       effortTickets: 'Pracnost podle požadavků',
       noTickets: '-',
+      /** after the first tickets of a long list (the page shows 100) */
+      moreTickets: (n: number) => `a ${n < 5 ? 'další' : 'dalších'} ${n.toLocaleString('cs-CZ')}`,
     },
     overview: {
       intro: 'Přijaté a uzavřené požadavky, porušení SLA a fakturovatelné hodiny všech aktivních smluv za měsíc. Řadit lze podle každého sloupce.',

@@ -420,6 +420,7 @@ export const en: Catalogue = {
       effortTotals: 'Effort summary',
       effortTickets: 'Effort by request',
       noTickets: '-',
+      moreTickets: (n: number) => `and ${n.toLocaleString('en-GB')} more`,
     },
     overview: {
       intro: 'Received and closed requests, SLA breaches and billable hours of every active contract for the month. Sort by any column.',
