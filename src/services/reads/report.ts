@@ -57,6 +57,13 @@ export async function reportContracts(pools: Reads, opts: { seeAllOf?: number } 
 /** The report month of a contract (its zone); null for a malformed month. */
 export const reportRange = (contract: ReportContract, month: string): MonthRange | null => monthRange(month, contract.timezone);
 
+/** A read started now, awaited later (marked handled, so a failure while another read is awaited is not an unhandled rejection: the await rethrows it). */
+function started<T>(q: Knex.QueryBuilder): Promise<T> {
+  const p = Promise.resolve(q) as unknown as Promise<T>;
+  p.catch(() => undefined);
+  return p;
+}
+
 const dateOf = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toISODate()!;
 
 export async function reportRows(pools: Reads, contract: ReportContract, range: MonthRange): Promise<ReportInput> {
@@ -87,6 +94,39 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
         .where((w) => w.where('t.created_at', '<', range.end).andWhere((c) => c.whereNull('t.closed_at').orWhere('t.closed_at', '>=', range.start)))
         .orWhereExists(db('efforts as ef').whereRaw('ef.ticket_number = t.number').where('ef.work_date', '>=', firstDay).where('ef.work_date', '<', nextFirstDay)),
     );
+  // the reads run at once, each on its own connection of the pool: PostgreSQL executes one while this process
+  // parses the rows of another (bench/report). (Separate statements, as before: no common snapshot.)
+  // the month's transitions (not the creation, not the import's marker) that a figure looks at (to resolved,
+  // closed, cancelled or complained, and from complained: build.ts), and the reclassifications from the month's
+  // start on, read apart: the transitions are an index-only scan of ticket_events_transitions per ticket of the
+  // contract (bench/report), in ticket order, each ticket's in time order; reclassifications are few
+  const ofContract = (q: Knex.QueryBuilder) => q.join('tickets as t', 't.number', 'e.ticket_number').where('t.contract_id', contract.id).where('e.at', '>=', range.start);
+  const transitionsRead = started<[ticket_number: string | number, at: Date, from_state: StateCode | null, to_state: StateCode][]>(planEachTime(ofContract(db('ticket_events as e')))
+    .where('e.at', '<', range.end)
+    .whereNotNull('e.to_state')
+    .whereNotIn('e.kind', ['created', 'imported', 'field_changed'])
+    .where((q) => q.whereIn('e.to_state', ['resolved', 'closed', 'cancelled', 'complained']).orWhere('e.from_state', 'complained'))
+    .orderBy([{ column: 'e.ticket_number' }, { column: 'e.at' }, { column: 'e.id' }])
+    .select('e.ticket_number', 'e.at', 'e.from_state', 'e.to_state')
+    .options({ rowMode: 'array' }));
+  const reclassificationsRead = started<{
+    ticket_number: string | number; at: Date; from_id: string | null; to_id: string | null; from_text: string | null; to_text: string | null;
+  }[]>(ofContract(db('ticket_events as e'))
+    // literal, so a generic plan still proves ticket_events_reclassified's predicate
+    .whereRaw("e.kind = 'field_changed'")
+    .where((q) => q.whereRaw("e.data->>'field' = 'paragraph'").orWhereNotNull('e.to_state'))
+    .orderBy([{ column: 'e.ticket_number' }, { column: 'e.at' }, { column: 'e.id' }])
+    .select('e.ticket_number', 'e.at', db.raw("e.data->>'from_id' as from_id"), db.raw("e.data->>'to_id' as to_id"), db.raw("e.data->>'from' as from_text"), db.raw("e.data->>'to' as to_text")));
+  // the month's effort summed per ticket and billable flag (build.ts sums them further)
+  const effortsRead = started<[ticket_number: string | number, minutes: number, billable: boolean][]>(planEachTime(db('efforts as ef'))
+    .join('tickets as t', 't.number', 'ef.ticket_number')
+    .where('t.contract_id', contract.id)
+    .where('ef.work_date', '>=', firstDay)
+    .where('ef.work_date', '<', nextFirstDay)
+    .groupBy('ef.ticket_number', 'ef.billable')
+    .select('ef.ticket_number', db.raw('sum(ef.minutes)::int as minutes'), 'ef.billable')
+    .options({ rowMode: 'array' }));
+
   // the big reads are planned for their values every time (planEachTime): the generic plan a named statement
   // gets after five runs reads the month's efforts 4× slower and the transitions 1.5× (bench/report); their rows
   // come as arrays (pg's rowMode), which spares building an object per row.
@@ -126,27 +166,7 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
     });
   }
 
-  // the month's transitions (not the creation, not the import's marker) that a figure looks at (to resolved,
-  // closed, cancelled or complained, and from complained: build.ts), and the reclassifications from the month's
-  // start on, read apart: the transitions are an index-only scan of ticket_events_transitions per ticket of the
-  // contract (bench/report), in ticket order, each ticket's in time order; reclassifications are few
-  const ofContract = (q: Knex.QueryBuilder) => q.join('tickets as t', 't.number', 'e.ticket_number').where('t.contract_id', contract.id).where('e.at', '>=', range.start);
-  const transitionRows = (await planEachTime(ofContract(db('ticket_events as e')))
-    .where('e.at', '<', range.end)
-    .whereNotNull('e.to_state')
-    .whereNotIn('e.kind', ['created', 'imported', 'field_changed'])
-    .where((q) => q.whereIn('e.to_state', ['resolved', 'closed', 'cancelled', 'complained']).orWhere('e.from_state', 'complained'))
-    .orderBy([{ column: 'e.ticket_number' }, { column: 'e.at' }, { column: 'e.id' }])
-    .select('e.ticket_number', 'e.at', 'e.from_state', 'e.to_state')
-    .options({ rowMode: 'array' })) as unknown as [ticket_number: string | number, at: Date, from_state: StateCode | null, to_state: StateCode][];
-  const reclassificationRows = (await ofContract(db('ticket_events as e'))
-    // literal, so a generic plan still proves ticket_events_reclassified's predicate
-    .whereRaw("e.kind = 'field_changed'")
-    .where((q) => q.whereRaw("e.data->>'field' = 'paragraph'").orWhereNotNull('e.to_state'))
-    .orderBy([{ column: 'e.ticket_number' }, { column: 'e.at' }, { column: 'e.id' }])
-    .select('e.ticket_number', 'e.at', db.raw("e.data->>'from_id' as from_id"), db.raw("e.data->>'to_id' as to_id"), db.raw("e.data->>'from' as from_text"), db.raw("e.data->>'to' as to_text"))) as {
-    ticket_number: string | number; at: Date; from_id: string | null; to_id: string | null; from_text: string | null; to_text: string | null;
-  }[];
+  const [transitionRows, reclassificationRows] = await Promise.all([transitionsRead, reclassificationsRead]);
   // reclassifications written before their events carried ids name the paragraph as "code name"
   const byCode = new Map(paragraphs.map((p) => [p.code, p.id]));
   const paragraphOf = (id: string | null, text: string | null): number | null => {
@@ -173,19 +193,7 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
     t?.transitions.push({ at: e[1], from: e[2], to: e[3] });
   }
 
-  // the month's effort summed per ticket and billable flag (build.ts sums them further)
-  const efforts = ((await planEachTime(db('efforts as ef'))
-    .join('tickets as t', 't.number', 'ef.ticket_number')
-    .where('t.contract_id', contract.id)
-    .where('ef.work_date', '>=', firstDay)
-    .where('ef.work_date', '<', nextFirstDay)
-    .groupBy('ef.ticket_number', 'ef.billable')
-    .select('ef.ticket_number', db.raw('sum(ef.minutes)::int as minutes'), 'ef.billable')
-    .options({ rowMode: 'array' })) as unknown as [ticket_number: string | number, minutes: number, billable: boolean][]).map((e) => ({
-    ticket: Number(e[0]),
-    minutes: e[1],
-    billable: e[2],
-  }));
+  const efforts = (await effortsRead).map((e) => ({ ticket: Number(e[0]), minutes: e[1], billable: e[2] }));
 
   return { company: contract.company_name, contract: contract.number, range, paragraphs, tickets: [...tickets.values()], efforts };
 }
