@@ -13,8 +13,9 @@
  * 2. measures, in this run:
  *    - the ceiling: the statements reportRows issues (captured from knex's query event), run
  *      straight on one pg connection with the same bindings and the rows fetched and parsed by
- *      pg exactly as knex gets them. That is the raw operation no report can beat: the database's
- *      work plus the transfer and parsing of the rows. Everything else (knex, grouping the rows,
+ *      pg exactly as knex gets them (rows as arrays where the read asks for them). That is the raw
+ *      operation of one connection: the database's work plus the transfer and parsing of the rows
+ *      (reportRows runs its statements at once on several connections, so it may beat it). Everything else (knex, grouping the rows,
  *      buildReport, JSON) is what the report adds on top; the JSON figure is shown as a multiple
  *      of this ceiling. For the page the ceiling adds one round trip of an Express hello world
  *      (bench/portal/ceiling.ts, one process, the same sequential GETs); for the command it adds
