@@ -196,19 +196,25 @@ export async function listTickets(pools: Reads, actor: Actor, list: ListName, pa
   return paginate(db, listSpec(db, actor, list, sort, runPage), page);
 }
 
-/** How many tickets each customer list has, each counted up to COUNT_LIMIT + 1 (more: the list has more than COUNT_LIMIT). */
+/** How many tickets each customer list has, counted up to TAB_COUNT_LIMIT + 1 (more: the list has more than TAB_COUNT_LIMIT). */
 export type ListCounts = Record<ListName, { count: number; more: boolean }>;
 
 /**
+ * The tabs' counts stop at a badge's "more than 99": counting each list up to the pager's
+ * COUNT_LIMIT took the overview from 10.5 % to 3.5 % of the bench ceiling (PostgreSQL CPU
+ * 0.52 → 2.18 ms a page at 1M tickets); the open list's pager still counts to COUNT_LIMIT.
+ */
+export const TAB_COUNT_LIMIT = 99;
+
+/**
  * The three lists' counts for the overview's tabs, in one statement: each list's tickets
- * counted by an index-only scan stopping after COUNT_LIMIT + 1, so a tenant with a million
- * closed tickets costs what one with ten thousand does.
+ * counted by an index-only scan stopping after TAB_COUNT_LIMIT + 1.
  */
 const listCountsRead = compiledRead((db, shape: Role, actorId: number) => {
   const actor: Actor = { id: actorId, role: shape, login: '', name: '', email: '' };
   const counted = (list: ListName) =>
     db
-      .from(visibleTickets(db, actor).whereIn('t.state', LIST_STATES[list] as StateCode[]).select(db.raw('1')).limit(COUNT_LIMIT + 1).as('l'))
+      .from(visibleTickets(db, actor).whereIn('t.state', LIST_STATES[list] as StateCode[]).select(db.raw('1')).limit(TAB_COUNT_LIMIT + 1).as('l'))
       .count('*')
       .as(list);
   return db.select(counted('current'), counted('resolved'), counted('closed'));
@@ -218,7 +224,7 @@ export async function listCounts(pools: Reads, actor: Actor): Promise<ListCounts
   const [row] = await listCountsRead(pools.reads, actor.role, actor.id);
   const of = (list: ListName) => {
     const n = Number(row?.[list] ?? 0);
-    return { count: Math.min(n, COUNT_LIMIT), more: n > COUNT_LIMIT };
+    return { count: Math.min(n, TAB_COUNT_LIMIT), more: n > TAB_COUNT_LIMIT };
   };
   return { current: of('current'), resolved: of('resolved'), closed: of('closed') };
 }
