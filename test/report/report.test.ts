@@ -77,6 +77,12 @@ describe('the monthly report of an imported month with its history', () => {
     await importDocument(tdb.db, octoberDocument());
   });
 
+  it('gives the same figures when each ticket was last updated at its last event (the state at the month’s end then read without a probe)', async () => {
+    await tdb.db.raw('update tickets t set updated_at = coalesce((select max(e.at) from ticket_events e where e.ticket_number = t.number), t.created_at)');
+    expect(await tdb.db('tickets').where('updated_at', '<', new Date('2026-10-31T23:00:00Z')).count('* as n').first()).toEqual({ n: 7 }); // 98001, 98002, 98003, 98005, 98006, 98008, 98010
+    expect(await october()).toEqual(OCTOBER_REPORT);
+  });
+
   it('refuses a history the transition table does not allow, each problem at its path', async () => {
     const doc = octoberDocument();
     const bad = doc.tickets[0] as Record<string, any>;

@@ -131,15 +131,18 @@ export async function reportRows(pools: Reads, contract: ReportContract, range: 
   // gets after five runs reads the month's efforts 4× slower and the transitions 1.5× (bench/report); their rows
   // come as arrays (pg's rowMode), which spares building an object per row.
   // A ticket's state at the month's end is the `from` of its first transition at or after the end (one probe of
-  // ticket_events_transitions), else its state now: so no transition after the month is read.
+  // ticket_events_transitions, only for tickets updated since), else its state now: so no transition after the month is read.
   const ticketRows = (await planEachTime(inScope.clone())
     .select(
       't.number', 't.subject', 't.channel', 't.created_at', 't.state', 't.paragraph_id',
       't.reaction_breached', 't.reaction_consumed_minutes', 't.resolution_breached', 't.resolution_consumed_minutes',
+      // a ticket untouched since the month's end is still in its state now: every transition moves updated_at to its
+      // transaction's time (an imported one's row is written after its past events), so only the others are probed
       db.raw(
-        `coalesce((select coalesce(l.from_state, 'new') from ticket_events l where l.ticket_number = t.number and l.to_state is not null
-           and l.kind not in ('created', 'imported', 'field_changed') and l.at >= ? order by l.at, l.id limit 1), t.state) as state_at_end`,
-        [range.end],
+        `case when t.updated_at < ? then t.state else
+           coalesce((select coalesce(l.from_state, 'new') from ticket_events l where l.ticket_number = t.number and l.to_state is not null
+             and l.kind not in ('created', 'imported', 'field_changed') and l.at >= ? order by l.at, l.id limit 1), t.state) end as state_at_end`,
+        [range.end, range.end],
       ),
     )
     // no order: sorting 100,000 rows spilled to disk at work_mem 4 MB; build.ts does not need one (lists.ts sorts)
