@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages as allAdminPages } from '../support/pages.js';
 import { buildApp, login } from '../support/web.js';
@@ -18,23 +18,10 @@ import { PASSWORD, seedWorld, type World } from '../support/world.js';
  * button, in order). The staff pages are checked by axe-core in responsive.test.ts.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1280];
 const STEP_TIMEOUT = 120_000;
 
 const available = browserAvailable('test/browser/accessibility.test.ts');
-
-interface AxeNode {
-  target: unknown[];
-  html: string;
-  failureSummary?: string;
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: AxeNode[];
-}
 
 describe.skipIf(!available)('accessibility of the customer and admin pages (axe-core, keyboard)', () => {
   let tdb: TestDatabase;
@@ -110,16 +97,7 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
     const found: string[] = [];
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
-      if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-      const violations = (await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] });
-        return result.violations;
-      })) as AxeViolation[];
-      for (const v of violations) {
-        if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-        const nodes = v.nodes.slice(0, 6).map((n) => `      ${n.target.join(' ')}  ${n.html.slice(0, 140)}`).join('\n');
-        found.push(`${label} @${width}px: ${v.impact} ${v.id} — ${v.help} (${v.nodes.length} node(s))\n${nodes}`);
-      }
+      for (const v of await seriousViolations(page)) found.push(`${label} @${width}px: ${v}`);
     }
     return found;
   }

@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +9,7 @@ import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket } from '../../src/services/transitions.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -20,7 +20,6 @@ import { PASSWORD, seedWorld, type World } from '../support/world.js';
  * plain SLA block, the image attachments and the sortable overview pass axe-core at 390 and
  * 1280 px. Screenshots go to test-output/screenshots/customer-ux-*.png.
  */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const STEP_TIMEOUT = 120_000;
 /** A w×h PNG of one colour, built here (a real file the browser decodes). */
@@ -125,14 +124,7 @@ describe.skipIf(!available)('the customer side in the browser (issue 12 part 4)'
         await page.setViewportSize({ width, height: 900 });
         await page.goto(url);
         await prepare?.();
-        await page.addScriptTag({ content: AXE_SOURCE });
-        const violations = (await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
-          return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-        })) as { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-        for (const v of violations) {
-          if (v.impact === 'serious' || v.impact === 'critical') found.push(`${label} @${width}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-        }
+        for (const v of await seriousViolations(page)) found.push(`${label} @${width}: ${v}`);
         await page.screenshot({ path: new URL(`customer-ux-${label}-${width}.png`, SHOTS).pathname, fullPage: true });
       }
     };

@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,6 +7,7 @@ import { cs } from '../../src/i18n/cs.js';
 import { en } from '../../src/i18n/en.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -17,7 +17,6 @@ import { PASSWORD, seedWorld, type World } from '../support/world.js';
  * English, the user's pages stay English, the language is switched on /account/language, and the
  * English pages pass axe-core at 390 and 1280 px. Screenshots: test-output/screenshots/language-*.png.
  */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const STEP_TIMEOUT = 120_000;
 
@@ -62,12 +61,7 @@ describe.skipIf(!available)('English in the browser (issue 12 part 5)', () => {
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       await page.reload();
-      await page.addScriptTag({ content: AXE_SOURCE });
-      const result = (await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
-        return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-      })) as { id: string; impact: string | null; nodes: { target: unknown[] }[] }[];
-      for (const v of result) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${label} @${width}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      for (const v of await seriousViolations(page)) found.push(`${label} @${width}: ${v}`);
       await page.screenshot({ path: new URL(`language-${label}-${width}.png`, SHOTS).pathname, fullPage: true });
     }
     return found;

@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDocument } from '../../src/services/import/index.js';
 import { octoberDocument } from '../report/month.fixture.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { systemPartAvailable } from '../support/system-part.js';
 import { buildApp } from '../support/web.js';
@@ -26,7 +25,6 @@ import { PASSWORD, seedWorld } from '../support/world.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PDFTOPPM = process.env.PDFTOPPM_PATH ?? '/usr/bin/pdftoppm';
 /** A4 at 96 px per inch, and its width inside the print stylesheet's 12 mm margins */
 const A4_WIDTH_PX = 794;
@@ -37,12 +35,6 @@ const available =
   browserAvailable('test/browser/report-print.test.ts') &&
   systemPartAvailable({ suite: 'test/browser/report-print.test.ts', file: PDFTOPPM, install: 'apt-get install -y poppler-utils', override: 'PDFTOPPM_PATH' });
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; html: string }[];
-}
 
 /** Width and height of a PNG, from its IHDR chunk. */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -106,16 +98,7 @@ describe.skipIf(!available)('the monthly report page in chromium: accessible, an
     const found: string[] = [];
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 900 });
-      if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-      const violations = (await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] });
-        return result.violations;
-      })) as AxeViolation[];
-      for (const v of violations) {
-        if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-        const nodes = v.nodes.slice(0, 6).map((n) => `      ${n.target.join(' ')}  ${n.html.slice(0, 140)}`).join('\n');
-        found.push(`${label} @${width}px: ${v.impact} ${v.id} — ${v.help} (${v.nodes.length} node(s))\n${nodes}`);
-      }
+      for (const v of await seriousViolations(page)) found.push(`${label} @${width}px: ${v}`);
       // nothing but a scroll region may be wider than the phone's screen
       const wide = await page.evaluate(() => {
         const limit = document.documentElement.clientWidth;

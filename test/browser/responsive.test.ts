@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages, customerPages, type PortalPage, type PortalTickets, seedPortalTickets, staffPages } from '../support/pages.js';
 import { buildApp } from '../support/web.js';
@@ -20,19 +20,12 @@ import { PASSWORD, seedWorld, type World } from '../support/world.js';
  * stop and moves the focus to the main content; the staff forms tie their errors to their fields.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = [390, 1280];
 const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const STEP_TIMEOUT = 240_000;
 
 const available = browserAvailable('test/browser/responsive.test.ts');
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; html: string }[];
-}
 
 describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scrolling, screenshots, axe-core on the staff pages, the skip link', () => {
   let tdb: TestDatabase;
@@ -103,17 +96,6 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     return scrollWidth <= innerWidth ? null : `@${width}px: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}: ${culprits.join(', ')}`;
   }
 
-  async function axeViolations(): Promise<string[]> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-    const violations = (await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] });
-      return result.violations;
-    })) as AxeViolation[];
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id} — ${v.help} (${v.nodes.length} node(s))\n${v.nodes.slice(0, 5).map((n) => `      ${n.target.join(' ')}  ${n.html.slice(0, 140)}`).join('\n')}`);
-  }
-
   /**
    * Visits each page at each width: the status, no horizontal scrolling, a full-page screenshot,
    * and (withAxe) axe-core. Returns the problems found, described.
@@ -131,7 +113,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
         const overflow = await overflowAt(width);
         if (overflow) problems.push(`${p.name} ${p.url} ${overflow}`);
         await page.screenshot({ path: new URL(`${p.name}-${width}.png`, SHOTS).pathname, fullPage: true });
-        if (withAxe) problems.push(...(await axeViolations()).map((v) => `${p.name} ${p.url} @${width}px: ${v}`));
+        if (withAxe) problems.push(...(await seriousViolations(page)).map((v) => `${p.name} ${p.url} @${width}px: ${v}`));
       }
     }
     return problems;
@@ -243,7 +225,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     expect(await page.locator('form.action-pause textarea[name=cooperation]').getAttribute('aria-describedby')).toBe('err-pause-cooperation');
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
-      problems.push(...(await axeViolations()).map((v) => `pause with an error @${width}px: ${v}`));
+      problems.push(...(await seriousViolations(page)).map((v) => `pause with an error @${width}px: ${v}`));
       const overflow = await overflowAt(width);
       if (overflow) problems.push(`pause with an error ${overflow}`);
       await page.screenshot({ path: new URL(`staff-ticket-error-${width}.png`, SHOTS).pathname, fullPage: true });
@@ -260,7 +242,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     expect(effort[0]!.error).not.toMatch(/^\(no #/);
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
-      problems.push(...(await axeViolations()).map((v) => `effort with an error @${width}px: ${v}`));
+      problems.push(...(await seriousViolations(page)).map((v) => `effort with an error @${width}px: ${v}`));
     }
     expect(problems, report(problems)).toEqual([]);
   });
