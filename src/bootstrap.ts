@@ -32,6 +32,12 @@ export function serviceContext(db: Db, config: Config): ServiceContext {
       resetWindowSeconds: config.RESET_WINDOW_MINUTES * 60,
       resetMinMillis: config.RESET_MIN_RESPONSE_MS,
     },
+    hotline: {
+      authToken: config.HOTLINE_AUTH_TOKEN ?? null,
+      accountSid: config.HOTLINE_ACCOUNT_SID ?? null,
+      recordingHosts: config.HOTLINE_RECORDING_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      codeKey: config.HOTLINE_CODE_KEY ?? null,
+    },
   };
 }
 

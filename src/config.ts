@@ -89,6 +89,16 @@ const settings = z.object({
   SMTP_SECURE: bool.default('false'),
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
+
+  // HotLine (HOTLINE.md): without HOTLINE_AUTH_TOKEN the /hotline webhooks answer 404.
+  /** the telephony provider's auth token: signs its webhooks (X-Twilio-Signature) and, with the account SID, fetches recordings */
+  HOTLINE_AUTH_TOKEN: z.string().optional(),
+  /** the provider's account SID: the user name of the recording download's basic auth (none when absent) */
+  HOTLINE_ACCOUNT_SID: z.string().optional(),
+  /** comma-separated host names (host or host:port) recordings may be downloaded from; nothing else is ever fetched */
+  HOTLINE_RECORDING_HOSTS: z.string().default('api.twilio.com'),
+  /** the key of the codes' keyed hash (HMAC-SHA-256); absent: a secret generated once and kept in the database */
+  HOTLINE_CODE_KEY: z.string().min(16).optional(),
 });
 
 /** The settings with the defaults that depend on others: PUBLIC_URL follows PORT unless set. */

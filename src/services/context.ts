@@ -40,6 +40,15 @@ export interface PasswordLinkSettings {
  * What every use case needs, built once at start-up and shared by all channels: from the
  * configuration by src/bootstrap.ts serviceContext (its defaults are those of src/config.ts).
  */
+/** The phone channel's settings (HOTLINE.md); `codeKey` null: the generated secret kept in the database. */
+export interface HotlineSettings {
+  authToken: string | null;
+  accountSid: string | null;
+  /** lower-case host names (with :port where given) recordings may be fetched from */
+  recordingHosts: readonly string[];
+  codeKey: string | null;
+}
+
 export interface ServiceContext {
   db: Knex;
   limits: AttachmentLimits;
@@ -47,6 +56,7 @@ export interface ServiceContext {
   inbound: InboundSettings;
   /** absent: the defaults of src/config.ts (DEFAULT_PASSWORD_LINKS in services/password-links.ts) */
   passwordLinks?: PasswordLinkSettings;
+  hotline: HotlineSettings;
 }
 
 export type Tx = Knex.Transaction;
