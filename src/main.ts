@@ -12,7 +12,7 @@ import { type Config, loadConfig } from './config.js';
 import { sharedSecret } from './db/secrets.js';
 import { DEMO_USERS, seedDemo } from './demo/seed-demo.js';
 import { nodeName, startBackgroundJobs } from './jobs.js';
-import { createApp } from './web/app.js';
+import { createHttpApp } from './http-app.js';
 
 const config = loadConfig();
 
@@ -30,7 +30,7 @@ async function prepare(): Promise<{ runtime: Runtime; secret: string }> {
 
 /** One web process: the portal on PORT, with the background jobs when `jobs`. */
 async function serve(cfg: Config, runtime: Runtime, secret: string, jobs: boolean): Promise<() => Promise<void>> {
-  const web = createApp(runtime.ctx, cfg, secret, runtime.databaseUrl);
+  const web = createHttpApp(runtime.ctx, cfg, secret, runtime.databaseUrl);
   const stopJobs = jobs ? startBackgroundJobs(runtime.ctx, cfg) : async () => {};
   const server = web.app.listen(cfg.PORT, cfg.HOST);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { serviceContext } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/knex.js';
-import { createApp } from '../../src/web/app.js';
+import { createHttpApp } from '../../src/http-app.js';
 
 const url = process.env.BENCH_SERVER_DB_URL ?? '';
 if (!url) {
@@ -51,7 +51,7 @@ async function serveOne(): Promise<void> {
     PUBLIC_URL: 'http://127.0.0.1:3000',
   });
   const ctx = serviceContext(createDb(url, poolMax), config);
-  const web = createApp(ctx, config, process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'), url);
+  const web = createHttpApp(ctx, config, process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'), url);
   const server = web.app.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
     if (!cluster.isWorker) process.stdout.write(`LISTENING ${port}\n`);

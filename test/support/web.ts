@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
-import { createApp } from '../../src/web/app.js';
+import { createHttpApp } from '../../src/http-app.js';
 import type { TestDatabase } from './db.js';
 import { PASSWORD } from './world.js';
 
@@ -10,7 +10,7 @@ export function testConfig(overrides: Record<string, string> = {}) {
 }
 
 export function buildApp(tdb: TestDatabase, overrides: Record<string, string> = {}) {
-  return createApp(tdb.ctx, testConfig(overrides), 'test-session-secret-0123456789', tdb.url);
+  return createHttpApp(tdb.ctx, testConfig(overrides), 'test-session-secret-0123456789', tdb.url);
 }
 
 export type Agent = ReturnType<typeof request.agent>;
