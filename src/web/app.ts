@@ -36,7 +36,12 @@ export interface WebApp {
   close(): Promise<void>;
 }
 
-export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string): WebApp {
+/**
+ * The portal. `channels` are the machine-facing routers (hotline webhooks, REST API; composed in
+ * src/http-app.ts): they get the security headers and the assets' bypass, then answer before the
+ * portal's body parsing, sessions and CSRF, each with its own parsing, authentication and errors.
+ */
+export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string, channels: readonly express.Router[] = []): WebApp {
   const reads = createDb(databaseUrl, config.DB_POOL_MAX, { genericPlans: true });
   const web: WebContext = { ...ctx, reads };
   const app = express();
@@ -72,6 +77,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   // only asset paths look at the disk; pages skip the static lookup
   const assets = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false });
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
+  for (const channel of channels) app.use(channel);
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(cleanInput);
 
