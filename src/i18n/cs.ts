@@ -960,6 +960,53 @@ export const cs = {
     compute: 'Spočítat',
     calendarError: 'Kalendář smlouvy nelze použít:',
   },
+  hotline: {
+    greeting: 'Dobrý den, dovolali jste se na HotLine helpdesk.tech.',
+    askCode: 'Zadejte prosím svůj desetimístný autorizační kód.',
+    wrongCode: 'Neplatný kód.',
+    noCode: 'Nezadali jste žádný kód.',
+    instructions:
+      'Po zaznění tónu uveďte prosím název firmy, své jméno, kontaktní telefon a krátký popis požadavku. Nahrávání potvrďte křížkem. Nahrávka může trvat nejvýše 60 sekund.',
+    nothingRecorded: 'Nahrávka je prázdná.',
+    menu: 'Pro přehrání nahrávky stiskněte 1. Pro nové nahrání stiskněte 2. Pro uložení a založení požadavku stiskněte 3. Pro ukončení hovoru bez uložení stiskněte 4.',
+    saved: (digits: string) => `Váš požadavek byl založen pod číslem ${digits}. Opakuji: ${digits}. Potvrzení vám pošleme e-mailem. Děkujeme, na shledanou.`,
+    saving: 'Váš požadavek se právě ukládá. Potvrzení s jeho číslem vám pošleme e-mailem. Na shledanou.',
+    downloadFailed:
+      'Omlouváme se, požadavek se nyní nepodařilo založit. Vaši nahrávku jsme uschovali a pracovníci podpory ji zpracují. Na shledanou.',
+    goodbye: 'Děkujeme za zavolání, na shledanou.',
+    tooManyTries: 'Kód nebyl zadán správně ani na třetí pokus. Na shledanou.',
+    lockedOut: 'Z tohoto čísla teď HotLine nelze použít. Zkuste to prosím za hodinu. Na shledanou.',
+    unknownCall: 'Omlouváme se, tento hovor nelze dokončit. Zavolejte prosím znovu. Na shledanou.',
+    outsideHours: (hours: string) => `HotLine je v provozu ${hours}. Zavolejte nám prosím v této době. Na shledanou.`,
+    noHours: 'HotLine vaší smlouvy teď není v provozu. Na shledanou.',
+    hours: {
+      workdays: 'v pracovní dny',
+      everyDay: 'denně',
+      on: { mon: 'v pondělí', tue: 'v úterý', wed: 've středu', thu: 've čtvrtek', fri: 'v pátek', sat: 'v sobotu', sun: 'v neděli' },
+      fromDay: { mon: 'od pondělí', tue: 'od úterý', wed: 'od středy', thu: 'od čtvrtka', fri: 'od pátku', sat: 'od soboty', sun: 'od neděle' },
+      toDay: { mon: 'do pondělí', tue: 'do úterý', wed: 'do středy', thu: 'do čtvrtka', fri: 'do pátku', sat: 'do soboty', sun: 'do neděle' },
+      window: (from: string, to: string) => `od ${from} do ${to}`,
+      and: 'a',
+    },
+    ticket: {
+      subject: (name: string, when: string) => `HotLine – ${name} – ${when}`,
+      description: (caller: string, seconds: number) =>
+        `Požadavek byl nahrán telefonicky na HotLine${caller ? ` z čísla ${caller}` : ''}. Délka nahrávky: ${seconds} s. Nahrávka je v příloze.`,
+    },
+    failure: {
+      host: 'adresa nahrávky není na seznamu povolených serverů (HOTLINE_RECORDING_HOSTS)',
+      url: 'adresa nahrávky není platná adresa http(s)',
+      status: (status: number) => `server s nahrávkou odpověděl stavem ${status}`,
+      tooLarge: (mib: number) => `nahrávka je větší než ${mib} MiB`,
+      notAudio: 'stažený soubor není zvuk WAV',
+      network: (reason: string) => `nahrávku se nepodařilo stáhnout: ${reason}`,
+      timeout: 'stažení nahrávky trvalo příliš dlouho',
+      ticket: (reason: string) => `požadavek se nepodařilo založit: ${reason}`,
+      noRecording: 'hovor nemá nahrávku',
+      notFailed: 'Opakovat lze jen hovor, jehož nahrávku se nepodařilo stáhnout.',
+      busy: 'Nahrávka tohoto hovoru se právě zpracovává.',
+    },
+  },
 } as const;
 
 export type Messages = typeof cs;

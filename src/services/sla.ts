@@ -130,7 +130,11 @@ function slaSetupOf(row: SlaSetupRow, instants: number[]): SlaSetup | null {
 // the calendar is unchanged (the key is its content, so an edit makes a new entry).
 const calendars = new Map<string, ServiceCalendar>();
 
-function serviceCalendar(row: SlaSetupRow, years: YearRange): ServiceCalendar {
+/** A stored calendar (the contract's zone, the calendar's windows and holidays) as the engine's, cached by content. */
+export function serviceCalendar(
+  row: Pick<SlaSetupRow, 'timezone' | 'windows' | 'holiday_country' | 'extra_closed_dates' | 'service_day_minutes'>,
+  years: YearRange,
+): ServiceCalendar {
   const input = {
     timezone: row.timezone,
     windows: row.windows,
