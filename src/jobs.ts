@@ -197,7 +197,7 @@ export function startBackgroundJobs(ctx: ServiceContext, config: Config): () => 
   let send: (() => Promise<{ sent: number; failed: number }>) | undefined;
   if (config.SMTP_HOST) {
     const transport = createTransport({ host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, user: config.SMTP_USER, password: config.SMTP_PASSWORD });
-    send = () => sendDueMail(ctx.db, transport, ctx.mail!);
+    send = () => sendDueMail(ctx.db, transport, ctx.mail!, undefined, ctx.hotline.codeKey);
     stops.push(() => transport.close());
   } else {
     log('SMTP_HOST is not set: notifications wait in the outbox.');

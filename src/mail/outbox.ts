@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailSettings } from '../services/context.js';
 import { LINK_MAIL_PURPOSES, redactedLinkBodies } from '../services/password-links.js';
+import { mailSealingKey, openedBodies } from '../services/sealed-mail.js';
 
 export interface SmtpSettings {
   host: string;
@@ -42,13 +43,28 @@ interface OutboxRow {
   in_reply_to: string | null;
   references: string[] | null;
   purpose: string;
+  /** a secret the mail carries, encrypted (services/sealed-mail.ts) */
+  sealed: string | null;
 }
 
 /**
  * Sends the outbox mail that is due, in one transaction with SKIP LOCKED so several app
  * processes never send the same mail twice. Returns how many were sent and how many failed.
  */
-export async function sendDueMail(db: Knex, transport: Transporter, settings: MailSettings, batch = 50): Promise<{ sent: number; failed: number }> {
+export async function sendDueMail(
+  db: Knex,
+  transport: Transporter,
+  settings: MailSettings,
+  batch = 50,
+  /** HOTLINE_CODE_KEY (null: the generated one): the key sealed mail is opened with */
+  codeKey: string | null = null,
+): Promise<{ sent: number; failed: number }> {
+  let sealingKey: Promise<Buffer> | undefined;
+  const opened = (m: OutboxRow) => {
+    if (m.sealed === null) return Promise.resolve({ text: m.text_body, html: m.html_body });
+    sealingKey ??= mailSealingKey({ db, hotline: { codeKey } });
+    return sealingKey.then((key) => openedBodies(key, { ...m, sealed: m.sealed! }));
+  };
   return db.transaction(async (trx) => {
     const rows = (await trx('outbound_mail')
       .where('status', 'pending')
@@ -62,12 +78,14 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
     let failed = 0;
     for (const m of rows) {
       try {
+        // a sealed secret is readable only in the mail handed to SMTP, never in the row
+        const body = await opened(m);
         await transport.sendMail({
           from: settings.helpdeskAddress,
           to: m.to_address,
           subject: m.subject,
-          text: m.text_body,
-          ...(m.html_body ? { html: m.html_body } : {}),
+          text: body.text,
+          ...(body.html ? { html: body.html } : {}),
           messageId: m.message_id,
           ...(m.in_reply_to ? { inReplyTo: m.in_reply_to } : {}),
           ...(m.references?.length ? { references: m.references } : {}),
@@ -80,7 +98,7 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
         });
         // an invitation or reset link is a password for one use: once sent, the outbox keeps the mail without it
         const redacted = LINK_MAIL_PURPOSES.has(m.purpose) ? redactedLinkBodies(trx) : {};
-        await trx('outbound_mail').where({ id: m.id }).update({ status: 'sent', sent_at: trx.fn.now(), last_error: null, attempts: trx.raw('attempts + 1'), ...redacted });
+        await trx('outbound_mail').where({ id: m.id }).update({ status: 'sent', sent_at: trx.fn.now(), last_error: null, attempts: trx.raw('attempts + 1'), sealed: null, ...redacted });
         sent += 1;
       } catch (e) {
         failed += 1;
@@ -93,6 +111,7 @@ export async function sendDueMail(db: Knex, transport: Transporter, settings: Ma
             last_error: String((e as Error).message ?? e).slice(0, 1000),
             status: attempts >= MAX_SEND_ATTEMPTS ? 'failed' : 'pending',
             ...(attempts >= MAX_SEND_ATTEMPTS && LINK_MAIL_PURPOSES.has(m.purpose) ? redactedLinkBodies(trx) : {}),
+            ...(attempts >= MAX_SEND_ATTEMPTS ? { sealed: null } : {}),
             next_attempt_at: trx.raw("now() + make_interval(secs => ?)", [retryDelayMs(attempts) / 1000]),
           });
       }

@@ -181,7 +181,7 @@ export async function notifyStaffMessage(ctx: ServiceContext, trx: Tx, number: n
 export async function queueMail(
   ctx: ServiceContext,
   trx: Tx,
-  mail: { to: string; subject: string; text: string; html?: string | null; purpose: string },
+  mail: { to: string; subject: string; text: string; html?: string | null; purpose: string; sealed?: string | null },
 ): Promise<QueuedMail> {
   const [row] = await trx('outbound_mail')
     .insert({
@@ -193,6 +193,8 @@ export async function queueMail(
       html_body: mail.html ?? null,
       purpose: mail.purpose,
     })
+      // a secret the mail carries, encrypted (services/sealed-mail.ts)
+      sealed: mail.sealed ?? null,
     .returning('id');
   return { id: Number(row.id), to: mail.to, subject: mail.subject, text: mail.text };
 }

@@ -97,7 +97,7 @@ export interface SaveOptions {
 }
 
 /** Columns the audit log never shows. */
-const SECRET = new Set(['password_hash', 'token_hash', 'login_key', 'session_epoch']);
+const SECRET = new Set(['password_hash', 'token_hash', 'login_key', 'session_epoch', 'code_hash']);
 const visible = (row: Row): Row => Object.fromEntries(Object.entries(row).filter(([k, v]) => !SECRET.has(k) && v !== undefined && !isRaw(v)));
 /** knex expressions (fn.now()) are not values to show */
 const isRaw = (v: unknown) => typeof v === 'object' && v !== null && !(v instanceof Date) && !Array.isArray(v) && 'toSQL' in v;
