@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { createDb, type Db } from './db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from './db/migrate.js';
@@ -69,4 +69,26 @@ export async function openRuntime(config: Config, log: (line: string) => void = 
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * A command's run on the runtime (the database reached and migrated): a configuration error is
+ * printed on standard error and gives exit code 1; the runtime is closed whatever happens.
+ */
+export async function withRuntime(run: (runtime: Runtime) => Promise<number>, config: () => Config = () => loadConfig()): Promise<number> {
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    return await run(runtime);
+  } finally {
+    await runtime.close();
+  }
 }

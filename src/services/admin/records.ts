@@ -11,9 +11,10 @@ export type Row = Record<string, unknown>;
 
 /** Who makes a change, as the audit log records it. */
 export interface AuditWho {
-  /** the admin; null for the command-line import */
+  /** the admin; null for the command-line import and commands */
   actorId: number | null;
-  source: 'web' | 'import' | 'csv';
+  /** cli: a command other than the import (`npm run token`) */
+  source: 'web' | 'import' | 'csv' | 'cli';
 }
 
 /** JSON with sorted keys: jsonb does not keep key order. */

@@ -2,6 +2,7 @@ import { type RequestHandler, Router } from 'express';
 import type { WebContext } from '../../context.js';
 import { requireAdmin } from '../../auth.js';
 import { uploadFiles, uploadThenVerify } from '../../upload.js';
+import { apiTokensRoutes } from './api-tokens.js';
 import { auditRoutes } from './audit.js';
 import { calendarsRoutes } from './calendars.js';
 import { companiesRoutes } from './companies.js';
@@ -21,6 +22,7 @@ export function adminRoutes(ctx: WebContext): Router {
   r.use(usersRoutes(ctx));
   r.use(migrationRoutes(ctx));
   r.use(auditRoutes(ctx));
+  r.use(apiTokensRoutes(ctx));
   return r;
 }
 
