@@ -63,12 +63,22 @@ export function staffRows(
   kind: StaffNotificationKind,
   build: (texts: ReturnType<typeof staffTexts>) => { subject: string; lines: readonly string[] },
 ): OutboxRow[] {
+  // the mail differs only by language: rendered once per language, not per recipient
+  const rendered = new Map<string, { subject: string; text: string; html: string }>();
+  const mailIn = (r: StaffRecipient) => {
+    const texts = staffTexts(r);
+    let mail = rendered.get(texts.lang);
+    if (!mail) {
+      const { subject, lines } = build(texts);
+      mail = { subject, ...render(ctx, ticket, [...lines], { link: texts.link, footer: texts.staff.footer, lang: texts.lang }) };
+      rendered.set(texts.lang, mail);
+    }
+    return mail;
+  };
   return recipients
     .filter((r) => wants(r, kind))
     .map((r) => {
-      const texts = staffTexts(r);
-      const { subject, lines } = build(texts);
-      const { text, html } = render(ctx, ticket, [...lines], { link: texts.link, footer: texts.staff.footer, lang: texts.lang });
+      const { subject, text, html } = mailIn(r);
       return {
         ticket_number: ticket,
         message_id: newMessageId(ticket, ctx.mail.messageIdDomain),

@@ -7,6 +7,7 @@ import { isStateCode, type StateCode } from '../states.js';
 import type { ServiceCalendar } from './calendar.js';
 import { SlaInputError } from './errors.js';
 import { normaliseIntervals, type Interval } from './intervals.js';
+import { luxonZone } from './zone.js';
 import {
   checkAmount,
   consumedMs,
@@ -167,7 +168,8 @@ export function evaluateClock(input: ClockInput): ClockResult {
   const { calendar, method, target, amount } = input;
   checkAmount(amount);
   const zone = calendar.timezone;
-  const at = (ms: number) => DateTime.fromMillis(ms, { zone });
+  const luxon = luxonZone(zone);
+  const at = (ms: number) => DateTime.fromMillis(ms, { zone: luxon });
   const submittedAt = toMs(input.submittedAt, 'submittedAt');
   const now = input.now === undefined ? undefined : toMs(input.now, 'now');
   if (now !== undefined && now < submittedAt) throw new SlaInputError('now', 'is before the submission');

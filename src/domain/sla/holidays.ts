@@ -4,8 +4,8 @@
  * pure function of a Set of ISO dates.
  */
 import Holidays from 'date-holidays';
-import { DateTime } from 'luxon';
 import type { CalendarConfig, Country, ServiceCalendar } from './calendar.js';
+import { DAY_MS, zoneTimeline } from './zone.js';
 
 const libraries = new Map<string, Holidays>();
 const byYear = new Map<string, readonly PublicHoliday[]>();
@@ -59,7 +59,8 @@ export interface YearRange {
  */
 export function yearsAround(timezone: string, instants: readonly number[], ahead = 4): YearRange {
   if (instants.length === 0) throw new RangeError('yearsAround needs at least one instant');
-  const years = instants.map((t) => DateTime.fromMillis(t, { zone: timezone }).year);
+  const timeline = zoneTimeline(timezone);
+  const years = instants.map((t) => new Date(timeline.dayIndexOf(t) * DAY_MS).getUTCFullYear());
   return { from: Math.min(...years) - 1, to: Math.max(...years) + ahead };
 }
 
