@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   try {
-    const summary = await importDocument(runtime.ctx.db, parseImportJson(input), { dryRun });
+    const summary = await importDocument(runtime.ctx.db, parseImportJson(input), { dryRun, codeKey: runtime.ctx.hotline.codeKey });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;
   } catch (e) {

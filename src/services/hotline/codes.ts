@@ -40,7 +40,8 @@ export async function storeCodeInTx(
     trx,
     'hotline_codes',
     { user_id: target.userId, contract_id: target.contractId },
-    { code_hash: hash, source, issued_by: who.actorId },
+    // an imported code was issued by the old system, not by whoever runs the import (the audit names them)
+    { code_hash: hash, source, issued_by: source === 'import' ? null : who.actorId },
     { onUpdate: () => ({ issued_at: trx.fn.now() }), audit: { who, type: 'hotline_code' } },
   );
 }

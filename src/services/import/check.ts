@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import { codeHash } from '../../domain/hotline-code.js';
 import { type ActorKind, isStateCode, ruleBetween, needsText, type StateCode } from '../../domain/states.js';
 import { formatPath, type PathPart, type Problem } from './problems.js';
 import { contractNumberKey, emailKey, loginKey, messageIdKey, nameKey } from './schema.js';
@@ -29,6 +30,8 @@ const MESSAGE_KINDS_TO_OUTBOX = new Set(['notification', 'comment']);
 interface DocContract {
   path: PathPart[];
   codes: Set<string>;
+  /** its `hotline` when the document gives it (else the database's stands) */
+  hotline: boolean | undefined;
 }
 interface DocUser {
   path: PathPart[];
@@ -38,8 +41,11 @@ interface DocUser {
 
 type Add = (path: PathPart[], message: string) => void;
 
-/** Problems with the document's references; reads the database, writes nothing. */
-export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]> {
+/**
+ * Problems with the document's references; reads the database, writes nothing. `codeKey` hashes
+ * the users' hotline codes to find those another user already holds.
+ */
+export async function checkReferences(db: Knex, doc: unknown, codeKey: string | null = null): Promise<Problem[]> {
   const problems: Problem[] = [];
   const add: Add = (path, message) => problems.push({ path: formatPath(path), message });
   const declared = declaredInDocument(doc, add);
@@ -48,6 +54,7 @@ export async function checkReferences(db: Knex, doc: unknown): Promise<Problem[]
   checkCompanies(doc, stored, add);
   checkContracts(doc, declared, stored, resolve, add);
   checkUsers(doc, stored, resolve, add);
+  if (codeKey !== null) await checkHotlineCodes(db, doc, declared, stored, resolve, codeKey, add);
   checkTickets(doc, declared, stored, resolve, add);
   return problems;
 }
@@ -103,7 +110,7 @@ function declaredInDocument(doc: unknown, add: Add): Declared {
       const code = nameKey(p.code);
       if (code !== undefined) codes.add(code);
     }
-    docContracts.set(key, { path: ['contracts', i], codes });
+    docContracts.set(key, { path: ['contracts', i], codes, hotline: typeof c.hotline === 'boolean' ? c.hotline : undefined });
   }
   const docUsers = new Map<string, DocUser>();
   for (const [i, u] of items(doc, 'users')) {
@@ -161,9 +168,15 @@ function referencedKeys(doc: unknown, declared: Declared): Referenced {
     company(c.company);
     const cal = nameKey(c.calendar);
     if (cal !== undefined) refCalendars.add(cal);
+    const hotlineCal = nameKey(c.hotline_calendar);
+    if (hotlineCal !== undefined) refCalendars.add(hotlineCal);
   }
   for (const [, u] of items(doc, 'users')) {
     for (const [, c] of items(u, 'contracts')) {
+      company(c.company);
+      number(c.number);
+    }
+    for (const [, c] of items(u, 'hotline_codes')) {
       company(c.company);
       number(c.number);
     }
@@ -195,7 +208,7 @@ function referencedKeys(doc: unknown, declared: Declared): Referenced {
 interface Stored {
   calendars: Set<string>;
   companyCounts: Map<string, number>;
-  contracts: Map<string, { id: number; company: string }>;
+  contracts: Map<string, { id: number; company: string; hotline: boolean }>;
   codes: Map<number, Set<string>>;
   users: Map<string, { id: number; role: string; contracts: Set<string> }>;
   addresses: Map<string, string>;
@@ -213,12 +226,12 @@ async function storedReferences(db: Knex, refs: Referenced): Promise<Stored> {
   for (const row of (await db('companies').whereIn('name', [...refCompanies]).select('name')) as { name: string }[]) {
     dbCompanyCounts.set(row.name, (dbCompanyCounts.get(row.name) ?? 0) + 1);
   }
-  const dbContracts = new Map<string, { id: number; company: string }>();
+  const dbContracts = new Map<string, { id: number; company: string; hotline: boolean }>();
   for (const row of (await db('contracts as c')
     .join('companies as co', 'co.id', 'c.company_id')
     .whereIn('c.number', [...refNumbers])
-    .select('c.id', 'c.number', 'co.name as company')) as { id: number; number: string; company: string }[]) {
-    dbContracts.set(row.number, { id: row.id, company: row.company });
+    .select('c.id', 'c.number', 'co.name as company', 'c.hotline')) as { id: number; number: string; company: string; hotline: boolean }[]) {
+    dbContracts.set(row.number, { id: row.id, company: row.company, hotline: row.hotline });
   }
   const dbCodes = new Map<number, Set<string>>();
   for (const row of (await db('contract_paragraphs')
@@ -358,6 +371,10 @@ function checkContracts(doc: unknown, declared: Declared, stored: Stored, { comp
     if (cal !== undefined && !docCalendars.has(cal) && !dbCalendars.has(cal)) {
       add(['contracts', i, 'calendar'], `unknown calendar "${cal}" ${nowhere}`);
     }
+    const hotlineCal = nameKey(c.hotline_calendar);
+    if (hotlineCal !== undefined && !docCalendars.has(hotlineCal) && !dbCalendars.has(hotlineCal)) {
+      add(['contracts', i, 'hotline_calendar'], `unknown calendar "${hotlineCal}" ${nowhere}`);
+    }
     const no = contractNumberKey(c.number);
     if (co !== undefined && no !== undefined) {
       const inDb = dbContracts.get(no);
@@ -395,6 +412,47 @@ function checkUsers(doc: unknown, stored: Stored, { contractExists, isMember }: 
     const key = contractExists([...path, 'company'], auth.company, [...path, 'number'], auth.number);
     if (key !== undefined && login !== undefined && !isMember(login, key)) {
       add(path, `must be bound to one of the user's contracts; "${contractNumberKey(auth.number)}" of "${nameKey(auth.company)}" is not in users[${i}].contracts`);
+    }
+  }
+}
+
+/**
+ * users[].hotline_codes: each for a contract of the user's that has the hotline (in the document,
+ * else in the database), the user a customer, and no code held twice: not by two entries of the
+ * document, not by another user or contract in the database (the keyed hashes are unique).
+ */
+async function checkHotlineCodes(db: Knex, doc: unknown, declared: Declared, stored: Stored, { contractExists, isMember, roleOf }: Resolvers, codeKey: string, add: Add): Promise<void> {
+  const entries: { path: PathPart[]; login: string; number: string; hash: string }[] = [];
+  for (const [i, u] of items(doc, 'users')) {
+    const login = loginKey(u.login);
+    for (const [j, c] of items(u, 'hotline_codes')) {
+      const path: PathPart[] = ['users', i, 'hotline_codes', j];
+      const key = contractExists([...path, 'company'], c.company, [...path, 'number'], c.number);
+      if (key === undefined || login === undefined) continue;
+      const number = contractNumberKey(c.number)!;
+      if (roleOf(login) !== 'customer') add(path, 'hotline codes are for customers only');
+      if (!isMember(login, key)) add(path, `must be for one of the user's contracts; "${number}" of "${nameKey(c.company)}" is not in users[${i}].contracts`);
+      const hotline = declared.contracts.get(key)?.hotline ?? stored.contracts.get(number)?.hotline ?? false;
+      if (!hotline) add(path, `contract "${number}" has no hotline service ("hotline": true)`);
+      if (typeof c.code === 'string' && /^\d{10}$/.test(c.code)) entries.push({ path: [...path, 'code'], login, number, hash: codeHash(codeKey, c.code) });
+    }
+  }
+  const first = new Map<string, PathPart[]>();
+  for (const e of entries) {
+    const previous = first.get(e.hash);
+    if (previous) add(e.path, `the same code as ${formatPath(previous)}; every code is unique`);
+    else first.set(e.hash, e.path);
+  }
+  const held = (await db('hotline_codes as h')
+    .join('users as u', 'u.id', 'h.user_id')
+    .join('contracts as c', 'c.id', 'h.contract_id')
+    .whereIn('h.code_hash', [...first.keys()])
+    .select('h.code_hash', 'u.login_key', 'u.login', 'c.number')) as { code_hash: string; login_key: string; login: string; number: string }[];
+  const holders = new Map(held.map((h) => [h.code_hash, h]));
+  for (const e of entries) {
+    const holder = holders.get(e.hash);
+    if (holder && (holder.login_key !== e.login || holder.number !== e.number)) {
+      add(e.path, holder.login_key === e.login ? `is already the user's code for contract "${holder.number}" in the database; every code is unique` : `is already held by user "${holder.login}" in the database`);
     }
   }
 }

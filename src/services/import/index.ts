@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { cleanStrings } from '../../domain/text.js';
+import { hotlineCodeKey } from '../hotline/code-key.js';
 import { checkReferences } from './check.js';
 import { ImportError, zodProblems, type Problem } from './problems.js';
 import { documentSchema } from './schema.js';
@@ -14,10 +15,18 @@ export { ImportError, describeProblem, type Problem } from './problems.js';
 export { documentSchema, type ImportDocument } from './schema.js';
 export { IMPORTED_EVENT, type Summary } from './write.js';
 
-export interface ImportOptions extends WriteOptions {
+export interface ImportOptions extends Omit<WriteOptions, 'codeKey'> {
   /** validate and write, then roll back: the summary of what an import would change */
   dryRun?: boolean;
+  /** HOTLINE_CODE_KEY (ctx.hotline.codeKey); absent or null: the generated key kept in the database */
+  codeKey?: string | null;
 }
+
+/** Whether the document brings users' hotline codes (then the code key is needed). */
+const bringsCodes = (doc: unknown): boolean => {
+  const users = (doc as { users?: unknown } | null)?.users;
+  return Array.isArray(users) && users.some((u) => Array.isArray((u as { hotline_codes?: unknown } | null)?.hotline_codes));
+};
 
 // one import at a time (other jobs use 0x4844_000x)
 const IMPORT_LOCK = 0x4844_1001;
@@ -54,12 +63,14 @@ export async function importDocument(db: Knex, doc: unknown, opts: ImportOptions
   cleanStrings(doc);
   const parsed = documentSchema.safeParse(doc);
   const problems = parsed.success ? [] : zodProblems(parsed.error.issues);
+  // outside the import's transaction: a generated key is kept even when this import is refused or a dry run
+  const codeKey = bringsCodes(doc) ? await hotlineCodeKey({ db, hotline: { codeKey: opts.codeKey ?? null } }) : null;
   try {
     return await db.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
-      problems.push(...(await checkReferences(trx, doc)));
+      problems.push(...(await checkReferences(trx, doc, codeKey)));
       if (problems.length > 0 || !parsed.success) throw new ImportError(sortProblems(problems));
-      const summary = await writeDocument(trx, parsed.data, opts);
+      const summary = await writeDocument(trx, parsed.data, { ...opts, codeKey });
       if (opts.dryRun) throw new DryRunRollback(summary);
       return summary;
     });

@@ -208,6 +208,8 @@ export const paragraphSchema = object({
     .strict()
     .nullable(),
   email_default: bool(false),
+  /** the paragraph of hotline tickets (HOTLINE.md §5); absent: kept as stored */
+  hotline_default: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
 });
 
 export const contractSchema = checked(
@@ -216,13 +218,16 @@ export const contractSchema = checked(
     number: contractNumber,
     name: text,
     calendar: text,
-    /** no column yet: validated, not stored */
-    hotline: bool(false),
+    /** the hotline service (HOTLINE.md); absent: kept as stored (a new contract: none) */
+    hotline: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    /** the calendar of its operating hours; absent or null: the contract's own */
+    hotline_calendar: optionalText,
     paragraphs: list(paragraphSchema),
   }),
   (raw, add) => {
     const seen = new Map<string, number>();
     let firstDefault: number | null = null;
+    let firstHotline: number | null = null;
     for (const [i, p] of asList(raw.paragraphs).entries()) {
       const code = nameKey(field(p, 'code'));
       const previous = code === undefined ? undefined : seen.get(code);
@@ -233,9 +238,22 @@ export const contractSchema = checked(
           add(['paragraphs', i, 'email_default'], `only one paragraph of a contract can be the e-mail default (also paragraphs[${firstDefault}])`);
         } else firstDefault = i;
       }
+      if (field(p, 'hotline_default') === true) {
+        if (firstHotline !== null) {
+          add(['paragraphs', i, 'hotline_default'], `only one paragraph of a contract can be the hotline default (also paragraphs[${firstHotline}])`);
+        } else firstHotline = i;
+      }
+    }
+    if (raw.hotline === true && firstHotline === null) {
+      add(['hotline'], 'a contract with the hotline needs one paragraph with "hotline_default": true (the paragraph of hotline tickets)');
     }
   },
 );
+
+/** HOTLINE.md §3: exactly ten digits, as a string (a number would lose leading zeros). */
+const hotlineCode = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a string of 10 digits' })
+  .refine((v) => /^\d{10}$/.test(v), 'must be exactly 10 digits');
 
 const contractRefSchema = object({ company: text, number: contractNumber });
 
@@ -254,9 +272,21 @@ export const userSchema = checked(
       .nullable()
       .optional()
       .transform((v) => v ?? null),
+    /** codes from the old system, one per hotline contract of the user's; stored only as keyed hashes */
+    hotline_codes: list(object({ company: text, number: contractNumber, code: hotlineCode })),
   }),
   (raw, add) => {
     const seen = new Map<string, number>();
+    const codeContracts = new Map<string, number>();
+    for (const [i, c] of asList(raw.hotline_codes).entries()) {
+      const company = nameKey(field(c, 'company'));
+      const number = contractNumberKey(field(c, 'number'));
+      if (company === undefined || number === undefined) continue;
+      const key = `${company}\u0000${number}`;
+      const previous = codeContracts.get(key);
+      if (previous !== undefined) add(['hotline_codes', i], `a second code for contract "${number}" of company "${company}" (also hotline_codes[${previous}]); one code per contract`);
+      else codeContracts.set(key, i);
+    }
     for (const [i, c] of asList(raw.contracts).entries()) {
       const company = nameKey(field(c, 'company'));
       const number = contractNumberKey(field(c, 'number'));

@@ -11,6 +11,8 @@ import type { EventKind } from '../history.js';
 import { saveCalendar } from '../admin/calendars.js';
 import { saveCompany } from '../admin/companies.js';
 import { saveContract, saveParagraph } from '../admin/contracts.js';
+import { codeHash } from '../../domain/hotline-code.js';
+import { storeCodeInTx } from '../hotline/codes.js';
 import { type AuditWho, jsonb, type Lookup, lookup, type Row, same, save, type SaveOptions, upsert } from '../admin/records.js';
 import { refreshAffectedTickets } from '../admin/sla-impact.js';
 import { writeAuthorizedAddressInTx, writeMembershipInTx, writeUserInTx } from '../admin/users.js';
@@ -48,6 +50,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** who the audit log names for the administered rows (default: the command-line import) */
   who?: AuditWho;
+  /** the hotline code key the users' codes are hashed with (needed when the document brings codes) */
+  codeKey?: string | null;
 }
 
 /** Ids of what the document names, and what changed that bears on the stored SLA of tickets. */
@@ -65,9 +69,10 @@ interface Writer {
   who: AuditWho;
   /** the audit option of an administered row's write */
   audited: (type: string) => Pick<SaveOptions, 'audit'>;
+  codeKey: string | null;
 }
 
-function writer(trx: Tx, who: AuditWho): Writer {
+function writer(trx: Tx, who: AuditWho, codeKey: string | null): Writer {
   const idOf = (table: string, column: string) => async (key: string) => ((await trx(table).where({ [column]: key }).first('id')) as { id: number }).id;
   return {
     trx,
@@ -80,13 +85,14 @@ function writer(trx: Tx, who: AuditWho): Writer {
     changedParagraphs: new Set(),
     who,
     audited: (type) => ({ audit: { who, type } }),
+    codeKey,
   };
 }
 
 const userKey = (login: string) => loginKey(login) ?? login;
 
 export async function writeDocument(trx: Tx, doc: ImportDocument, opts: WriteOptions = {}): Promise<Summary> {
-  const w = writer(trx, opts.who ?? { actorId: null, source: 'import' });
+  const w = writer(trx, opts.who ?? { actorId: null, source: 'import' }, opts.codeKey ?? null);
   const zones = await writeCalendars(w, doc.calendars);
   const companies = await countWritten(doc.companies, (c) => writeCompany(w, c));
   const contracts = await countWritten(doc.contracts, (c) => writeContract(w, c, zones));
@@ -134,6 +140,7 @@ async function writeCompany(w: Writer, c: CompanyInput): Promise<boolean> {
 async function writeContract(w: Writer, c: ContractInput, zones: Map<string, string>): Promise<boolean> {
   const company_id = await w.companies.get(c.company);
   const calendar_id = await w.calendars.get(c.calendar);
+  const hotlineCalendar = c.hotline_calendar ? await w.calendars.get(c.hotline_calendar) : null;
   const saved = await saveContract(w.trx, w.who, { number: c.number }, (existing) => ({
     company_id,
     number: c.number,
@@ -141,6 +148,9 @@ async function writeContract(w: Writer, c: ContractInput, zones: Map<string, str
     // the clocks run in the contract's zone: the calendar's when the document gives it
     timezone: zones.get(c.calendar) ?? (existing?.timezone as string | undefined) ?? DEFAULT_TIMEZONE,
     calendar_id,
+    // absent: kept as stored; given: the hotline's calendar, null meaning the contract's own
+    ...(c.hotline === undefined ? {} : { hotline: c.hotline }),
+    ...(c.hotline === undefined && c.hotline_calendar === undefined ? {} : { hotline_calendar_id: hotlineCalendar }),
   }));
   if (saved.slaChanged) w.changedContracts.add(saved.id);
   w.contracts.set(c.number, saved.id);
@@ -153,6 +163,7 @@ async function writeContract(w: Writer, c: ContractInput, zones: Map<string, str
       kind: p.kind,
       sla: p.sla,
       email_default: p.email_default,
+      ...(p.hotline_default === undefined ? {} : { hotline_default: p.hotline_default }),
       active: true,
     });
     if (paragraph.slaChanged) w.changedParagraphs.add(paragraph.id);
@@ -174,6 +185,12 @@ async function writeUser(w: Writer, u: UserInput): Promise<boolean> {
   if (u.authorized_email) {
     const authorised = await writeAuthorizedAddressInTx(w.trx, w.who, saved.id, u.authorized_email.address, await w.contracts.get(u.authorized_email.number));
     touched ||= authorised.changed;
+  }
+  for (const c of u.hotline_codes) {
+    // the code staff would issue, but the one the user knows from the old system (services/hotline/codes.ts)
+    if (w.codeKey === null) throw new Error('the hotline code key is needed to import hotline codes');
+    const code = await storeCodeInTx(w.trx, w.who, { userId: saved.id, contractId: await w.contracts.get(c.number) }, codeHash(w.codeKey, c.code), 'import');
+    touched ||= code.changed;
   }
   return touched;
 }

@@ -66,7 +66,7 @@ export function migrationUploadRoutes(ctx: WebContext, upload: RequestHandler): 
           throw new ValidationError({ files: cs.admin.migration.invalidJson(e.problems.map((p) => p.message).join('; ')) });
         }
         try {
-          const summary = await importDocument(ctx.db, doc, { dryRun: mode === 'dry-run', who: { actorId: currentUser(req).id, source: 'import' } });
+          const summary = await importDocument(ctx.db, doc, { dryRun: mode === 'dry-run', who: { actorId: currentUser(req).id, source: 'import' }, codeKey: ctx.hotline.codeKey });
           render(res, {}, { mode, fileName: file.name, summary, problems: null });
         } catch (e) {
           if (!(e instanceof ImportError)) throw e;
