@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { apiRouter } from './api/router.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './services/context.js';
 import { createApp, type WebApp } from './web/app.js';
@@ -11,5 +12,6 @@ import { createApp, type WebApp } from './web/app.js';
  */
 export function createHttpApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string): WebApp {
   const channels: Router[] = [];
+  channels.push(apiRouter(ctx));
   return createApp(ctx, config, sessionSecret, databaseUrl, channels);
 }

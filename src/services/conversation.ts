@@ -18,7 +18,7 @@ const messageSchema = z.object({
   internal: z.preprocess((v) => v === true || v === 'on' || v === '1' || v === 'true', z.boolean()),
 });
 
-export type MessageSource = 'web' | 'email' | 'hotline';
+export type MessageSource = 'web' | 'email' | 'hotline' | 'api';
 
 export interface MessageInput {
   body?: unknown;

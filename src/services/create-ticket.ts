@@ -46,6 +46,10 @@ export interface CreatedTicket {
 export interface TicketOrigin {
   files?: readonly IncomingFile[];
   channel?: Channel;
+  /** who it came through, for the history (the API token's name: "přes API: <name>") */
+  via?: string;
+  /** the caller's own reference (the API's external_id) */
+  externalId?: string | null;
 }
 
 function validate(ctx: ServiceContext, input: CreateTicketInput, files: readonly IncomingFile[], channel: Channel): ValidInput {
@@ -63,7 +67,7 @@ export async function createTicket(
   channel: Channel = 'web',
 ): Promise<CreatedTicket> {
   const data = validate(ctx, input, files, channel);
-  return withinUploadQuota(ctx, actor, channel, files, () => ctx.db.transaction((trx) => writeTicket(trx, ctx, actor, data, files, channel)));
+  return withinUploadQuota(ctx, actor, channel, files, () => ctx.db.transaction((trx) => writeTicket(trx, ctx, actor, data, { files, channel })));
 }
 
 /**
@@ -72,7 +76,7 @@ export async function createTicket(
  */
 export async function createTicketInTx(trx: Tx, ctx: ServiceContext, actor: Actor, input: CreateTicketInput, origin: TicketOrigin = {}): Promise<CreatedTicket> {
   const { files = [], channel = 'web' } = origin;
-  return writeTicket(trx, ctx, actor, validate(ctx, input, files, channel), files, channel);
+  return writeTicket(trx, ctx, actor, validate(ctx, input, files, channel), { ...origin, files, channel });
 }
 
 /**
@@ -148,7 +152,13 @@ function creationWrite(ticketColumns: readonly string[]) {
 }
 const creationWrites = new Map<string, ReturnType<typeof fixedStatement>>();
 
-async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: ValidInput, files: readonly IncomingFile[], channel: Channel): Promise<CreatedTicket> {
+async function writeTicket(
+  trx: Tx,
+  ctx: ServiceContext,
+  actor: Actor,
+  data: ValidInput,
+  { files, channel, via, externalId }: Required<Pick<TicketOrigin, 'files' | 'channel'>> & TicketOrigin,
+): Promise<CreatedTicket> {
   const reporter = actorId(actor);
   // (the system, id 0, is no user: no row of users, so no paragraph for it)
   const [read] = (await creationRead(trx, isStaff(actor) ? 'staff' : 'customer', actor.id, data.contract_id, data.paragraph_id)) as unknown as CreationRow[];
@@ -168,10 +178,12 @@ async function writeTicket(trx: Tx, ctx: ServiceContext, actor: Actor, data: Val
     requested_resolution_date: data.requested_resolution_date ?? null,
     state: 'new',
     channel,
+    // only when given, so the other channels' statement stays as it was (one compiled write per column list)
+    ...(externalId ? { external_id: externalId } : {}),
     // created_at is the transaction's time (now()): the SLA is stored with the row, as of then
     ...storedSlaOfNewTicket(read, read.now),
   };
-  const event = eventRow({ ticket: number, actor, kind: 'created', to: 'new', data: { channel } });
+  const event = eventRow({ ticket: number, actor, kind: 'created', to: 'new', data: via ? { channel, via } : { channel } });
   const receipts = [
     ...createdReceipts(ctx, {
       number,

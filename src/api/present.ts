@@ -1,0 +1,54 @@
+import type { ClockResult } from '../domain/sla/index.js';
+import type { StateCode } from '../domain/states.js';
+import { cs } from '../i18n/cs.js';
+import type { ApiMessageRow, ApiTicketRow, ApiTicketSummaryRow } from '../services/reads/api-tickets.js';
+import type { TicketClocks } from '../services/sla.js';
+
+/*
+ * Presenters: internal rows in, the public shapes of schemas/ out. Only what the schema names is
+ * copied (never a row spread), so a column added to a read never leaks into the API.
+ */
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export const presentState = (code: StateCode) => ({ code, label: cs.states[code] });
+
+function presentClock(clock: ClockResult | null) {
+  if (!clock) return { due: null, breached: null, state: 'not_applicable' as const };
+  return { due: clock.due ? clock.due.toUTC().toISO() : null, breached: clock.breached, state: clock.clock };
+}
+
+export const presentClocks = (clocks: TicketClocks) => ({ reaction: presentClock(clocks.reaction), resolution: presentClock(clocks.resolution) });
+
+function presentCommon(row: Omit<ApiTicketSummaryRow, 'position'>) {
+  return {
+    number: row.number,
+    subject: row.subject,
+    state: presentState(row.state),
+    paragraph: { code: row.paragraph_code, name: row.paragraph_name },
+    channel: row.channel,
+    external_id: row.external_id,
+    assignee_name: row.assignee_name,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+    resolved_at: iso(row.resolved_at),
+    closed_at: iso(row.closed_at),
+  };
+}
+
+export function presentTicket(row: ApiTicketRow) {
+  const { number, subject, ...rest } = presentCommon(row);
+  return { number, subject, description: row.description, ...rest, sla: presentClocks(row.clocks) };
+}
+
+export const presentTicketSummary = (row: ApiTicketSummaryRow) => presentCommon(row);
+
+export function presentMessage(row: ApiMessageRow) {
+  return {
+    body: row.body,
+    channel: row.source,
+    author: { name: row.author_name ?? cs.history.system, role: row.author_role === 'customer' ? ('customer' as const) : ('staff' as const) },
+    created_at: iso(row.created_at)!,
+    attachments: row.attachments.map((a) => ({ name: a.name, content_type: a.content_type, size: Number(a.size) })),
+  };
+}

@@ -1,0 +1,153 @@
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { authenticate, type ApiToken, bearerToken, countRequest, API_RATE_LIMIT } from '../services/api/authenticate.js';
+import { claimKey, IDEMPOTENCY_KEY_MAX, releaseKey, requestHash, storeResponse } from '../services/api/idempotency.js';
+import type { ServiceContext } from '../services/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
+import { onePool } from '../services/reads/pools.js';
+import { cs } from '../i18n/cs.js';
+import { openApiDocument } from './openapi.js';
+import { ApiProblem, problems, sendProblem } from './problem.js';
+import { type ApiCall, type ApiResult, type ApiRoute, expressPath } from './route.js';
+import { apiRoutes } from './routes/index.js';
+import { parsePart } from './validation.js';
+
+/** Slack over the attachments' base64 for the JSON around them: a 50,000-character description, names, escapes. */
+const TEXT_ALLOWANCE_BYTES = 1024 * 1024;
+
+/** The body limit: every attachment at its largest in base64 (4/3 of its bytes) plus the text. */
+export function bodyLimitBytes(ctx: ServiceContext): number {
+  return Math.ceil((ctx.limits.maxBytes * ctx.limits.maxFiles * 4) / 3) + TEXT_ALLOWANCE_BYTES;
+}
+
+/**
+ * The integration API (API.md): every route of routes/index.ts under its full path, then a
+ * problem-details 404 for anything else under /api. No cookies, sessions or CSRF: a bearer token
+ * per request. Its own JSON body parser (the portal's parses forms) and its own errors (RFC 9457
+ * problem details, never the portal's HTML page).
+ */
+export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = apiRoutes): Router {
+  const router = Router();
+  const limit = bodyLimitBytes(ctx);
+  const json = express.json({ limit, type: () => true, strict: true });
+  const pools = onePool(ctx.db);
+  let doc: unknown = null;
+  const document = () => (doc ??= openApiDocument(routes));
+
+  for (const route of routes) {
+    router[route.method](expressPath(route.path), async (req: Request, res: Response) => {
+      let claimed: { tokenId: number; key: string } | null = null;
+      try {
+        const token = route.auth === 'token' ? await authorise(ctx, req) : null;
+        if (route.method === 'post') {
+          if (hasBody(req) && !req.is('application/json')) throw problems.unsupportedMediaType();
+          await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(bodyProblem(err, limit)) : resolve())));
+        }
+        const params = route.request?.params ? parsePart(route.request.params, req.params, 'params') : req.params;
+        const query = route.request?.query ? parsePart(route.request.query, req.query, 'query') : {};
+        const body = route.request?.body ? parsePart(route.request.body, req.body, 'body') : undefined;
+
+        const key = route.method === 'post' && token ? idempotencyKey(req) : null;
+        if (key && token) {
+          const claim = await claimKey(ctx.db, token.id, key, requestHash(req.method, req.path, req.body));
+          if (claim.outcome === 'in_flight') throw problems.inFlight();
+          if (claim.outcome === 'mismatch') throw problems.keyReused();
+          if (claim.outcome === 'replay') {
+            res.setHeader('Idempotent-Replayed', 'true');
+            send(res, { status: claim.response.status, body: claim.response.body, ...(claim.response.location ? { location: claim.response.location } : {}) });
+            return;
+          }
+          claimed = { tokenId: token.id, key };
+        }
+
+        let stored = false;
+        const call: ApiCall<unknown, unknown, unknown> = {
+          req,
+          ctx,
+          pools,
+          params,
+          query,
+          body,
+          token: token as ApiToken,
+          document,
+          transact: (work) =>
+            ctx.db.transaction(async (trx) => {
+              const result = await work(trx);
+              if (claimed) {
+                await storeResponse(trx, claimed.tokenId, claimed.key, responseOf(result));
+                stored = true;
+              }
+              return result;
+            }),
+        };
+        const result = await route.handle(call);
+        if (claimed && !stored) await storeResponse(ctx.db, claimed.tokenId, claimed.key, responseOf(result));
+        claimed = null;
+        send(res, result);
+      } catch (err) {
+        // a failed request gives its key up: a retry runs again rather than replaying the failure
+        if (claimed) await releaseKey(ctx.db, claimed.tokenId, claimed.key).catch((e: unknown) => console.error(e));
+        sendProblem(res, toProblem(err, route));
+      }
+    });
+  }
+
+  router.use('/api', (_req: Request, res: Response) => sendProblem(res, problems.routeNotFound()));
+  // anything that escaped a route (e.g. a malformed URI) still answers as a problem
+  router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => sendProblem(res, toProblem(err)));
+  return router;
+}
+
+function responseOf(result: ApiResult) {
+  return { status: result.status, body: result.body, location: result.location ?? null };
+}
+
+function send(res: Response, result: ApiResult): void {
+  if (result.location) res.setHeader('Location', result.location);
+  res.status(result.status);
+  if (result.contentType && result.contentType !== 'application/json') res.type(result.contentType).send(result.body);
+  else res.type('application/json').send(JSON.stringify(result.body));
+}
+
+async function authorise(ctx: ServiceContext, req: Request): Promise<ApiToken> {
+  const presented = bearerToken(req.headers.authorization);
+  const token = presented ? await authenticate(ctx.db, presented) : null;
+  if (!token) throw problems.unauthorized();
+  const rate = await countRequest(ctx.db, token.id);
+  if (!rate.allowed) throw problems.rateLimited(API_RATE_LIMIT, rate.retryAfterSeconds);
+  return token;
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}
+
+function idempotencyKey(req: Request): string | null {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined) return null;
+  if (key.length < 1 || key.length > IDEMPOTENCY_KEY_MAX) {
+    throw problems.validation([{ path: 'Idempotency-Key', message: cs.api.validation.idempotencyKey(IDEMPOTENCY_KEY_MAX) }]);
+  }
+  return key;
+}
+
+/** body-parser's errors as problems: bad JSON 400, too large 413, a charset or encoding it cannot read 415. */
+function bodyProblem(err: unknown, limit: number): ApiProblem {
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') return problems.payloadTooLarge(limit);
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return problems.unsupportedMediaType();
+  return problems.malformedJson();
+}
+
+function toProblem(err: unknown, route?: ApiRoute): ApiProblem {
+  if (err instanceof ApiProblem) return err;
+  if (err instanceof ValidationError) {
+    const paths = route?.fieldPaths ?? {};
+    return problems.validation(Object.entries(err.fields).map(([field, message]) => ({ path: paths[field] ?? `/${field}`, message })));
+  }
+  if (err instanceof NotFoundError || err instanceof ForbiddenError) return problems.notFound();
+  if (err instanceof ConflictError) return problems.conflict(err.userMessage);
+  const status = (err as { status?: number }).status;
+  if (status === 400) return problems.malformedJson();
+  console.error(err);
+  return problems.internal();
+}

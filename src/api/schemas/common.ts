@@ -1,0 +1,49 @@
+import { PROBLEM_BASE } from '../problem.js';
+import { z } from '../zod.js';
+
+/** RFC 9457 problem details, as every error under /api is answered. */
+export const problemSchema = z
+  .object({
+    type: z.string().url().openapi({ description: `Stable URI of the kind of problem, under ${PROBLEM_BASE}`, example: `${PROBLEM_BASE}validation` }),
+    title: z.string().openapi({ description: 'Short Czech summary of the kind of problem', example: 'Neplatné údaje' }),
+    status: z.number().int().openapi({ example: 422 }),
+    detail: z.string().openapi({ description: 'Czech explanation of this occurrence', example: 'Některé údaje požadavku nejsou platné; seznam je v poli errors.' }),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().openapi({
+            description: 'Where: a JSON Pointer into the body (/attachments/0/name), or the name of a query parameter or header',
+            example: '/subject',
+          }),
+          message: z.string().openapi({ example: 'Povinný údaj.' }),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'Validation problems (422 only), one per invalid value' }),
+  })
+  .openapi('Problem');
+
+/** A ticket number in a path: the number the portal shows. */
+export const ticketNumberParams = z.object({
+  number: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/)
+    .transform(Number)
+    .openapi({ param: { name: 'number', in: 'path' }, description: 'The ticket number', example: '1042', type: 'integer' }),
+});
+
+/** An instant in the API: ISO 8601 in UTC. */
+export const instant = z.string().datetime({ offset: true }).openapi({ example: '2026-11-27T09:30:00.000Z' });
+export const nullableInstant = instant.nullable();
+
+export const idempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description: 'Any unique text (a UUID): a retry with the same key and body gets the stored response for 24 hours instead of a second ticket',
+      example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+    }),
+});

@@ -1,0 +1,143 @@
+/**
+ * What the integration API reads (API.md §2). The scope is the token's: the tickets of its
+ * contract that its user may see (visibility.ts). A ticket outside it is not found, exactly like
+ * a number that does not exist.
+ */
+import type { Knex } from 'knex';
+import type { StateCode } from '../../domain/states.js';
+import type { Actor } from '../actor.js';
+import { NotFoundError } from '../errors.js';
+import { type ClockInputs, clockColumns, clocksOf, joinTicketSlaSetup, type TicketClocks } from '../sla.js';
+import { visibleTickets } from '../visibility.js';
+import type { Reads } from './pools.js';
+
+/** Who asks: the token's user, within the token's contract. */
+export interface ApiScope {
+  actor: Actor;
+  contractId: number;
+}
+
+function scoped(db: Knex, scope: ApiScope): Knex.QueryBuilder {
+  return visibleTickets(db, scope.actor).where('t.contract_id', scope.contractId);
+}
+
+export interface ApiTicketRow {
+  number: number;
+  subject: string;
+  description: string;
+  state: StateCode;
+  paragraph_code: string;
+  paragraph_name: string;
+  channel: string;
+  external_id: string | null;
+  assignee_name: string | null;
+  created_at: Date;
+  updated_at: Date;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  clocks: TicketClocks;
+}
+
+const TICKET_COLUMNS = [
+  't.number', 't.subject', 't.description', 't.state', 't.channel', 't.external_id',
+  't.created_at', 't.updated_at', 't.resolved_at', 't.closed_at',
+  'p.code as paragraph_code', 'p.name as paragraph_name', 'a.name as assignee_name',
+];
+
+/** One ticket with both SLA clocks computed now, as the ticket page computes them (clocksOf). */
+export async function apiTicket(pools: Reads | { db: Knex | Knex.Transaction }, scope: ApiScope, number: number): Promise<ApiTicketRow> {
+  const db = pools.db as Knex;
+  const row = (await joinTicketSlaSetup(scoped(db, scope))
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .where('t.number', number)
+    .first(...TICKET_COLUMNS, ...clockColumns(db))) as (Omit<ApiTicketRow, 'clocks'> & ClockInputs) | undefined;
+  if (!row) throw new NotFoundError();
+  const { sla_setup, state_changes, ...ticket } = row;
+  return { ...ticket, number: Number(ticket.number), clocks: clocksOf({ created_at: row.created_at, sla_setup, state_changes }) };
+}
+
+/** The list's keyset: newest first by (created_at, number); the cursor carries created_at to the microsecond. */
+export interface ListPosition {
+  createdAt: string;
+  number: number;
+}
+
+export interface ApiListFilter {
+  limit: number;
+  state?: StateCode;
+  externalId?: string;
+  updatedSince?: string;
+  after?: ListPosition;
+}
+
+export type ApiTicketSummaryRow = Omit<ApiTicketRow, 'clocks' | 'description'> & { position: ListPosition };
+
+/**
+ * A page of the contract's tickets, newest first, after `after`; one row more than the limit tells
+ * whether another page follows. A ticket created while the caller pages is newer than every
+ * position already handed out, so pages never repeat or skip a ticket.
+ */
+export async function apiTicketPage(pools: Reads, scope: ApiScope, filter: ApiListFilter): Promise<{ rows: ApiTicketSummaryRow[]; more: boolean }> {
+  const db = pools.db;
+  const q = scoped(db, scope)
+    .join('contract_paragraphs as p', 'p.id', 't.paragraph_id')
+    .leftJoin('users as a', 'a.id', 't.assignee_id')
+    .orderBy([{ column: 't.created_at', order: 'desc' }, { column: 't.number', order: 'desc' }])
+    .limit(filter.limit + 1)
+    .select(
+      ...TICKET_COLUMNS.filter((c) => c !== 't.description'),
+      db.raw(`to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_key`),
+    );
+  if (filter.state) q.where('t.state', filter.state);
+  if (filter.externalId !== undefined) q.where('t.external_id', filter.externalId);
+  if (filter.updatedSince) q.where('t.updated_at', '>=', filter.updatedSince);
+  if (filter.after) q.whereRaw('(t.created_at, t.number) < (?::timestamptz, ?)', [filter.after.createdAt, filter.after.number]);
+  const rows = (await q) as (Omit<ApiTicketSummaryRow, 'position'> & { created_key: string })[];
+  return {
+    more: rows.length > filter.limit,
+    rows: rows.slice(0, filter.limit).map(({ created_key, ...r }) => ({ ...r, number: Number(r.number), position: { createdAt: created_key, number: Number(r.number) } })),
+  };
+}
+
+export interface ApiMessageRow {
+  body: string;
+  source: string;
+  created_at: Date;
+  author_name: string | null;
+  author_role: string | null;
+  attachments: { name: string; content_type: string; size: number }[];
+}
+
+/** The conversation the customer sees (no internal notes), oldest first, with each message's attachments. */
+export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: number): Promise<ApiMessageRow[]> {
+  const db = pools.db;
+  const exists = await scoped(db, scope).where('t.number', number).first('t.number');
+  if (!exists) throw new NotFoundError();
+  return db('ticket_messages as m')
+    .leftJoin('users as u', 'u.id', 'm.author_id')
+    .where({ 'm.ticket_number': number, 'm.internal': false })
+    .orderBy('m.id', 'asc')
+    .select(
+      'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
+      db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
+               from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
+    );
+}
+
+/** The id of the contract's active paragraph with this code (the API names paragraphs by code). */
+export async function paragraphByCode(db: Knex, contractId: number, code: string): Promise<number | null> {
+  const row = await db('contract_paragraphs').where({ contract_id: contractId, code, active: true }).first('id');
+  return row ? Number(row.id) : null;
+}
+
+/** The message as the API shows it after adding it (the same shape as the list's). */
+export async function apiMessage(db: Knex | Knex.Transaction, messageId: number): Promise<ApiMessageRow> {
+  return db('ticket_messages as m')
+    .leftJoin('users as u', 'u.id', 'm.author_id')
+    .where('m.id', messageId)
+    .first(
+      'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
+      db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
+               from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
+    );
+}
