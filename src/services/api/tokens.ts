@@ -4,7 +4,7 @@
  * as, and may revoke it. The token is shown once; only its SHA-256 is stored, and the audit log
  * never sees even that (records.ts hides `token_hash`).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { loginKey } from '../../domain/login.js';
 import { cs } from '../../i18n/cs.js';
@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { mustBeAdmin, violates } from '../admin/companies.js';
 import { type AuditWho, type Row, save } from '../admin/records.js';
 import { id, parseInput, requiredText } from '../validate.js';
+import { tokenHash } from './authenticate.js';
 
 /** What a token starts with, so a leaked one is recognisable (secret scanners, logs). */
 export const TOKEN_PREFIX = 'hdt_';
@@ -22,8 +23,8 @@ export const TOKEN_NAME_MAX = 100;
 /** A new token: the prefix and 32 random bytes in base64url (256 bits). */
 export const newToken = (): string => `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 
-/** What is stored of a token (api_tokens.token_hash): SHA-256, hex. */
-export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+/** What is stored of a token (api_tokens.token_hash): SHA-256, hex; the bearer check hashes the same way. */
+export { tokenHash } from './authenticate.js';
 
 const AUDIT_TYPE = 'api_token';
 
