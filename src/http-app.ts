@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { apiRouter } from './api/router.js';
 import type { Config } from './config.js';
+import { hotlineRouter } from './hotline/router.js';
 import type { ServiceContext } from './services/context.js';
 import { createApp, type WebApp } from './web/app.js';
 
@@ -12,6 +13,7 @@ import { createApp, type WebApp } from './web/app.js';
  */
 export function createHttpApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string): WebApp {
   const channels: Router[] = [];
+  channels.push(hotlineRouter(ctx, config));
   channels.push(apiRouter(ctx));
   return createApp(ctx, config, sessionSecret, databaseUrl, channels);
 }
