@@ -11,30 +11,26 @@ export interface SessionData {
   signedInAt?: number;
   /** ms since the epoch: last request that refreshed the idle expiry */
   seenAt?: number;
-  /** a one-time message (flash) set before a redirect, shown once by the next page rendered */
-  flash?: string;
 }
 
 /**
- * Keeps a one-time message for the next page of a signed-in user (after an action's 303). The
- * session's data change, so the end of this request writes the row; an anonymous request has no
- * session row and gets no flash (none is created for it).
+ * Keeps a one-time message for the next page of a signed-in user (after an action's 303). It
+ * rides in a short-lived cookie signed for this session, not in the session's row: an action
+ * then writes nothing but its own change (the row's write was a sixth of a ticket creation's
+ * statements), and the page that shows the message writes nothing either. An anonymous request
+ * gets no flash.
  */
 export function setFlash(req: Request, message: string): void {
   const s = req.session;
-  if (message && s?.passport?.user) s.flash = message;
+  if (message && s?.passport?.user) (s as unknown as Session)[CONTROL].flash = message;
 }
 
 /**
- * The flash message, once: removed from the session (the row is written again only then, so a
- * page without a flash costs no write). Called when a page renders (res.locals.flash in app.ts).
+ * The flash message, once: the page that shows it clears its cookie. Called when a page renders
+ * (res.locals.flash in app.ts).
  */
 export function takeFlash(req: Request): string | null {
-  const s = req.session;
-  const message = s?.flash;
-  if (message === undefined) return null;
-  delete s.flash;
-  return message;
+  return (req.session as unknown as Session | undefined)?.[CONTROL]?.takeFlash() ?? null;
 }
 
 type Callback = (err?: unknown) => void;
@@ -67,6 +63,9 @@ export interface SessionSettings {
 }
 
 const COOKIE = 'hd.sid';
+const FLASH_COOKIE = 'hd.flash';
+/** a flash not shown within this time (the redirect was not followed) is forgotten */
+const FLASH_SECONDS = 120;
 // the idle expiry is written again at most this often, not on every request
 const REFRESH_MS = 5 * 60_000;
 
@@ -221,6 +220,12 @@ class SessionControl {
   private cookieExpires: Date | null = null;
   /** what res.end found (usually the headers go out from within end, right after) */
   private endFound: boolean | null = null;
+  /** a flash message for the next page (its cookie goes with this response's headers) */
+  flash: string | null = null;
+  /** the flash this request's cookie carried: undefined until asked, then shown once and its cookie cleared */
+  private shownFlash: string | null | undefined;
+  /** whether the request carried a flash cookie (which this response then clears) */
+  private flashCookieSent = false;
 
   constructor(
     private readonly store: Store,
@@ -239,6 +244,7 @@ class SessionControl {
     const writeHead = res.writeHead;
     res.writeHead = function (this: Response, ...args: unknown[]) {
       control.setCookie(res);
+      control.setFlashCookie(res);
       return (writeHead as (...a: unknown[]) => Response).apply(this, args);
     } as Response['writeHead'];
     const end = res.end;
@@ -273,6 +279,36 @@ class SessionControl {
     const expires = willWrite ? new Date(Date.now() + this.store.idleMs) : this.cookieExpires!;
     const signed = encodeURIComponent(`s:${this.id}.${this.store.sign(this.id)}`);
     const value = `${COOKIE}=${signed}; Path=/; Expires=${expires.toUTCString()}; HttpOnly${this.req.secure ? '; Secure' : ''}; SameSite=Lax`;
+    const prev = res.getHeader('Set-Cookie');
+    res.setHeader('Set-Cookie', prev === undefined ? [value] : Array.isArray(prev) ? [...prev, value] : [String(prev), value]);
+  }
+
+  /** the flash cookie's signature: bound to this session, so a message shows only in the session that set it */
+  private flashSignature(encoded: string): string {
+    return this.store.sign(`flash:${this.id}:${encoded}`);
+  }
+
+  takeFlash(): string | null {
+    if (this.shownFlash !== undefined) return this.shownFlash;
+    this.shownFlash = null;
+    const raw = cookieValue(this.req.headers.cookie, `${FLASH_COOKIE}=`);
+    if (!raw) return null;
+    this.flashCookieSent = true;
+    if (!this.id) return null;
+    const dot = raw.lastIndexOf('.');
+    const encoded = raw.slice(0, dot);
+    if (dot > 0 && raw.slice(dot + 1) === this.flashSignature(encoded)) this.shownFlash = Buffer.from(encoded, 'base64url').toString('utf8');
+    return this.shownFlash;
+  }
+
+  setFlashCookie(res: Response): void {
+    let value: string;
+    if (this.flash !== null && this.id && !this.destroyed) {
+      const encoded = Buffer.from(this.flash, 'utf8').toString('base64url');
+      value = `${FLASH_COOKIE}=${encoded}.${this.flashSignature(encoded)}; Path=/; Max-Age=${FLASH_SECONDS}`;
+    } else if (this.flashCookieSent) value = `${FLASH_COOKIE}=; Path=/; Max-Age=0`;
+    else return;
+    value += `; HttpOnly${this.req.secure ? '; Secure' : ''}; SameSite=Lax`;
     const prev = res.getHeader('Set-Cookie');
     res.setHeader('Set-Cookie', prev === undefined ? [value] : Array.isArray(prev) ? [...prev, value] : [String(prev), value]);
   }

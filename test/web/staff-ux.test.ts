@@ -206,6 +206,25 @@ describe('flash messages', () => {
     expect(flashOf((await alice.agent.get(created.headers.location!)).text)).toBe(cs.flash.ticketCreated(number));
   });
 
+  it('rides in a cookie signed for its session: the action writes no session row, and the cookie shows nothing in another session', async () => {
+    const n = await newTicket('Flash v cookie');
+    const before = await tdb.db('sessions').select('sid', 'sess').orderBy('sid');
+    const done = await act(n, 'accept');
+    expect(done.status).toBe(303);
+    expect(await tdb.db('sessions').select('sid', 'sess').orderBy('sid')).toEqual(before);
+    const cookie = ([] as string[]).concat(done.headers['set-cookie'] ?? []).find((c) => c.startsWith('hd.flash='));
+    expect(cookie).toMatch(/^hd\.flash=[\w-]+\.[^;]+; Path=\/; Max-Age=120; HttpOnly; SameSite=Lax$/);
+    // the same cookie in the solver's browser
+    solver.agent.jar.setCookie(cookie!.split(';')[0]!);
+    const elsewhere = await solver.agent.get(`/tickets/${n}`);
+    expect(flashOf(elsewhere.text)).toBeNull();
+    // (it was sent: the page clears it)
+    expect(([] as string[]).concat(elsewhere.headers['set-cookie'] ?? [])).toEqual(['hd.flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax']);
+    const shown = await agent.agent.get(`/tickets/${n}`);
+    expect(flashOf(shown.text)).toBe(cs.flash.actions.accept);
+    expect(([] as string[]).concat(shown.headers['set-cookie'] ?? [])).toEqual(['hd.flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax']);
+  });
+
   it('is not shown after a refused action, and costs no session write on pages without one', async () => {
     const n = await newTicket('Bez flash');
     expect((await act(n, 'cancel', { reason: 'x' })).status).toBe(400);
