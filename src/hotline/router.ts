@@ -24,7 +24,10 @@ export function hotlineRouter(ctx: ServiceContext, config: Pick<Config, 'HOTLINE
   const token = config.HOTLINE_AUTH_TOKEN;
   if (!token) {
     // off: the webhooks do not exist (not the portal's CSRF refusal)
-    router.all(/^\/hotline\/voice(\/.*)?$/, (_req, res) => void res.status(404).type('text/plain').send('Not Found'));
+    router.use((req, res, next) => {
+      if (req.path === PATHS.voice || req.path.startsWith(`${PATHS.voice}/`)) res.status(404).type('text/plain').send('Not Found');
+      else next();
+    });
     return router;
   }
   const base = config.PUBLIC_URL.replace(/\/+$/, '');

@@ -3,7 +3,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeHash } from '../../src/domain/hotline-code.js';
 import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
+import { ConflictError, ForbiddenError } from '../../src/services/errors.js';
 import { hotlineCodeKey } from '../../src/services/hotline/code-key.js';
+import { retryRecording } from '../../src/services/hotline/save-recording.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { buildApp } from '../support/web.js';
@@ -304,6 +306,38 @@ describe('recording, the menu and the ticket', () => {
     expect(says(await c.menu('3'))[0]).toContain('Omlouváme se');
     expect(await ticketsNow()).toBe(before);
     expect(await c.row()).toMatchObject({ outcome: 'download_failed', failure: 'stažený soubor není zvuk WAV' });
+  });
+});
+
+describe('the staff retry of a failed download', () => {
+  it('creates the ticket once the recording can be fetched, and refuses customers and calls that did not fail', async () => {
+    const c = call();
+    await c.incoming();
+    await c.code(ALICE_CODE);
+    await c.recorded('RE0000000000000000000000000000retry');
+    const path = `/2010-04-01/Accounts/${ACCOUNT}/Recordings/RE0000000000000000000000000000retry.wav`;
+    rec.serve.set(path, { status: 503, body: Buffer.from('busy') });
+    expect(says(await c.menu('3'))[0]).toContain('Omlouváme se');
+    const failed = await c.row();
+    expect(failed).toMatchObject({ outcome: 'download_failed', failure: 'server s nahrávkou odpověděl stavem 503' });
+
+    await expect(retryRecording(tdb.ctx, w.users.alice, failed.id)).rejects.toBeInstanceOf(ForbiddenError);
+    // still failing: the call stays failed with the new reason
+    expect(await retryRecording(tdb.ctx, w.users.agent, failed.id)).toEqual({ ok: false, failure: 'server s nahrávkou odpověděl stavem 503' });
+    rec.serve.delete(path);
+    const before = await ticketsNow();
+    const result = await retryRecording(tdb.ctx, w.users.agent, failed.id);
+    expect(result.ok).toBe(true);
+    const row = await c.row();
+    expect(row).toMatchObject({ step: 'ended', outcome: 'ticket', failure: null });
+    expect(result).toEqual({ ok: true, ticketNumber: Number(row.ticket_number) });
+    expect(await ticketsNow()).toBe(before + 1);
+    const ticket = await tdb.db('tickets').where({ number: row.ticket_number }).first();
+    expect(ticket).toMatchObject({ channel: 'hotline', reporter_id: w.users.alice.id });
+    expect((await tdb.db('attachments').where({ ticket_number: row.ticket_number }).first()).sha256).toBe(sha256(rec.wav));
+    // a call that did not fail (now a ticket) is not retried
+    await expect(retryRecording(tdb.ctx, w.users.agent, failed.id)).rejects.toBeInstanceOf(ConflictError);
+    expect(await ticketsNow()).toBe(before + 1);
   });
 });
 
