@@ -181,8 +181,8 @@ export function periodicJobs(ctx: ServiceContext, config: Config, send?: () => P
     everySeconds: config.JOB_CLEANUP_SECONDS,
     run: async () => {
       const r = await cleanUpExpired(ctx.db);
-      return r.sessions || r.counters || r.jobRuns || r.userTokens
-        ? `deleted ${r.sessions} session(s), ${r.counters} counter(s), ${r.jobRuns} job run(s), ${r.userTokens} link token(s)`
+      return r.sessions || r.counters || r.jobRuns || r.userTokens || r.idempotencyKeys
+        ? `deleted ${r.sessions} session(s), ${r.counters} counter(s), ${r.jobRuns} job run(s), ${r.userTokens} link token(s), ${r.idempotencyKeys} idempotency key(s)`
         : null;
     },
   });

@@ -26,7 +26,7 @@ describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {
     const copy = JSON.parse(JSON.stringify(apiDocument));
     const api = await SwaggerParser.validate(copy);
-    expect(api.openapi).toBe('3.1.0');
+    expect((api as { openapi?: string }).openapi).toBe('3.1.0');
     expect(Object.keys(api.paths ?? {})).toContain('/api/v1/tickets/{number}');
   });
 

@@ -96,7 +96,7 @@ describe('the clean-up job', () => {
       { name: 'old-job', slot_start: tdb.db.raw("now() - interval '3 days'"), node: 'x', started_at: tdb.db.raw("now() - interval '3 days'") },
       { name: 'old-job', slot_start: tdb.db.raw("now() - interval '1 day'"), node: 'x', started_at: tdb.db.raw("now() - interval '1 day'") },
     ]);
-    expect(await cleanUpExpired(tdb.db)).toEqual({ sessions: 1, counters: 1, jobRuns: 1, userTokens: 0 });
+    expect(await cleanUpExpired(tdb.db)).toEqual({ sessions: 1, counters: 1, jobRuns: 1, userTokens: 0, idempotencyKeys: 0 });
     expect(await tdb.db('sessions').pluck('sid')).toEqual(['live']);
     expect(await tdb.db('rate_counters').pluck('key')).toEqual(['open']);
     expect(await tdb.db('job_runs').where({ name: 'old-job' })).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { receiveAlertsInTx } from '../../services/api/alertmanager.js';
 import { defineRoute } from '../route.js';
-import { alertNotificationSchema, alertResultSchema } from '../schemas/alertmanager.js';
+import { alertNotificationSchema, alertResultSchema } from './alertmanager.schema.js';
 
 /** POST /api/v1/alertmanager: Prometheus Alertmanager's webhook receiver (API.md §2). */
 export const alertmanagerWebhook = defineRoute({

@@ -46,3 +46,6 @@ export const ticketSchema = z
   .openapi('Ticket');
 
 export type PublicTicket = z.infer<typeof ticketSchema>;
+
+/** A ticket in the list: the same fields without the description and the SLA clocks. */
+export const ticketSummarySchema = ticketSchema.omit({ description: true, sla: true }).openapi('TicketSummary');

@@ -111,8 +111,7 @@ export interface ApiMessageRow {
 /** The conversation the customer sees (no internal notes), oldest first, with each message's attachments. */
 export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: number): Promise<ApiMessageRow[]> {
   const db = pools.db;
-  const exists = await scoped(db, scope).where('t.number', number).first('t.number');
-  if (!exists) throw new NotFoundError();
+  await assertApiTicket(db, scope, number);
   return db('ticket_messages as m')
     .leftJoin('users as u', 'u.id', 'm.author_id')
     .where({ 'm.ticket_number': number, 'm.internal': false })
@@ -122,6 +121,12 @@ export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: n
       db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
                from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
     );
+}
+
+/** Throws NotFoundError unless the ticket is in the scope (a write's check before the use case's own). */
+export async function assertApiTicket(db: Knex | Knex.Transaction, scope: ApiScope, number: number): Promise<void> {
+  const row = await scoped(db as Knex, scope).where('t.number', number).first('t.number');
+  if (!row) throw new NotFoundError();
 }
 
 /** The id of the contract's active paragraph with this code (the API names paragraphs by code). */

@@ -1,0 +1,51 @@
+import { fileFromBuffer } from '../../services/attachments.js';
+import { createTicketInTx } from '../../services/create-ticket.js';
+import { apiTicket, paragraphByCode } from '../../services/reads/api-tickets.js';
+import { cs } from '../../i18n/cs.js';
+import { presentTicket } from '../present.js';
+import { problems } from '../problem.js';
+import { defineRoute } from '../route.js';
+import { createTicketBody, createTicketExample, createTicketResponse } from './create-ticket.schema.js';
+
+/**
+ * POST /api/v1/tickets: the web's creation use case (channel 'api'), reported as the token's
+ * user in the token's contract; the history says "přes API: <token name>".
+ */
+export const createTicket = defineRoute({
+  method: 'post',
+  path: '/api/v1/tickets',
+  auth: 'token',
+  operationId: 'createTicket',
+  summary: 'Založit požadavek',
+  description:
+    'Creates a ticket in the token’s contract, reported as the token’s user, with the SLA, history and notifications of any new ticket. ' +
+    'Send an Idempotency-Key so that a retry never creates a second ticket.',
+  tags: ['tickets'],
+  request: { body: createTicketBody, bodyExample: createTicketExample },
+  responses: { 201: { description: 'The ticket created (or, for a retried Idempotency-Key, the one created first)', schema: createTicketResponse, location: true } },
+  fieldPaths: { paragraph_id: '/paragraph', contract_id: '/paragraph', files: '/attachments' },
+  async handle({ ctx, token, body, transact }) {
+    const paragraphId = body.paragraph ? await paragraphByCode(ctx.db, token.contractId, body.paragraph) : token.paragraphId;
+    if (paragraphId === null) throw problems.validation([{ path: '/paragraph', message: cs.api.validation.paragraph }]);
+    const files = (body.attachments ?? []).map((a) => fileFromBuffer(a.name, a.content_type, Buffer.from(a.content_base64, 'base64')));
+    const scope = { actor: token.actor, contractId: token.contractId };
+    return transact(async (trx) => {
+      const created = await createTicketInTx(
+        trx,
+        ctx,
+        token.actor,
+        {
+          contract_id: token.contractId,
+          paragraph_id: paragraphId,
+          subject: body.subject,
+          description: body.description,
+          contact_phone: body.contact_phone ?? undefined,
+          contact_email: body.contact_email ?? undefined,
+        },
+        { files, channel: 'api', via: token.name, externalId: body.external_id ?? null },
+      );
+      const ticket = await apiTicket({ db: trx }, scope, created.number);
+      return { status: 201, body: presentTicket(ticket), location: `/api/v1/tickets/${created.number}` };
+    });
+  },
+});

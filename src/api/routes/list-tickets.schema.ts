@@ -1,0 +1,63 @@
+import { STATES } from '../../domain/states.js';
+import { cs } from '../../i18n/cs.js';
+import type { ListPosition } from '../../services/reads/api-tickets.js';
+import { instant } from '../schemas/common.js';
+import { ticketSummarySchema } from '../schemas/ticket.js';
+import { z } from '../zod.js';
+
+export const LIST_LIMIT_MAX = 100;
+export const LIST_LIMIT_DEFAULT = 50;
+
+/** The cursor: base64url of the last item's keyset position; opaque to callers. */
+export function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.number])).toString('base64url');
+}
+
+const CURSOR_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+export function decodeCursor(cursor: string): ListPosition | null {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [createdAt, number] = value as [unknown, unknown];
+    if (typeof createdAt !== 'string' || !CURSOR_INSTANT.test(createdAt) || Number.isNaN(Date.parse(createdAt))) return null;
+    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) return null;
+    return { createdAt, number };
+  } catch {
+    return null;
+  }
+}
+
+/** GET /api/v1/tickets: the filters and the page (query parameters arrive as text). */
+export const listTicketsQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, cs.api.validation.integer(1, LIST_LIMIT_MAX))
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= LIST_LIMIT_MAX, cs.api.validation.integer(1, LIST_LIMIT_MAX))
+    .optional()
+    .openapi({ param: { name: 'limit', in: 'query' }, description: `Items per page, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`, example: '50' }),
+  state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tickets in this state' }),
+  external_id: z.string().min(1).max(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
+  updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed at or after this instant (ISO 8601 with offset)' }),
+  cursor: z
+    .string()
+    .max(200)
+    .transform((c, ctx) => {
+      const position = decodeCursor(c);
+      if (!position) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: cs.api.validation.cursor });
+        return z.NEVER;
+      }
+      return position;
+    })
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor of the previous page; absent for the first page', type: 'string' }),
+});
+
+export const listTicketsResponse = z
+  .object({
+    items: z.array(ticketSummarySchema),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page' }),
+  })
+  .openapi('TicketPage');
