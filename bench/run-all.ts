@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHMARKS = ['bench/sla/run.ts', 'bench/portal/run.ts', 'bench/mail/run.ts', 'bench/report/run.ts'];
+const BENCHMARKS = ['bench/sla/run.ts', 'bench/portal/run.ts', 'bench/mail/run.ts', 'bench/report/run.ts', 'bench/api/run.ts', 'bench/hotline/run.ts'];
 
 function run(file: string): Promise<number> {
   return new Promise((resolve) => {

@@ -35,11 +35,13 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
   let fresh: number;
   let resolved: number;
   let calendarId: number;
+  let apiTokenId: number;
 
   beforeAll(async () => {
     tdb = await freshDatabase();
     world = await seedWorld(tdb.db);
     calendarId = Number((await tdb.db('service_calendars').first('id')).id);
+    apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, user_id: world.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
     web = buildApp(tdb);
     server = await new Promise<Server>((resolve, reject) => {
       const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -233,7 +235,7 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
   // ---------------------------------------------------------------- admin pages
 
   /** Every admin page the app has (from its router), with real ids filled in (test/support/pages.ts). */
-  const adminPages = (): string[] => allAdminPages(web.app, world, calendarId).map((p) => p.url);
+  const adminPages = (): string[] => allAdminPages(web.app, world, calendarId, { 'api-tokens': apiTokenId }).map((p) => p.url);
 
   it('every admin page passes axe-core at 390 and 1280 px, forms with errors too', { timeout: 4 * STEP_TIMEOUT }, async () => {
     await signIn('admin');
@@ -273,6 +275,20 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
       if (res?.status() !== 400) violations.push(`${url} sent empty: HTTP ${res?.status()} (expected the form again with its errors, 400)`);
       else violations.push(...(await axe(`${url} sent empty`)));
     }
+
+    // the API token form sent empty, then a token created (shown once) and the revocation unconfirmed
+    await visit('/admin/api-tokens');
+    await submitUnvalidated(page.getByRole('button', { name: 'Vytvořit token' }));
+    violations.push(...(await axe('api tokens sent empty')));
+    await page.getByLabel('Název tokenu').fill('Grafana');
+    await page.getByLabel('Smlouva', { exact: true }).selectOption(String(world.contractA));
+    await page.getByLabel('Výchozí paragraf').selectOption(String(world.paragraphs.A.incident));
+    await page.getByLabel('Zakládá jménem').selectOption(String(world.users.alice.id));
+    await submitUnvalidated(page.getByRole('button', { name: 'Vytvořit token' }), 201);
+    violations.push(...(await axe('api token created')));
+    await visit(`/admin/api-tokens/${apiTokenId}/revoke`);
+    await submitUnvalidated(page.getByRole('button', { name: 'Zrušit token' }));
+    violations.push(...(await axe('api token revoke unconfirmed')));
 
     expect(violations, report(violations)).toEqual([]);
   });

@@ -90,14 +90,15 @@ export function staffPages(tickets: PortalTickets, world: World): PortalPage[] {
   ];
 }
 
-/** Every admin page the app has (from its router), with real ids filled in. */
-export function adminPages(app: Express, world: World, calendarId: number): PortalPage[] {
+/** Every admin page the app has (from its router), with real ids filled in (`more`: sections the world has no object of, e.g. `'api-tokens'`). */
+export function adminPages(app: Express, world: World, calendarId: number, more: Record<string, number> = {}): PortalPage[] {
   const ids: Record<string, number> = {
     companies: world.companyA,
     contracts: world.contractA,
     paragraphs: world.paragraphs.A.incident,
     calendars: calendarId,
     users: world.users.alice.id,
+    ...more,
   };
   return routesOf(app)
     .filter((r: RouteInfo) => r.method === 'GET' && (r.path === '/admin' || r.path.startsWith('/admin/')))

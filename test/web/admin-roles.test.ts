@@ -23,6 +23,7 @@ let tdb: TestDatabase;
 let web: ReturnType<typeof buildApp>;
 let w: World;
 let calendarId: number;
+let apiTokenId: number;
 let admin: Session;
 let customer: Session;
 let agent: Session;
@@ -31,6 +32,7 @@ beforeAll(async () => {
   tdb = await freshDatabase();
   w = await seedWorld(tdb.db);
   calendarId = Number((await tdb.db('service_calendars').first('id')).id);
+  apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, user_id: w.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
   web = buildApp(tdb);
   admin = await login(web.app, 'admin');
   customer = await login(web.app, 'alice');
@@ -69,6 +71,7 @@ function realUrl(route: RouteInfo): string {
     calendars: calendarId,
     users: w.users.alice.id,
     audit: 1,
+    'api-tokens': apiTokenId,
   };
   const values: Record<string, string | number> = { token: 'a'.repeat(43) };
   if (route.path.includes(':id')) {
