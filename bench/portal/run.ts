@@ -34,7 +34,7 @@ import { withDatabase } from '../../src/db/url.js';
 import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { listTickets, type QueueFilter, staffQueue } from '../../src/services/reads/lists.js';
+import { overviewPage, type QueueFilter, staffQueue } from '../../src/services/reads/lists.js';
 import { ticketWithTab } from '../../src/services/reads/ticket-page.js';
 import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
@@ -450,14 +450,14 @@ async function main(): Promise<void> {
 
   // -- SQL profile of the measured pages
   const probes: PageProbe[] = [
-    { page: 'overview /tickets', run: (d) => listTickets(d, actor, 'current', 1) },
+    { page: 'overview /tickets', run: (d) => overviewPage(d, actor, 'current', 1) },
     // as the page reads them: the header with the tab's rows in one statement
     { page: 'detail /komunikace', run: (d) => ticketWithTab(d, actor, detail.number, 'messages') },
     { page: 'detail /tickets/<n>', run: (d) => ticketWithTab(d, actor, detail.number, 'attachments') },
   ];
   // not under load: the other two lists of the overview, for comparison
-  probes.push({ page: 'overview ?list=resolved', run: (d) => listTickets(d, actor, 'resolved', 1) });
-  probes.push({ page: 'overview ?list=closed', run: (d) => listTickets(d, actor, 'closed', 1) });
+  probes.push({ page: 'overview ?list=resolved', run: (d) => overviewPage(d, actor, 'resolved', 1) });
+  probes.push({ page: 'overview ?list=closed', run: (d) => overviewPage(d, actor, 'closed', 1) });
   // not under load: the staff queue's usual filters over all 1,000,000 tickets
   const staff = { ...benchActor(await db('users').where({ login: 'agent1' }).first('id', 'login', 'name', 'email')), role: 'agent' as const };
   const queue: [string, QueueFilter][] = [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
-import { COUNT_LIMIT, listTickets, MAX_PAGE, PAGE_SIZE } from '../../src/services/reads/lists.js';
+import { COUNT_LIMIT, overviewPage, MAX_PAGE, PAGE_SIZE } from '../../src/services/reads/lists.js';
 import { onePool } from '../../src/services/reads/pools.js';
 import { ingestMail } from '../../src/services/mail/ingest.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -181,7 +181,7 @@ describe('page numbers', () => {
       for (const page of HUGE) expect((await staff.agent.get(`/staff/queue?state=&page=${page}`)).status).toBe(200);
     });
     const lists = await statementsOf(async () => {
-      for (const page of [Number.MAX_SAFE_INTEGER, 100_000, Infinity, MAX_PAGE + 1]) await listTickets(onePool(tdb.db), w.users.alice, 'current', page);
+      for (const page of [Number.MAX_SAFE_INTEGER, 100_000, Infinity, MAX_PAGE + 1]) await overviewPage(onePool(tdb.db), w.users.alice, 'current', page);
     });
     for (const statements of [queue, lists]) {
       const bounds = limitsAndOffsets(statements);

@@ -6,7 +6,7 @@ import type { WebContext } from '../context.js';
 import { addMessage } from '../../services/conversation.js';
 import { createTicket } from '../../services/create-ticket.js';
 import { contractsWithParagraphs, userPhone } from '../../services/reads/choices.js';
-import { findVisibleNumber, LIST_DATE, listCounts, listSortOf, listTickets } from '../../services/reads/lists.js';
+import { findVisibleNumber, LIST_DATE, listSortOf, overviewPage } from '../../services/reads/lists.js';
 import { attachmentForDownload } from '../../services/reads/ticket-page.js';
 import { fileComplaint } from '../../services/transitions.js';
 import { currentUser, requireUser } from '../auth.js';
@@ -80,7 +80,7 @@ export function ticketRoutes(ctx: WebContext): Router {
     const list = listName(req.query.list);
     const page = optionalInt(req.query.page, 'page', PAGE, 1);
     const sort = listSortOf(req.query.sort, req.query.dir);
-    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), list, page, sort), listCounts(ctx, currentUser(req))]);
+    const { result, counts } = await overviewPage(ctx, currentUser(req), list, page, sort);
     res.render('overview', { list, dateColumn: LIST_DATE[list], result, counts, sort, search: '', searchError: null });
   });
 
@@ -90,7 +90,7 @@ export function ticketRoutes(ctx: WebContext): Router {
     const found = asked === undefined ? null : await findVisibleNumber(ctx, currentUser(req), asked);
     if (found !== null) return res.redirect(`/tickets/${found}`);
     const sort = listSortOf(undefined, undefined);
-    const [result, counts] = await Promise.all([listTickets(ctx, currentUser(req), 'current', 1), listCounts(ctx, currentUser(req))]);
+    const { result, counts } = await overviewPage(ctx, currentUser(req), 'current', 1);
     const searchError = asked === undefined ? cs.overview.badNumber : cs.overview.notFound(q);
     res.status(404).render('overview', { list: 'current', dateColumn: LIST_DATE.current, result, counts, sort, search: q, searchError });
   });
