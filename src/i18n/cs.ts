@@ -791,7 +791,6 @@ export const cs = {
       auditLink: 'Změny najdete v auditním záznamu.',
     },
   },
-  mailLog: {
   hotlineAdmin: {
     nav: 'HotLine',
     codesNav: 'Kódy HotLine',
@@ -827,7 +826,7 @@ export const cs = {
       notIssued: 'nevydán',
       issue: 'Vydat kód',
       reissue: 'Vydat nový kód',
-      issueLabel: (user: string, contract: string) => `Vydat kód HotLine: ${user}, smlouva ${contract}`,
+      issueLabel: (action: string, user: string, contract: string) => `${action}: ${user}, smlouva ${contract}`,
       filter: 'Hledat uživatele',
       search: 'Hledat',
     },
@@ -864,12 +863,13 @@ export const cs = {
       } as Record<string, string>,
       ticket: (n: number) => `tiket ${n}`,
       retry: 'Znovu stáhnout',
-      retryLabel: (caller: string) => `Znovu stáhnout nahrávku hovoru z čísla ${caller}`,
+      retryLabel: (caller: string) => `Znovu stáhnout: nahrávka hovoru z čísla ${caller}`,
       retried: (n: number) => `Nahrávka stažena, vznikl tiket ${n}.`,
       retryFailed: 'Nahrávku se znovu nepodařilo stáhnout.',
     },
     audioLabel: (name: string) => `Přehrát nahrávku ${name}`,
   },
+  mailLog: {
     title: 'Příchozí e-maily',
     quarantine: 'Karanténa',
     received: 'Přijato',

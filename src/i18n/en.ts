@@ -785,7 +785,6 @@ export const en: Catalogue = {
       auditLink: 'The changes are in the audit log.',
     },
   },
-  mailLog: {
   hotlineAdmin: {
     nav: 'HotLine',
     codesNav: 'HotLine codes',
@@ -820,7 +819,7 @@ export const en: Catalogue = {
       notIssued: 'not issued',
       issue: 'Issue code',
       reissue: 'Issue a new code',
-      issueLabel: (user: string, contract: string) => `Issue HotLine code: ${user}, contract ${contract}`,
+      issueLabel: (action: string, user: string, contract: string) => `${action}: ${user}, contract ${contract}`,
       filter: 'Search users',
       search: 'Search',
     },
@@ -855,12 +854,13 @@ export const en: Catalogue = {
       } as Record<string, string>,
       ticket: (n: number) => `ticket ${n}`,
       retry: 'Download again',
-      retryLabel: (caller: string) => `Download the recording of the call from ${caller} again`,
+      retryLabel: (caller: string) => `Download again: the recording of the call from ${caller}`,
       retried: (n: number) => `Recording downloaded, ticket ${n} created.`,
       retryFailed: 'The recording could not be downloaded again.',
     },
     audioLabel: (name: string) => `Play recording ${name}`,
   },
+  mailLog: {
     title: 'Incoming e-mails',
     quarantine: 'Quarantine',
     received: 'Received',

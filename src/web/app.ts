@@ -26,6 +26,7 @@ import { passwordLinkRoutes } from './routes/password-links.js';
 import { mailRoutes } from './routes/mail.js';
 import { reportRoutes } from './routes/reports.js';
 import { staffRoutes } from './routes/staff.js';
+import { hotlineStaffRoutes } from './routes/hotline-staff.js';
 import { ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -147,6 +148,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   app.use(accountRoutes(web));
   app.use(ticketRoutes(web));
   app.use(staffRoutes(web));
+  app.use(hotlineStaffRoutes(web));
   app.use(mailRoutes(web));
   app.use(reportRoutes(web));
   app.use(adminRoutes(web));

@@ -84,10 +84,17 @@ async function issueTarget(trx: Tx, userId: number, contractId: number): Promise
 /**
  * Use case: staff (agent or admin) issue or re-issue a customer user's code for a hotline
  * contract. In one transaction: the code's hash (the old code stops working), the audit entry
- * and the e-mail with the code, sealed in the outbox. Returns the code, to be shown once.
+ * and the e-mail with the code, sealed in the outbox. Returns the code, to be shown once, and
+ * whose it is.
  * `draw` is the random source (a test forces a collision with it).
  */
-export async function issueCode(ctx: ServiceContext, actor: Actor, userId: number, contractId: number, draw: () => string = drawCode): Promise<{ code: string }> {
+export async function issueCode(
+  ctx: ServiceContext,
+  actor: Actor,
+  userId: number,
+  contractId: number,
+  draw: () => string = drawCode,
+): Promise<{ code: string; userName: string; contractNumber: string }> {
   if (!isStaff(actor)) throw new ForbiddenError('staff only');
   const key = await hotlineCodeKey(ctx);
   return ctx.db.transaction(async (trx) => {
@@ -108,6 +115,6 @@ export async function issueCode(ctx: ServiceContext, actor: Actor, userId: numbe
       { to: user.email, subject: words.subject(contract.number), text: words.body(user.name, contract.company, contract.number, SEALED_MARK).join('\n'), purpose: 'hotline_code' },
       code,
     );
-    return { code };
+    return { code, userName: user.name, contractNumber: contract.number };
   });
 }

@@ -19,6 +19,7 @@ import type { Role } from '../../../services/actor.js';
 import { ValidationError } from '../../../services/errors.js';
 import { auditTrail } from '../../../services/reads/audit.js';
 import { companyChoices, contractChoices, listUsers, userAuditObjects, type UserFilter, userDetail } from '../../../services/reads/admin-users.js';
+import { userHotlineCodes } from '../../../services/reads/hotline-codes.js';
 import { currentUser } from '../../auth.js';
 import type { WebContext } from '../../context.js';
 import { formRoute, type FormErrors, type FormValues } from '../../form.js';
@@ -94,14 +95,15 @@ export function usersRoutes(ctx: WebContext): Router {
 
   const renderEdit = async (req: Request, res: Response, form: EditForm | null, values: FormValues, errors: FormErrors) => {
     const id = pathId(req.params.id, INT4_ID);
-    const [u, contracts, trail] = await Promise.all([
+    const [u, contracts, trail, hotlineCodes] = await Promise.all([
       userDetail(ctx, id),
       contractChoices(ctx),
       userAuditObjects(ctx, id).then((objects) => auditTrail(ctx, objects)),
+      userHotlineCodes(ctx, id),
     ]);
     if (!u) return res.status(404).render('error', { status: 404, message: cs.errors.notFound });
     const done = typeof req.query.done === 'string' ? (cs.admin.users.done[req.query.done] ?? null) : null;
-    res.render('admin/user', { u, contracts, trail, roles: ROLES, form, values, errors, done, self: id === currentUser(req).id });
+    res.render('admin/user', { u, contracts, trail, hotlineCodes, roles: ROLES, form, values, errors, done, self: id === currentUser(req).id });
   };
   r.get('/admin/users/:id', (req, res) => renderEdit(req, res, null, {}, {}));
 
