@@ -848,7 +848,7 @@ export const cs = {
       at: 'Čas',
       caller: 'Volající',
       user: 'Uživatel',
-      duration: 'Délka nahrávky',
+      duration: 'Délka',
       seconds: (n: number) => `${n} s`,
       unknown: 'neidentifikován',
       ongoing: 'probíhá',

@@ -839,7 +839,7 @@ export const en: Catalogue = {
       at: 'Time',
       caller: 'Caller',
       user: 'User',
-      duration: 'Recording length',
+      duration: 'Length',
       seconds: (n: number) => `${n} s`,
       unknown: 'not identified',
       ongoing: 'in progress',

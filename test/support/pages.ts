@@ -87,6 +87,10 @@ export function staffPages(tickets: PortalTickets, world: World): PortalPage[] {
     { name: 'staff-report-contract', url: `/reports/contracts/${world.contractA}` },
     // the staff's own notification kinds (issue 12, part 2)
     { name: 'staff-account-notifications', url: '/account/notifications' },
+    // the HotLine's call log and codes (issue 13)
+    { name: 'staff-hotline-log', url: '/staff/hotline' },
+    { name: 'staff-hotline-log-filtered', url: '/staff/hotline?outcome=download_failed' },
+    { name: 'staff-hotline-codes', url: '/staff/hotline/codes' },
   ];
 }
 
