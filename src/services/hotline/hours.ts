@@ -26,7 +26,13 @@ async function hotlineCalendar(trx: Tx, contractId: number): Promise<HotlineCale
 export async function hotlineOpen(trx: Tx, contractId: number, now: number): Promise<{ open: true } | { open: false; hours: string | null }> {
   const row = await hotlineCalendar(trx, contractId);
   if (!row) return { open: false, hours: null };
-  const calendar = serviceCalendar(row, yearsAround(row.timezone, [now]));
+  let calendar;
+  try {
+    calendar = serviceCalendar(row, yearsAround(row.timezone, [now]));
+  } catch {
+    // a stored calendar the engine refuses (no window at all) has no hours to offer
+    return { open: false, hours: null };
+  }
   if (isServiceInstant(calendar, now)) return { open: true };
   return { open: false, hours: hoursSentence(calendar.windows) };
 }
