@@ -36,7 +36,7 @@ export interface RecordingServer {
   /** every request it got: path and whether the basic auth was right */
   requests: { path: string; authorised: boolean }[];
   /** what it serves for each path (default: `wav`) */
-  serve: Map<string, { status: number; body: Buffer; type?: string }>;
+  serve: Map<string, { status: number; body: Buffer; type?: string; headers?: Record<string, string> }>;
   wav: Buffer;
   close(): Promise<void>;
 }
@@ -55,7 +55,7 @@ export async function startRecordingServer(accountSid: string, authToken: string
     }
     const special = serve.get(req.url ?? '');
     if (special) {
-      res.writeHead(special.status, { 'content-type': special.type ?? 'audio/x-wav' }).end(special.body);
+      res.writeHead(special.status, { 'content-type': special.type ?? 'audio/x-wav', ...special.headers }).end(special.body);
       return;
     }
     if (!/^\/2010-04-01\/Accounts\/\w+\/Recordings\/\w+\.wav$/.test(req.url ?? '')) {
