@@ -124,7 +124,8 @@ function urlsOf(route: RouteInfo): string[] {
 
 describe('CSRF on every POST route', () => {
   it('refuses every POST route without a token with 403, whatever the content type, and changes nothing', async () => {
-    const routes = routesOf(web.app).filter((r) => r.method === 'POST');
+    // the API authenticates by bearer token, never by cookie, so it has no CSRF (test/api checks its 401s)
+    const routes = routesOf(web.app).filter((r) => r.method === 'POST' && !r.path.startsWith('/api/'));
     // the sign-in, sign-out, account, new ticket, ticket, staff and mail forms
     expect(routes.length).toBeGreaterThanOrEqual(12);
     const before = await dbSnapshot(tdb.db);
