@@ -146,11 +146,12 @@ describe('the incoming call and the code', () => {
     await fourth.code('0000000000'); // 10 wrong: not yet locked
     const fifth = call(from);
     expect(gather(await fifth.incoming())?.[1]).toBe('10');
-    await fifth.code('0000000000'); // the 11th
-    // even the right code no longer counts from this number
-    const locked = await fifth.code(ALICE_CODE);
+    // the 11th locks the number and ends this call at once
+    const locked = await fifth.code('0000000000');
+    expect(gather(locked)).toBeNull();
     expect(hangsUp(locked)).toBe(true);
-    expect(await fifth.row()).toMatchObject({ outcome: 'locked_out', user_id: null });
+    expect(says(locked)[0]).toContain('nelze použít');
+    expect(await fifth.row()).toMatchObject({ outcome: 'locked_out', wrong_codes: 1, user_id: null });
 
     const next = call(from);
     const xml = await next.incoming();
@@ -158,6 +159,9 @@ describe('the incoming call and the code', () => {
     expect(hangsUp(xml)).toBe(true);
     expect(says(xml)[0]).toContain('nelze použít');
     expect(await next.row()).toMatchObject({ step: 'ended', outcome: 'locked_out' });
+    // a code typed anyway (the provider's retry) is not even looked at
+    expect(hangsUp(await next.code(ALICE_CODE))).toBe(true);
+    expect(await next.row()).toMatchObject({ outcome: 'locked_out', user_id: null });
     expect((await tdb.db('hotline_attempts').where({ call_sid: next.sid }).first())?.outcome).toBe('locked_out');
     // another number is not affected
     expect(gather(await call('+420777000004').incoming())?.[1]).toBe('10');

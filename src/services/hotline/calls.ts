@@ -38,6 +38,8 @@ export async function codeTyped(ctx: ServiceContext, callSid: string, digits: st
     const holder = isCodeShape(digits) ? await codeHolder(trx, codeHash(key, digits)) : undefined;
     if (!holder) {
       await auditAttempt(trx, call, 'wrong');
+      // the wrong code that locks the number ends this call too: no further guesses from it
+      if (await isLockedOut(trx, call.caller)) return lockOut(trx, call, call.wrong_codes + 1);
       return wrongTry(trx, call, 'wrong');
     }
     await auditAttempt(trx, call, 'accepted', holder.user_id);
@@ -108,8 +110,8 @@ async function wrongTry(trx: Tx, call: CallRow, how: 'wrong' | 'silence'): Promi
   return { kind: 'goodbye', reason: 'too_many_tries' };
 }
 
-async function lockOut(trx: Tx, call: CallRow): Promise<CallAnswer> {
+async function lockOut(trx: Tx, call: CallRow, tries = call.wrong_codes): Promise<CallAnswer> {
   await auditAttempt(trx, call, 'locked_out');
-  await endCall(trx, call.id, 'locked_out');
+  await endCall(trx, call.id, 'locked_out', { wrong_codes: tries });
   return { kind: 'goodbye', reason: 'locked_out' };
 }
