@@ -750,6 +750,7 @@ export const cs = {
         membership: 'přístup ke smlouvě',
         authorized_address: 'autorizovaný e-mail',
         staff_contract: 'obsluhovaná smlouva',
+        hotline_code: 'kód HotLine',
         api_token: 'API token',
       } as Record<string, string>,
       system: 'import z příkazové řádky',

@@ -745,6 +745,7 @@ export const en: Catalogue = {
         membership: 'contract access',
         authorized_address: 'authorised e-mail',
         staff_contract: 'contract served',
+        hotline_code: 'HotLine code',
         api_token: 'API token',
       },
       system: 'command-line import',

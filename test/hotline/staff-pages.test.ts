@@ -111,7 +111,7 @@ describe('the staff hotline log', () => {
     expect(res.headers.location).toBe(`/staff/hotline?retried=${row.ticket_number}`);
     const ticket = await tdb.db('tickets').where({ number: row.ticket_number }).first();
     expect(ticket.channel).toBe('hotline');
-    const page = await agent.agent.get(res.headers.location);
+    const page = await agent.agent.get(res.headers.location!);
     expect(visibleText(page.text)).toContain(`Nahrávka stažena, vznikl tiket ${row.ticket_number}.`);
     const attachment = await tdb.db('attachments').where({ ticket_number: row.ticket_number }).first();
     expect(attachment.content_type).toBe('audio/wav');
@@ -173,7 +173,12 @@ describe('issuing codes on the staff page and the admin user page', () => {
     const res = await admin.agent.post('/staff/hotline/codes').type('form').send({ _csrf: csrfFrom(page.text), user_id: w.users.alice.id, contract_id: w.contractA, from: 'admin' });
     expect(res.status).toBe(200);
     expect(res.text).toContain(`href="/admin/users/${w.users.alice.id}"`);
-    expect(visibleText((await admin.agent.get(`/admin/users/${w.users.alice.id}`)).text)).toMatch(/A-1 Smlouva Alfa kód vydán \d/);
+    const after = visibleText((await admin.agent.get(`/admin/users/${w.users.alice.id}`)).text);
+    expect(after).toMatch(/A-1 Smlouva Alfa kód vydán \d/);
+    // the issue is in the user's history of changes, without the code or its hash
+    const trail = after.slice(after.indexOf('Historie změn'));
+    expect(trail).toContain('kód HotLine');
+    expect(trail).not.toMatch(/\d{10}|[0-9a-f]{64}/);
     // staff pages have no HotLine section for staff users
     expect(visibleText((await admin.agent.get(`/admin/users/${w.users.agent.id}`)).text)).not.toContain('Autorizační kódy uživatele');
   });

@@ -141,7 +141,9 @@ export async function userAuditObjects(pools: Reads, userId: number): Promise<{ 
         .where((m) => m.whereIn('object_type', ['membership', 'staff_contract']).where('object_id', 'like', `${userId}:%`))
         .orWhere((a) =>
           a.where('object_type', 'authorized_address').where((u) => u.whereRaw("after ->> 'user_id' = ?", [String(userId)]).orWhereRaw("before ->> 'user_id' = ?", [String(userId)])),
-        ),
+        )
+        // the user's HotLine codes (issued, re-issued, imported): their rows' ids
+        .orWhere((h) => h.where('object_type', 'hotline_code').whereIn('object_id', pools.db('hotline_codes').where({ user_id: userId }).select(pools.db.raw('id::text')))),
     )
     .distinct('object_type', 'object_id')) as { object_type: string; object_id: string }[];
   return [{ type: 'user', id: String(userId) }, ...rows.map((r) => ({ type: r.object_type, id: r.object_id }))];
