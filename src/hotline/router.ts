@@ -68,7 +68,7 @@ export function hotlineRouter(ctx: ServiceContext, config: Pick<Config, 'HOTLINE
     PATHS.recorded,
     parse,
     signed,
-    webhook((p) => recordingDone(ctx, p('CallSid'), { url: p('RecordingUrl'), sid: p('RecordingSid'), seconds: seconds(p('RecordingDuration')) })),
+    webhook((p) => recordingDone(ctx, p('CallSid'), { url: p('RecordingUrl'), sid: p('RecordingSid'), seconds: seconds(p('RecordingDuration')) }, p('Digits'))),
   );
   router.post(PATHS.menu, parse, signed, webhook((p) => menuChosen(ctx, p('CallSid'), p('Digits'))));
   // a body the parser refuses (too large, malformed) is no signed webhook

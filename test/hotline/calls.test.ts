@@ -279,6 +279,18 @@ describe('recording, the menu and the ticket', () => {
     expect(rec.requests.some((r) => r.path.includes('hangup'))).toBe(false);
   });
 
+  it('a caller who hangs up while recording creates nothing: the call ends as hung_up with the recording kept', async () => {
+    const c = call();
+    await c.incoming();
+    await c.code(ALICE_CODE);
+    const before = await ticketsNow();
+    const url = rec.urlOf('RE000000000000000000000000hungupwhile');
+    const res = await hook('/hotline/voice/recorded', { ...callParams(c.sid), RecordingUrl: url, RecordingSid: 'RE000000000000000000000000hungupwhile', RecordingDuration: '4', Digits: 'hangup' });
+    expect(hangsUp(res.text)).toBe(true);
+    expect(await c.row()).toMatchObject({ step: 'ended', outcome: 'hung_up', recording_url: url, recording_seconds: 4 });
+    expect(await ticketsNow()).toBe(before);
+  });
+
   it('a recording URL on a host not listed is never fetched: apology, download_failed, the URL kept', async () => {
     const other = await startRecordingServer(ACCOUNT, TOKEN);
     try {

@@ -54,14 +54,26 @@ export async function codeTyped(ctx: ServiceContext, callSid: string, digits: st
 }
 
 /** Use case: the recording is done (POST /hotline/voice/recorded); the menu follows. */
-export async function recordingDone(ctx: ServiceContext, callSid: string, recording: { url: string; sid: string; seconds: number }): Promise<CallAnswer> {
+export async function recordingDone(
+  ctx: ServiceContext,
+  callSid: string,
+  recording: { url: string; sid: string; seconds: number },
+  /** the Record's Digits: '#' when confirmed, 'hangup' when the caller hung up while recording */
+  digits = '',
+): Promise<CallAnswer> {
   return ctx.db.transaction(async (trx) => {
     const call = await lockCall(trx, clip(callSid));
     // the provider repeating this webhook: the same recording, the same menu
     if (call?.step === 'menu' && recording.sid !== '' && call.recording_sid === recording.sid) return { kind: 'menu' };
     if (!call || call.step !== 'recording') return { kind: 'goodbye', reason: 'unknown_call' };
+    const kept = { recording_url: clip(recording.url) || null, recording_sid: clip(recording.sid) || null, recording_seconds: recording.url ? recording.seconds : null };
+    // hung up while recording: nothing was confirmed, so nothing is created (the log keeps the recording)
+    if (digits === 'hangup') {
+      await endCall(trx, call.id, 'hung_up', kept);
+      return { kind: 'goodbye', reason: 'hung_up' };
+    }
     if (recording.url === '') return { kind: 'record', after: 'empty' };
-    await updateCall(trx, call.id, { step: 'menu', recording_url: clip(recording.url), recording_sid: clip(recording.sid) || null, recording_seconds: recording.seconds });
+    await updateCall(trx, call.id, { step: 'menu', ...kept });
     return { kind: 'menu' };
   });
 }
