@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeHash } from '../../src/domain/hotline-code.js';
 import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
 import { hotlineCodeKey } from '../../src/services/hotline/code-key.js';
+import { codeTyped, incomingCall } from '../../src/services/hotline/calls.js';
 import { drawCode, issueCode } from '../../src/services/hotline/codes.js';
+import { MAX_SEND_ATTEMPTS } from '../../src/mail/outbox.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/services/errors.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
@@ -108,6 +110,35 @@ describe('issuing a HotLine code', () => {
     const issued = await issueCode(tdb.ctx, w.users.agent, w.users.carol.id, w.contractA, () => draws.shift()!);
     expect(issued.code).toBe('0000000042');
     expect(draws).toEqual([]);
+  });
+
+  it('the issued code is the one the phone channel accepts; the code it replaced is refused', async () => {
+    const old = await issueCode(tdb.ctx, w.users.agent, w.users.alice.id, w.contractA);
+    const current = await issueCode(tdb.ctx, w.users.agent, w.users.alice.id, w.contractA);
+    const typed = async (sid: string, code: string) => {
+      await incomingCall(tdb.ctx, { callSid: sid, from: '+420602000001', to: '+420533442988' });
+      await codeTyped(tdb.ctx, sid, code);
+      return tdb.db('hotline_calls').where({ call_sid: sid }).first();
+    };
+    expect((await typed('CAcodes0000000000000000000000001', current.code)).user_id).toBe(w.users.alice.id);
+    const refused = await typed('CAcodes0000000000000000000000002', old.code);
+    expect([refused.user_id, refused.wrong_codes]).toEqual([null, 1]);
+  });
+
+  it('a code mail the outbox gives up on loses its sealed code too', async () => {
+    await issueCode(tdb.ctx, w.users.agent, w.users.carol.id, w.contractA);
+    const mail = await tdb.db('outbound_mail').where({ purpose: 'hotline_code', status: 'pending' }).orderBy('id', 'desc').first();
+    expect(mail.sealed).not.toBeNull();
+    await tdb.db('outbound_mail').where({ status: 'pending' }).whereNot({ id: mail.id }).update({ status: 'sent' });
+    await tdb.db('outbound_mail').where({ id: mail.id }).update({ attempts: MAX_SEND_ATTEMPTS - 1 });
+    const down = createTransport({ host: '127.0.0.1', port: 9, secure: false });
+    try {
+      expect(await sendDueMail(tdb.db, down, tdb.ctx.mail)).toEqual({ sent: 0, failed: 1 });
+    } finally {
+      down.close();
+    }
+    const failed = await tdb.db('outbound_mail').where({ id: mail.id }).first();
+    expect([failed.status, failed.sealed]).toEqual(['failed', null]);
   });
 
   it('refuses, in Czech and with nothing written, a contract without the hotline, a non-member, a staff user, an inactive user; customers may not issue', async () => {
