@@ -119,7 +119,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     // made only when a view renders a form; its cookie is set only when the token is new
     let token: string | undefined;
     Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
-    // the one-time message of the last action, taken from the session only when a page renders
+    // the one-time message of the last action, taken from its cookie only when a page renders
     let flash: string | null | undefined;
     Object.defineProperty(res.locals, 'flash', { enumerable: true, get: () => {
       if (flash === undefined) {
