@@ -15,13 +15,19 @@ const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {}
 
 const anchor = (method: string, path: string) => `${method}-${path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 
+/** JSON wrapped within the width (the portal's code.json), so a phone never scrolls the page sideways. */
+const json = (value: unknown) => `<pre><code class="json">${esc(JSON.stringify(value, null, 2))}</code></pre>`;
+
+/** A table that may scroll inside its own box, reachable by keyboard (the portal's .table-scroll). */
+const scrollTable = (label: string, html: string) => `<div class="table-scroll" tabindex="0" role="region" aria-label="${esc(label)}">${html}</div>`;
+
 function schemaBlock(schema: unknown): string {
   const ref = obj(schema).$ref;
   if (typeof ref === 'string') {
     const name = ref.split('/').pop()!;
     return `<a href="#schema-${esc(name)}">${esc(name)}</a>`;
   }
-  return `<pre><code>${esc(JSON.stringify(schema, null, 2))}</code></pre>`;
+  return json(schema);
 }
 
 function parametersTable(parameters: unknown[]): string {
@@ -34,7 +40,7 @@ function parametersTable(parameters: unknown[]): string {
         `<td>${esc(obj(p.schema).description ?? p.description ?? '')}${obj(p.schema).example !== undefined ? ` <small>(${d.example}: <code>${esc(obj(p.schema).example)}</code>)</small>` : ''}</td></tr>`,
     )
     .join('');
-  return `<h4>${d.parameters}</h4><table><thead><tr><th scope="col">${d.name}</th><th scope="col">${d.where}</th><th scope="col">${d.required}</th><th scope="col">${d.description}</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h4>${d.parameters}</h4>${scrollTable(d.parameters, `<table><thead><tr><th scope="col">${d.name}</th><th scope="col">${d.where}</th><th scope="col">${d.required}</th><th scope="col">${d.description}</th></tr></thead><tbody>${rows}</tbody></table>`)}`;
 }
 
 function operationSection(method: string, path: string, op: Json): string {
@@ -51,9 +57,9 @@ function operationSection(method: string, path: string, op: Json): string {
 <h3 id="${anchor(method, path)}"><code>${esc(method.toUpperCase())} ${esc(path)}</code>${secured}</h3>
 <p>${esc(op.summary)}</p>${op.description ? `<p>${esc(op.description)}</p>` : ''}
 ${parametersTable(Array.isArray(op.parameters) ? op.parameters : [])}
-${body.schema ? `<h4>${d.body}</h4>${schemaBlock(body.schema)}${body.example ? `<p>${d.example}:</p><pre><code>${esc(JSON.stringify(body.example, null, 2))}</code></pre>` : ''}` : ''}
+${body.schema ? `<h4>${d.body}</h4>${schemaBlock(body.schema)}${body.example ? `<p>${d.example}:</p>${json(body.example)}` : ''}` : ''}
 <h4>${d.responses}</h4>
-<table><thead><tr><th scope="col">${d.status}</th><th scope="col">${d.description}</th><th scope="col">${d.body}</th></tr></thead><tbody>${responses}</tbody></table>
+${scrollTable(`${d.responses} ${method.toUpperCase()} ${path}`, `<table><thead><tr><th scope="col">${d.status}</th><th scope="col">${d.description}</th><th scope="col">${d.body}</th></tr></thead><tbody>${responses}</tbody></table>`)}
 </section>`;
 }
 
@@ -82,7 +88,7 @@ ${operations.map(({ path, method, op }) => `<li><a href="#${anchor(method, path)
 </ul></nav>
 ${operations.map(({ path, method, op }) => operationSection(method, path, op)).join('\n')}
 <h2>${esc(d.schemas)}</h2>
-${schemas.map(([name, schema]) => `<section aria-labelledby="schema-${esc(name)}"><h3 id="schema-${esc(name)}">${esc(name)}</h3><pre><code>${esc(JSON.stringify(schema, null, 2))}</code></pre></section>`).join('\n')}
+${schemas.map(([name, schema]) => `<section aria-labelledby="schema-${esc(name)}"><h3 id="schema-${esc(name)}">${esc(name)}</h3>${json(schema)}</section>`).join('\n')}
 </main>
 </body>
 </html>

@@ -77,7 +77,7 @@ describe('problem details on every error under /api', () => {
 
 describe('authentication', () => {
   it('no token, a malformed header, an unknown token: 401 with WWW-Authenticate: Bearer', async () => {
-    for (const headers of [{}, { Authorization: 'Basic YTpi' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer hdt_unknown' }]) {
+    for (const headers of [{}, { Authorization: 'Basic YTpi' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer hdt_unknown' }] as Record<string, string>[]) {
       const res = await apiCall(app, 'GET', '/api/v1/tickets', { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);

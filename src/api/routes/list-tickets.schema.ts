@@ -36,7 +36,15 @@ export const listTicketsQuery = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= LIST_LIMIT_MAX, cs.api.validation.integer(1, LIST_LIMIT_MAX))
     .optional()
-    .openapi({ param: { name: 'limit', in: 'query' }, description: `Items per page, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`, example: '50' }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      description: `Items per page, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`,
+      type: 'integer',
+      minimum: 1,
+      maximum: LIST_LIMIT_MAX,
+      default: LIST_LIMIT_DEFAULT,
+      example: 20,
+    } as never),
   state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tickets in this state' }),
   external_id: z.string().min(1).max(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
   updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed at or after this instant (ISO 8601 with offset)' }),

@@ -29,7 +29,8 @@ export const ticketNumberParams = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,14}$/)
     .transform(Number)
-    .openapi({ param: { name: 'number', in: 'path' }, description: 'The ticket number', example: '1042', type: 'integer' }),
+    // the document shows what callers send (an integer); zod reads the path's text
+    .openapi({ param: { name: 'number', in: 'path' }, description: 'The ticket number', type: 'integer', minimum: 1, example: 1042 } as never),
 });
 
 /** An instant in the API: ISO 8601 in UTC. */
