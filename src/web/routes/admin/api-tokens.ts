@@ -32,9 +32,8 @@ export function apiTokensRoutes(ctx: WebContext): Router {
     formRoute(
       async (req, res, values) => {
         const { id, token } = await createApiToken(ctx, currentUser(req), values);
-        const row = await apiToken(ctx, id);
         res.setHeader('Cache-Control', 'no-store');
-        res.status(201).render('admin/api-token-created', { token, row });
+        res.status(201).render('admin/api-token-created', { token, apiToken: await apiToken(ctx, id) });
       },
       (req, res, values, errors) => renderList(req, res, values, errors),
       { fields: FIELDS },
@@ -42,11 +41,11 @@ export function apiTokensRoutes(ctx: WebContext): Router {
   );
 
   async function renderRevoke(req: Request, res: Response, errors: FormErrors) {
-    const row = await apiToken(ctx, pathId(req.params.id, BIG_ID));
-    if (!row) throw new NotFoundError('api token');
+    const token = await apiToken(ctx, pathId(req.params.id, BIG_ID));
+    if (!token) throw new NotFoundError('api token');
     // a revoked token has nothing left to confirm
-    if (row.revoked_at) return res.redirect(303, '/admin/api-tokens');
-    res.render('admin/api-token-revoke', { row, errors });
+    if (token.revoked_at) return res.redirect(303, '/admin/api-tokens');
+    res.render('admin/api-token-revoke', { apiToken: token, errors });
   }
   r.get('/admin/api-tokens/:id/revoke', (req, res) => renderRevoke(req, res, {}));
   r.post('/admin/api-tokens/:id/revoke', async (req, res) => {
