@@ -68,6 +68,18 @@ describe('POST /api/v1/tickets', () => {
     expect(bad.body.errors).toEqual([{ path: '/paragraph', message: cs.api.validation.paragraph }]);
   });
 
+  it('takes the contact phone from the token user’s profile unless the request gives one', async () => {
+    await tdb.db('users').where({ id: world.users.alice.id }).update({ phone: '+420 777 000 111' });
+    const fromProfile = await create({ subject: 'Telefon z profilu', description: 'x' });
+    const given = await create({ subject: 'Telefon v požadavku', description: 'x', contact_phone: '+420 602 123 456' });
+    const phones = await tdb.db('tickets').whereIn('number', [fromProfile.body.number, given.body.number]).orderBy('number').pluck('contact_phone');
+    expect(phones[0]).toMatch(/777\s?000\s?111/);
+    expect(phones[1]).toMatch(/602\s?123\s?456/);
+    const bad = await create({ subject: 'Špatný telefon', description: 'x', contact_phone: 'volejte mi' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([{ path: '/contact_phone', message: cs.errors.phone }]);
+  });
+
   it('stores base64 attachments with the ticket', async () => {
     const content = Buffer.from('/dev/sda1 95%\n');
     const res = await create({ subject: 'S přílohou', description: 'df -h', attachments: [{ name: 'df.txt', content_type: 'text/plain', content_base64: content.toString('base64') }] });

@@ -39,7 +39,7 @@ export const createTicket = defineRoute({
           paragraph_id: paragraphId,
           subject: body.subject,
           description: body.description,
-          contact_phone: body.contact_phone ?? undefined,
+          contact_phone: body.contact_phone ?? token.phone ?? undefined,
           contact_email: body.contact_email ?? undefined,
         },
         { files, channel: 'api', via: token.name, externalId: body.external_id ?? null },

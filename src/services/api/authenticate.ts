@@ -11,6 +11,8 @@ export interface ApiToken {
   paragraphId: number;
   /** the customer of the contract the token's tickets and messages are written as */
   actor: Actor;
+  /** that user's phone: a ticket's contact phone when the request names none (as for e-mail and hotline tickets) */
+  phone: string | null;
 }
 
 /** API.md §1: 600 requests a minute per token, counted in PostgreSQL so every process shares it. */
@@ -39,6 +41,7 @@ interface TokenRow {
   email: string;
   role: Actor['role'];
   language: string | null;
+  phone: string | null;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function authenticate(db: Knex, token: string): Promise<ApiToken | 
     .whereNull('a.revoked_at')
     .first(
       'a.id', 'a.name', 'a.contract_id', 'a.paragraph_id', 'a.last_used_at',
-      'u.id as user_id', 'u.login', 'u.name as user_name', 'u.email', 'u.role', 'u.language',
+      'u.id as user_id', 'u.login', 'u.name as user_name', 'u.email', 'u.role', 'u.language', 'u.phone',
     )) as TokenRow | undefined;
   if (!row) return null;
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
@@ -70,6 +73,7 @@ export async function authenticate(db: Knex, token: string): Promise<ApiToken | 
     contractId: row.contract_id,
     paragraphId: row.paragraph_id,
     actor: { id: row.user_id, login: row.login, name: row.user_name, email: row.email, role: row.role, language: row.language },
+    phone: row.phone || null,
   };
 }
 
