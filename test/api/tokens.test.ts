@@ -155,6 +155,9 @@ describe('the admin page /admin/api-tokens', () => {
     expect((await tdb.db('api_tokens').where({ id }).first()).revoked_at).not.toBeNull();
     const list = await admin.agent.get('/admin/api-tokens?revoked=1');
     expect(visibleText(list.text)).toContain('Token byl zrušen.');
+    const twice = await post(`/admin/api-tokens/${id}/revoke`, { confirm: '1' });
+    expect(twice.headers.location).toBe('/admin/api-tokens?revoked=before');
+    expect(visibleText((await admin.agent.get(twice.headers.location!)).text)).toContain('Token už byl zrušen dříve.');
     expect((await admin.agent.get('/admin/api-tokens/999999/revoke')).status).toBe(404);
   });
 

@@ -22,7 +22,8 @@ export function apiTokensRoutes(ctx: WebContext): Router {
 
   async function renderList(req: Request, res: Response, values: FormValues, errors: FormErrors) {
     const [rows, choices] = await Promise.all([listApiTokens(ctx), apiTokenChoices(ctx)]);
-    const notice = req.method === 'GET' && req.query.revoked === '1' ? res.locals.t.apiAdmin.revokedNotice : null;
+    const revoked = req.method === 'GET' ? req.query.revoked : undefined;
+    const notice = revoked === '1' ? res.locals.t.apiAdmin.revokedNotice : revoked === 'before' ? res.locals.t.apiAdmin.alreadyRevoked : null;
     res.render('admin/api-tokens', { rows, choices, values, errors, notice });
   }
 
@@ -54,8 +55,9 @@ export function apiTokensRoutes(ctx: WebContext): Router {
       res.status(400);
       return renderRevoke(req, res, translateFields({ confirm: cs.apiAdmin.revokeRequired }, res.locals.t));
     }
-    await revokeApiToken(ctx, currentUser(req), id);
-    res.redirect(303, '/admin/api-tokens?revoked=1');
+    const { revoked } = await revokeApiToken(ctx, currentUser(req), id);
+    // revoked meanwhile by another admin or the command: said so, nothing written
+    res.redirect(303, `/admin/api-tokens?revoked=${revoked ? '1' : 'before'}`);
   });
 
   return r;
