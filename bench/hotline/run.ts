@@ -17,7 +17,8 @@
  *
  * Environment: BENCH_DURATION (s per phase, default 15), BENCH_WARMUP (s, default 3),
  * BENCH_CONNECTIONS (concurrent calls, default 20), BENCH_CALLERS (default 200),
- * BENCH_PG_PORT (default 57532), BENCH_DATABASE_URL, BENCH_KEEP=1, BENCH_WORKERS.
+ * BENCH_PG_PORT (default 57532), BENCH_DATABASE_URL, BENCH_KEEP=1, BENCH_WORKERS, BENCH_CPU_PROF=<dir> (V8 CPU
+ * profiles of the hotline server's processes, for bench/portal/profile-summary.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -79,7 +80,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 
 /** Starts a server script that prints `LISTENING <port>`. */
 async function startServer(script: string, extraEnv: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(ROOT, script)], {
+  const prof = env.BENCH_CPU_PROF && script.includes('hotline') ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...prof, '--import', 'tsx', path.join(ROOT, script)], {
     cwd: ROOT,
     env: { ...env, ...extraEnv, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
