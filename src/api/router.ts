@@ -146,8 +146,8 @@ function toProblem(err: unknown, route?: ApiRoute): ApiProblem {
   }
   if (err instanceof NotFoundError || err instanceof ForbiddenError) return problems.notFound();
   if (err instanceof ConflictError) return problems.conflict(err.userMessage);
-  const status = (err as { status?: number }).status;
-  if (status === 400) return problems.malformedJson();
+  // Express's own 400 here is a path it could not decode (%ZZ): no such address
+  if ((err as { status?: number }).status === 400) return problems.routeNotFound();
   console.error(err);
   return problems.internal();
 }

@@ -67,6 +67,17 @@ describe('problem details on every error under /api', () => {
     }
   });
 
+  it('a path Express cannot decode, a charset it cannot read, no body at all: problems, never a 500', async () => {
+    const bad = await apiCall(app, 'GET', '/api/v1/tickets/%E0%A4%A', { token });
+    expect(bad.status).toBe(404);
+    expect(bad.body.type).toBe(`${PROBLEM}not-found`);
+    const latin = await apiCall(app, 'POST', '/api/v1/tickets', { token, raw: '{"subject":"x","description":"y"}', contentType: 'application/json; charset=iso-8859-2' });
+    expect(latin.status).toBe(415);
+    const empty = await apiCall(app, 'POST', '/api/v1/tickets', { token });
+    expect(empty.status).toBe(422);
+    expect(empty.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/description', '/subject']);
+  });
+
   it('no cookies, no CSRF, no CORS on /api', async () => {
     const res = await apiCall(app, 'POST', '/api/v1/tickets', { token, body: { subject: 'Bez cookies', description: 'x' }, headers: { Origin: 'https://evil.example' } });
     expect(res.status).toBe(201);
