@@ -835,7 +835,7 @@ export const cs = {
     issued: {
       title: 'Nový kód HotLine',
       lead: (user: string, contract: string) => `Kód HotLine pro uživatele ${user}, smlouva ${contract}:`,
-      once: 'Kód se zobrazuje jen teď; uložen je jen v nečitelné podobě. Uživateli byl odeslán e-mailem. Dřívější kód přestal platit.',
+      once: 'Kód se zobrazuje jen teď; uložen je jen v nečitelné podobě. Uživateli byl odeslán e-mailem. Případný dřívější kód přestal platit.',
       back: 'Zpět',
     },
     /** the staff's hotline log */
@@ -1139,6 +1139,7 @@ export const cs = {
       noRecording: 'hovor nemá nahrávku',
       notFailed: 'Opakovat lze jen hovor, jehož nahrávku se nepodařilo stáhnout.',
       busy: 'Nahrávka tohoto hovoru se právě zpracovává.',
+      interrupted: 'ukládání bylo přerušeno (server se zastavil)',
     },
   },
   /** API tokens (admin page, the token command) and the Alertmanager receiver's texts (issue 14) */

@@ -827,7 +827,7 @@ export const en: Catalogue = {
     issued: {
       title: 'New HotLine code',
       lead: (user: string, contract: string) => `HotLine code for ${user}, contract ${contract}:`,
-      once: 'The code is shown only now; it is stored only in unreadable form. It has been e-mailed to the user. The previous code no longer works.',
+      once: 'The code is shown only now; it is stored only in unreadable form. It has been e-mailed to the user. Any previous code no longer works.',
       back: 'Back',
     },
     log: {
@@ -1123,6 +1123,7 @@ export const en: Catalogue = {
       noRecording: 'the call has no recording',
       notFailed: 'Only a call whose recording could not be downloaded can be retried.',
       busy: 'This call’s recording is being processed right now.',
+      interrupted: 'saving was cut off (the server stopped)',
     },
   },
   apiAdmin: {
