@@ -66,6 +66,16 @@ describe('Idempotency-Key', () => {
     expect(await ticketsWith('Letí')).toBe(0);
   });
 
+  it('a claim left without an answer for five minutes (its process died) no longer blocks the retry', async () => {
+    const body = { subject: 'Opuštěný', description: 'x' };
+    const { requestHash } = await import('../../src/services/api/idempotency.js');
+    await tdb.db('api_idempotency').insert({ token_id: tokenId, key: 'dead-1', request_hash: requestHash('POST', '/api/v1/tickets', body), created_at: tdb.db.raw(`now() - interval '6 minutes'`) });
+    const res = await post('dead-1', body);
+    expect(res.status).toBe(201);
+    expect(await ticketsWith('Opuštěný')).toBe(1);
+    expect((await tdb.db('api_idempotency').where({ token_id: tokenId, key: 'dead-1' }).first()).status).toBe(201);
+  });
+
   it('a failed request gives its key up: the corrected retry with the same key runs', async () => {
     const bad = await post('fix-1', { subject: 'Opraveno', description: 'x', paragraph: 'NOPE' });
     expect(bad.status).toBe(422);

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
+import { addMessage } from '../../src/services/conversation.js';
 import { acceptTicket, resolveTicket } from '../../src/services/transitions.js';
 import { apiCall, createTestToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -59,6 +60,13 @@ describe('GET /api/v1/tickets', () => {
     const resolved = await list('?state=resolved');
     expect(resolved.body.items.map((t: { number: number }) => t.number)).toEqual([a.body.number]);
     expect(resolved.body.items[0].state).toEqual({ code: 'resolved', label: cs.states.resolved });
+    // a customer-visible message counts as a change; an internal note does not
+    const b = (await list('?external_id=EXT-B')).body.items[0];
+    const mark = (await tdb.db.raw('select now() as now')).rows[0].now as Date;
+    await addMessage(tdb.ctx, world.users.agent, b.number, { body: 'Interní', internal: true });
+    expect((await list(`?updated_since=${encodeURIComponent(mark.toISOString())}`)).body.items).toEqual([]);
+    await addMessage(tdb.ctx, world.users.agent, b.number, { body: 'Odpověď' });
+    expect((await list(`?updated_since=${encodeURIComponent(mark.toISOString())}`)).body.items.map((t: { number: number }) => t.number)).toEqual([b.number]);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect((await list(`?updated_since=${encodeURIComponent(future)}`)).body.items).toEqual([]);
     for (let i = 0; i < 20; i++) await create(`další ${i}`);

@@ -47,7 +47,7 @@ export const listTicketsQuery = z.object({
     } as never),
   state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tickets in this state' }),
   external_id: z.string().min(1).max(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
-  updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed at or after this instant (ISO 8601 with offset)' }),
+  updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed (state, assignee, classification) or with a new visible message at or after this instant (ISO 8601 with offset)' }),
   cursor: z
     .string()
     .max(200)

@@ -10,6 +10,11 @@ import type { Tx } from '../context.js';
  */
 export const IDEMPOTENCY_KEY_MAX = 255;
 export const IDEMPOTENCY_HOURS = 24;
+/**
+ * A claim still without a response after this long belongs to a request whose process died
+ * (a use case takes seconds at most): it no longer blocks retries with 409.
+ */
+export const ABANDONED_CLAIM_SECONDS = 300;
 
 export interface StoredResponse {
   status: number;
@@ -41,14 +46,23 @@ export async function claimKey(db: Knex, tokenId: number, key: string, hash: str
     if (inserted.rows.length) return { outcome: 'claimed' };
     const row = (await db('api_idempotency')
       .where({ token_id: tokenId, key })
-      .first('request_hash', 'status', 'response', 'location', db.raw(`created_at <= now() - make_interval(hours => ?) as expired`, [IDEMPOTENCY_HOURS]))) as
-      | { request_hash: string; status: number | null; response: unknown; location: string | null; expired: boolean }
+      .first(
+        'request_hash', 'status', 'response', 'location',
+        db.raw(`created_at <= now() - make_interval(hours => ?) as expired`, [IDEMPOTENCY_HOURS]),
+        db.raw(`status is null and created_at <= now() - make_interval(secs => ?) as abandoned`, [ABANDONED_CLAIM_SECONDS]),
+      )) as
+      | { request_hash: string; status: number | null; response: unknown; location: string | null; expired: boolean; abandoned: boolean }
       | undefined;
     // gone between the two statements (the claim of a failed request was given up): claim again
     if (!row) continue;
     if (row.expired) {
       // a key older than its 24 hours that the clean-up has not removed yet is free again
       await db('api_idempotency').where({ token_id: tokenId, key }).whereRaw(`created_at <= now() - make_interval(hours => ?)`, [IDEMPOTENCY_HOURS]).delete();
+      continue;
+    }
+    if (row.abandoned) {
+      // the same conditions again: of two retries racing here, one deletes and both try to claim
+      await db('api_idempotency').where({ token_id: tokenId, key }).whereNull('status').whereRaw(`created_at <= now() - make_interval(secs => ?)`, [ABANDONED_CLAIM_SECONDS]).delete();
       continue;
     }
     if (row.request_hash !== hash) return { outcome: 'mismatch' };

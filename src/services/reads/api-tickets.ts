@@ -90,7 +90,15 @@ export async function apiTicketPage(pools: Reads, scope: ApiScope, filter: ApiLi
     );
   if (filter.state) q.where('t.state', filter.state);
   if (filter.externalId !== undefined) q.where('t.external_id', filter.externalId);
-  if (filter.updatedSince) q.where('t.updated_at', '>=', filter.updatedSince);
+  // a new message does not move tickets.updated_at, but a caller polling for changes wants it
+  if (filter.updatedSince) {
+    const since = filter.updatedSince;
+    q.where((w) =>
+      w.where('t.updated_at', '>=', since).orWhereExists(
+        db('ticket_messages as m').select(db.raw('1')).whereRaw('m.ticket_number = t.number').where('m.internal', false).where('m.created_at', '>=', since),
+      ),
+    );
+  }
   if (filter.after) q.whereRaw('(t.created_at, t.number) < (?::timestamptz, ?)', [filter.after.createdAt, filter.after.number]);
   const rows = (await q) as (Omit<ApiTicketSummaryRow, 'position'> & { created_key: string })[];
   return {
