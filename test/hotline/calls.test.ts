@@ -357,6 +357,24 @@ describe('the staff retry of a failed download', () => {
   });
 });
 
+describe('a save cut off between its claim and its end', () => {
+  it('is busy for a while, then a replayed 3 ends it as download_failed and staff retry it', async () => {
+    const c = call();
+    await c.incoming();
+    await c.code(ALICE_CODE);
+    await c.recorded('RE000000000000000000000000interrupted');
+    // the claim of a process that then stopped
+    await tdb.db('hotline_calls').where({ call_sid: c.sid }).update({ step: 'saving' });
+    const { id } = await c.row();
+    await expect(retryRecording(tdb.ctx, w.users.agent, id)).rejects.toBeInstanceOf(ConflictError);
+    await tdb.db('hotline_calls').where({ call_sid: c.sid }).update({ updated_at: tdb.db.raw("now() - interval '10 minutes'") });
+    expect(says(await c.menu('3'))[0]).toContain('Omlouváme se');
+    expect(await c.row()).toMatchObject({ step: 'ended', outcome: 'download_failed', failure: 'ukládání bylo přerušeno (server se zastavil)' });
+    const result = await retryRecording(tdb.ctx, w.users.agent, id);
+    expect(result).toEqual({ ok: true, ticketNumber: Number((await c.row()).ticket_number) });
+  });
+});
+
 describe('the webhooks refuse what the provider did not send', () => {
   it('403 and nothing changed without a signature, with a wrong one, or with a parameter changed after signing', async () => {
     const params = callParams('CAunsigned000000000000000000000000');

@@ -8,6 +8,7 @@ export interface CallRow {
   caller: string;
   called: string;
   started_at: Date;
+  updated_at: Date;
   ended_at: Date | null;
   step: 'code' | 'recording' | 'menu' | 'saving' | 'ended';
   wrong_codes: number;

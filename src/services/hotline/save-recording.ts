@@ -12,6 +12,12 @@ import { downloadRecording } from './recording-download.js';
 
 /** How long a replayed save waits for the one already running before answering without the number. */
 const CONCURRENT_SAVE_WAIT_MS = 15_000;
+/**
+ * A save still claimed after this long was cut off (its process stopped between the claim and
+ * the end): far beyond the download's timeout, so staff may retry it like a failed download.
+ */
+const STALE_SAVE_MS = 5 * 60_000;
+const isStale = (call: CallRow) => call.step === 'saving' && Date.now() - new Date(call.updated_at).getTime() > STALE_SAVE_MS;
 
 /** What a save (or a staff retry) came to. */
 export type SaveResult = { ok: true; ticketNumber: number } | { ok: false; failure: string };
@@ -25,6 +31,10 @@ export async function saveRecording(ctx: ServiceContext, callSid: string): Promi
   const claim = await ctx.db.transaction(async (trx): Promise<CallRow | CallAnswer> => {
     const call = await lockCall(trx, callSid);
     if (call?.outcome === 'ticket' && call.ticket_number !== null) return { kind: 'saved', ticketNumber: Number(call.ticket_number) };
+    if (call && isStale(call)) {
+      await endCall(trx, call.id, 'download_failed', { failure: cs.hotline.failure.interrupted });
+      return { kind: 'download_failed' };
+    }
     if (call?.step === 'saving') return { kind: 'saving' };
     if (call?.outcome === 'download_failed') return { kind: 'download_failed' };
     if (!call || call.step !== 'menu' || !call.recording_url) return { kind: 'goodbye', reason: 'unknown_call' };
@@ -45,8 +55,8 @@ export async function retryRecording(ctx: ServiceContext, actor: Actor, callId: 
   const call = await ctx.db.transaction(async (trx) => {
     const row = await lockCallById(trx, callId);
     if (!row) throw new NotFoundError('hotline call');
-    if (row.step === 'saving') throw new ConflictError(cs.hotline.failure.busy);
-    if (row.outcome !== 'download_failed') throw new ConflictError(cs.hotline.failure.notFailed);
+    if (row.step === 'saving' && !isStale(row)) throw new ConflictError(cs.hotline.failure.busy);
+    if (row.outcome !== 'download_failed' && !isStale(row)) throw new ConflictError(cs.hotline.failure.notFailed);
     await updateCall(trx, row.id, { step: 'saving' });
     return row;
   });
