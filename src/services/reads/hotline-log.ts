@@ -3,10 +3,12 @@
  * the code identified, the outcome, the ticket and the recording's length; filtered by outcome,
  * paged. On the ordinary pool (hotline_calls_started and hotline_calls_failed serve it).
  */
+import type { Outcome } from '../hotline/call-state.js';
 import type { Reads } from './pools.js';
 
-export const HOTLINE_OUTCOMES = ['no_code', 'wrong_code', 'locked_out', 'outside_hours', 'hung_up', 'ticket', 'download_failed'] as const;
-export type HotlineOutcome = (typeof HOTLINE_OUTCOMES)[number];
+/** Every outcome a call ends with (call-state.ts Outcome; the database's check), in the filter's order. */
+export const HOTLINE_OUTCOMES = ['no_code', 'wrong_code', 'locked_out', 'outside_hours', 'hung_up', 'ticket', 'download_failed'] as const satisfies readonly Outcome[];
+export type HotlineOutcome = Outcome;
 
 export const LOG_PAGE_SIZE = 50;
 
