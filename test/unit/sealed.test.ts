@@ -19,7 +19,7 @@ describe('a secret sealed at rest (domain/sealed.ts)', () => {
     expect(() => unseal(sealingKey('another server secret, also long', 'outbox mail'), sealed)).toThrow();
     expect(() => unseal(sealingKey('server secret of at least sixteen characters', 'something else'), sealed)).toThrow();
     const raw = Buffer.from(sealed, 'base64url');
-    raw[raw.length - 1] ^= 1;
+    raw.writeUInt8(raw.readUInt8(raw.length - 1) ^ 1, raw.length - 1);
     expect(() => unseal(key, raw.toString('base64url'))).toThrow();
     expect(() => unseal(key, sealed.slice(0, 20))).toThrow();
   });
