@@ -408,6 +408,16 @@ describe('the webhooks refuse what the provider did not send', () => {
     expect(await c.row()).toMatchObject({ step: 'code', recording_url: null, outcome: null });
   });
 
+  it('signed but odd parameters (control characters, a very long value) get a normal answer, stored cleaned', async () => {
+    const params = { ...callParams('CAodd\u0000000000000000000000000000'), From: '+420\u0000602\u001b123456', To: 'x'.repeat(5000) };
+    const res = await hook('/hotline/voice', params);
+    expect(res.status).toBe(200);
+    expect(gather(res.text)?.[1]).toBe('10');
+    const row = await tdb.db('hotline_calls').where({ call_sid: params.CallSid.replace('\u0000', '') }).first();
+    expect(row).toMatchObject({ caller: '+420602123456', step: 'code' });
+    expect(row.called).toHaveLength(2000);
+  });
+
   it('the webhooks do not exist without HOTLINE_AUTH_TOKEN', async () => {
     const off = buildApp(tdb, { PUBLIC_URL: PUBLIC });
     afterAll(() => off.close());

@@ -6,9 +6,10 @@ import { hotlineCodeKey } from './code-key.js';
 import { hotlineOpen } from './hours.js';
 import { saveRecording } from './save-recording.js';
 
-/** Longest value of a provider parameter we keep (CallSid, numbers, the recording's address). */
+/** Longest value of a provider parameter we keep (CallSid, numbers, the recording's address); control characters never reach the log. */
 const PARAM_MAX = 2000;
-const clip = (s: string) => s.slice(0, PARAM_MAX);
+// eslint-disable-next-line no-control-regex
+const clip = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, PARAM_MAX);
 
 /**
  * Use case: a call comes in (POST /hotline/voice). The call's row is created (a replay of the
