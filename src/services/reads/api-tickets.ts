@@ -4,6 +4,7 @@
  * a number that does not exist.
  */
 import type { Knex } from 'knex';
+import { compiledRead } from '../../db/compiled.js';
 import type { StateCode } from '../../domain/states.js';
 import type { Actor } from '../actor.js';
 import { NotFoundError } from '../errors.js';
@@ -44,13 +45,20 @@ const TICKET_COLUMNS = [
   'p.code as paragraph_code', 'p.name as paragraph_name', 'a.name as assignee_name',
 ];
 
-/** One ticket with both SLA clocks computed now, as the ticket page computes them (clocksOf). */
-export async function apiTicket(pools: Reads | { db: Knex | Knex.Transaction }, scope: ApiScope, number: number): Promise<ApiTicketRow> {
-  const db = pools.db as Knex;
-  const row = (await joinTicketSlaSetup(scoped(db, scope))
+/** An actor as visibleTickets needs it to build a shape: the role, and the id as the bound value. */
+const scopeOf = (role: Actor['role'], id: number): Actor => ({ id, role, login: '', name: '', email: '' });
+
+/** The ticket read, built by knex once per role (db/compiled.ts) and then only bound: every GET of a ticket runs it. */
+const ticketRead = compiledRead((db, role: Actor['role'], actorId: number, contractId: number, number: number) =>
+  joinTicketSlaSetup(scoped(db, { actor: scopeOf(role, actorId), contractId }))
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .where('t.number', number)
-    .first(...TICKET_COLUMNS, ...clockColumns(db))) as (Omit<ApiTicketRow, 'clocks'> & ClockInputs) | undefined;
+    .first(...TICKET_COLUMNS, ...clockColumns(db)),
+);
+
+/** One ticket with both SLA clocks computed now, as the ticket page computes them (clocksOf). */
+export async function apiTicket(pools: Reads | { db: Knex | Knex.Transaction }, scope: ApiScope, number: number): Promise<ApiTicketRow> {
+  const [row] = (await ticketRead(pools.db, scope.actor.role, scope.actor.id, scope.contractId, number)) as unknown as (Omit<ApiTicketRow, 'clocks'> & ClockInputs)[];
   if (!row) throw new NotFoundError();
   const { sla_setup, state_changes, ...ticket } = row;
   return { ...ticket, number: Number(ticket.number), clocks: clocksOf({ created_at: row.created_at, sla_setup, state_changes }) };
