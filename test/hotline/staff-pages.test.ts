@@ -99,6 +99,12 @@ describe('the staff hotline log', () => {
     expect(second.text).toContain('+420600000050');
     expect(second.text).not.toContain('+420600000049');
     expect((await agent.agent.get('/staff/hotline?page=x')).status).toBe(400);
+    // a page past the end is an empty page, whatever its number
+    for (const url of ['/staff/hotline?page=9007199254740991', '/staff/hotline/codes?page=9007199254740991']) {
+      const far = await agent.agent.get(url);
+      expect(far.status, url).toBe(200);
+      expect(far.text).toContain('href="' + url.replace('9007199254740991', '9007199254740990') + '"');
+    }
   });
 
   it('"Znovu stáhnout" downloads the recording again and creates the ticket with the WAV', async () => {
