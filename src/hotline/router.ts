@@ -61,7 +61,15 @@ export function hotlineRouter(ctx: ServiceContext, config: Pick<Config, 'HOTLINE
     res.status(200).type('text/xml').send(xml);
   };
 
-  const parse = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 });
+  const urlencoded = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 });
+  // without a signature there is nothing to check: refused before the body is even read
+  const parse = (req: Request, res: Response, next: NextFunction) => {
+    if (!req.get('x-twilio-signature')) {
+      res.status(403).type('text/plain').send('Forbidden');
+      return;
+    }
+    urlencoded(req, res, next);
+  };
   router.post(PATHS.voice, parse, signed, webhook((p) => incomingCall(ctx, { callSid: p('CallSid'), from: p('From'), to: p('To') })));
   router.post(PATHS.code, parse, signed, webhook((p) => codeTyped(ctx, p('CallSid'), p('Digits'))));
   router.post(

@@ -386,6 +386,10 @@ describe('the webhooks refuse what the provider did not send', () => {
     expect((await hook('/hotline/voice', params, signedOtherPath)).status).toBe(403);
     const otherToken = providerSignature('another-token', `${PUBLIC}/hotline/voice`, params);
     expect((await hook('/hotline/voice', params, otherToken)).status).toBe(403);
+    // an unsigned body is not even read: a large one is refused the same way
+    expect((await hook('/hotline/voice', { ...params, Junk: 'x'.repeat(100_000) }, null)).status).toBe(403);
+    // a signed body over the webhooks' small limit is refused without a 500
+    expect((await hook('/hotline/voice', { ...params, Junk: 'x'.repeat(100_000) })).status).toBe(400);
     expect(await tdb.db('hotline_calls').where({ call_sid: params.CallSid }).first()).toBeUndefined();
 
     // a signed call, then an unsigned menu key: the call stays where it was
