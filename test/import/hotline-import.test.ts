@@ -4,6 +4,8 @@ import { codeHash } from '../../src/domain/hotline-code.js';
 import { hotlineCodeKey } from '../../src/services/hotline/code-key.js';
 import { ImportError, importDocument } from '../../src/services/import/index.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { buildApp, login } from '../support/web.js';
+import { seedWorld } from '../support/world.js';
 
 const SAMPLE_TEXT = readFileSync(new URL('../fixtures/import/sample.json', import.meta.url), 'utf8');
 const ZERO = { companies: 0, contracts: 0, users: 0, tickets: 0, messages: 0 };
@@ -143,5 +145,34 @@ describe('the migration import of the hotline fields', () => {
     const before = await hotlineRows();
     expect(await importDocument(tdb.db, bare, options())).toEqual(ZERO);
     expect(await hotlineRows()).toEqual(before);
+  });
+});
+
+describe('the hotline codes of the admin upload under a configured HOTLINE_CODE_KEY', () => {
+  const KEY = 'configured-code-key-0123456789';
+  let configured: TestDatabase;
+  let web: ReturnType<typeof buildApp>;
+  beforeAll(async () => {
+    configured = await freshDatabase({ HOTLINE_CODE_KEY: KEY });
+    web = buildApp(configured, { HOTLINE_CODE_KEY: KEY });
+    await seedWorld(configured.db);
+  });
+  afterAll(async () => {
+    await web?.close();
+    await configured?.drop();
+  });
+
+  it('hashes the imported codes with the configured key, not a generated one', async () => {
+    expect(configured.ctx.hotline.codeKey).toBe(KEY);
+    const admin = await login(web.app, 'admin');
+    const res = await admin.agent
+      .post('/admin/migration')
+      .field('_csrf', admin.csrf)
+      .field('mode', 'import')
+      .attach('files', Buffer.from(JSON.stringify(hotlineSample())), { filename: 'data.json', contentType: 'application/json' });
+    expect(res.status).toBe(200);
+    const stored = await configured.db('hotline_codes').first('code_hash', 'source');
+    expect(stored).toEqual({ code_hash: codeHash(KEY, PETR_CODE), source: 'import' });
+    expect(await configured.db('app_secrets').where({ name: 'hotline_code_key' }).first()).toBeUndefined();
   });
 });
