@@ -3,7 +3,7 @@ import type { ServiceContext, Tx } from '../context.js';
 import type { CallAnswer, CallParams } from './answers.js';
 import { auditAttempt, type CallRow, endCall, isLockedOut, lockCall, TRIES_PER_CALL, updateCall } from './call-state.js';
 import { hotlineCodeKey } from './code-key.js';
-import { hotlineOpen } from './hours.js';
+import { HOTLINE_CALENDAR_COLUMNS, type HotlineCalendarRow, hotlineOpen, joinHotlineCalendar } from './hours.js';
 import { saveRecording } from './save-recording.js';
 
 /** Longest value of a provider parameter we keep (CallSid, numbers, the recording's address); control characters never reach the log. */
@@ -17,11 +17,13 @@ const clip = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, PAR
  */
 export async function incomingCall(ctx: ServiceContext, params: CallParams): Promise<CallAnswer> {
   return ctx.db.transaction(async (trx) => {
-    await trx('hotline_calls')
+    // created, or found (a replay) and locked by the same statement
+    const [call] = (await trx('hotline_calls')
       .insert({ call_sid: clip(params.callSid), caller: clip(params.from), called: clip(params.to) })
       .onConflict('call_sid')
-      .ignore();
-    const call = (await lockCall(trx, clip(params.callSid)))!;
+      .merge({ updated_at: trx.raw('hotline_calls.updated_at') })
+      .returning('*')) as CallRow[];
+    if (!call) return { kind: 'goodbye', reason: 'unknown_call' };
     if (call.step !== 'code' || call.wrong_codes > 0) return { kind: 'goodbye', reason: 'unknown_call' };
     if (await isLockedOut(trx, call.caller)) return lockOut(trx, call);
     return { kind: 'ask_code', after: 'greeting' };
@@ -44,7 +46,7 @@ export async function codeTyped(ctx: ServiceContext, callSid: string, digits: st
       return wrongTry(trx, call, 'wrong');
     }
     await auditAttempt(trx, call, 'accepted', holder.user_id);
-    const hours = await hotlineOpen(trx, holder.contract_id, Date.now());
+    const hours = hotlineOpen(holder, Date.now());
     if (!hours.open) {
       await endCall(trx, call.id, 'outside_hours', { user_id: holder.user_id, contract_id: holder.contract_id });
       return { kind: 'outside_hours', hours: hours.hours };
@@ -100,15 +102,24 @@ export async function menuChosen(ctx: ServiceContext, callSid: string, digits: s
   });
 }
 
-/** The code's user and contract, when both may use the hotline now: active user with a membership, active contract (and company) with the hotline service. */
-async function codeHolder(trx: Tx, hash: string): Promise<{ user_id: number; contract_id: number } | undefined> {
-  return (await trx('hotline_codes as h')
-    .join('users as u', 'u.id', 'h.user_id')
-    .join('contracts as c', 'c.id', 'h.contract_id')
-    .join('companies as co', 'co.id', 'c.company_id')
-    .join('user_contracts as uc', (j) => j.on('uc.user_id', 'h.user_id').andOn('uc.contract_id', 'h.contract_id'))
+type CodeHolder = { user_id: number; contract_id: number } & HotlineCalendarRow;
+
+/**
+ * The code's user and contract, when both may use the hotline now (active user with a
+ * membership, active contract and company with the hotline service), with the contract's
+ * hotline calendar.
+ */
+async function codeHolder(trx: Tx, hash: string): Promise<CodeHolder | undefined> {
+  return (await joinHotlineCalendar(
+    trx('hotline_codes as h')
+      .join('users as u', 'u.id', 'h.user_id')
+      .join('contracts as c', 'c.id', 'h.contract_id')
+      .join('companies as co', 'co.id', 'c.company_id')
+      .join('user_contracts as uc', (j) => j.on('uc.user_id', 'h.user_id').andOn('uc.contract_id', 'h.contract_id')),
+    trx,
+  )
     .where({ 'h.code_hash': hash, 'u.active': true, 'c.active': true, 'c.hotline': true, 'co.active': true })
-    .first('h.user_id', 'h.contract_id')) as { user_id: number; contract_id: number } | undefined;
+    .first('h.user_id', 'h.contract_id', ...HOTLINE_CALENDAR_COLUMNS)) as CodeHolder | undefined;
 }
 
 /** A try that failed (wrong code or silence): the third ends the call, as wrong_code if any code was typed, else no_code. */

@@ -1,10 +1,11 @@
 import { isServiceInstant, weekRuns, WEEKDAYS, type WeeklyWindows, yearsAround } from '../../domain/sla/index.js';
 import { cs } from '../../i18n/cs.js';
+import type { Knex } from 'knex';
 import type { Tx } from '../context.js';
 import { serviceCalendar } from '../sla.js';
 
 /** The contract's hotline calendar (HOTLINE.md §4): its own, else the contract's service calendar, in the contract's zone. */
-interface HotlineCalendarRow {
+export interface HotlineCalendarRow {
   timezone: string;
   windows: WeeklyWindows;
   holiday_country: string | null;
@@ -12,20 +13,17 @@ interface HotlineCalendarRow {
   service_day_minutes: number | null;
 }
 
-async function hotlineCalendar(trx: Tx, contractId: number): Promise<HotlineCalendarRow | undefined> {
-  return (await trx('contracts as c')
-    .join('service_calendars as k', 'k.id', trx.raw('coalesce(c.hotline_calendar_id, c.calendar_id)'))
-    .where('c.id', contractId)
-    .first('c.timezone', 'k.windows', 'k.holiday_country', 'k.extra_closed_dates', 'k.service_day_minutes')) as HotlineCalendarRow | undefined;
+/** Joins the hotline calendar (as hk) of the contract c of a query; select HOTLINE_CALENDAR_COLUMNS. */
+export function joinHotlineCalendar(q: Knex.QueryBuilder, db: Tx): Knex.QueryBuilder {
+  return q.join('service_calendars as hk', 'hk.id', db.raw('coalesce(c.hotline_calendar_id, c.calendar_id)'));
 }
+export const HOTLINE_CALENDAR_COLUMNS = ['c.timezone', 'hk.windows', 'hk.holiday_country', 'hk.extra_closed_dates', 'hk.service_day_minutes'] as const;
 
 /**
  * Whether the contract's hotline is open at `now` (the SLA engine's service instant: a window of
- * the weekday, not a holiday), and if not, its hours as the caller hears them.
+ * the weekday, not a holiday, in the contract's zone), and if not, its hours as the caller hears them.
  */
-export async function hotlineOpen(trx: Tx, contractId: number, now: number): Promise<{ open: true } | { open: false; hours: string | null }> {
-  const row = await hotlineCalendar(trx, contractId);
-  if (!row) return { open: false, hours: null };
+export function hotlineOpen(row: HotlineCalendarRow, now: number): { open: true } | { open: false; hours: string | null } {
   let calendar;
   try {
     calendar = serviceCalendar(row, yearsAround(row.timezone, [now]));
