@@ -87,6 +87,12 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
         'Errors are RFC 9457 problem details in Czech. POST accepts Idempotency-Key. A token reaches only its own contract.',
     },
     servers: [{ url: '/' }],
+    tags: [
+      { name: 'tickets', description: 'Tickets of the token’s contract' },
+      { name: 'messages', description: 'A ticket’s conversation as the customer sees it' },
+      { name: 'alertmanager', description: 'The Prometheus Alertmanager receiver' },
+      { name: 'documentation', description: 'This document and its page' },
+    ],
     security: [{ bearerAuth: [] }],
   });
 }

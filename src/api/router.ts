@@ -43,7 +43,7 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
           await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(bodyProblem(err, limit)) : resolve())));
         }
         const params = route.request?.params ? parsePart(route.request.params, req.params, 'params') : req.params;
-        const query = route.request?.query ? parsePart(route.request.query, req.query, 'query') : {};
+        const query = route.request?.query ? parsePart(route.request.query, withoutEmpty(req.query), 'query') : {};
         const body = route.request?.body ? parsePart(route.request.body, req.body, 'body') : undefined;
 
         const key = route.method === 'post' && token ? idempotencyKey(req) : null;
@@ -95,6 +95,11 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
   // anything that escaped a route (e.g. a malformed URI) still answers as a problem
   router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => sendProblem(res, toProblem(err)));
   return router;
+}
+
+/** `?cursor=&state=` as clients write an absent value: an empty parameter is no parameter. */
+function withoutEmpty(query: Request['query']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query ?? {}).filter(([, v]) => v !== ''));
 }
 
 function responseOf(result: ApiResult) {

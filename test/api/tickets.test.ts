@@ -42,7 +42,10 @@ describe('POST /api/v1/tickets', () => {
     });
     expect(res.body.sla.reaction).toMatchObject({ breached: false, state: 'running' });
     expect(Date.parse(res.body.sla.resolution.due)).toBeGreaterThan(Date.now());
-    expect(Object.keys(res.body)).not.toContain('contract_id');
+    // the public shape and nothing more (no internal id or column)
+    expect(Object.keys(res.body).sort()).toEqual(
+      ['assignee_name', 'channel', 'closed_at', 'created_at', 'description', 'external_id', 'number', 'paragraph', 'resolved_at', 'sla', 'state', 'subject', 'updated_at'].sort(),
+    );
     expect(res.headers['set-cookie']).toBeUndefined();
 
     const row = await tdb.db('tickets').where({ number }).first();
