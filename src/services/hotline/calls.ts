@@ -1,7 +1,17 @@
 import { codeHash, isCodeShape } from '../../domain/hotline-code.js';
 import type { ServiceContext, Tx } from '../context.js';
 import type { CallAnswer, CallParams } from './answers.js';
-import { auditAttempt, type CallRow, endCall, isLockedOut, lockCall, TRIES_PER_CALL, updateCall } from './call-state.js';
+import {
+  auditAttempt,
+  type CallRow,
+  endCall,
+  isLockedOut,
+  lockCall,
+  lockCallWithRecentWrong,
+  LOCKOUT_WRONG_CODES,
+  TRIES_PER_CALL,
+  updateCall,
+} from './call-state.js';
 import { hotlineCodeKey } from './code-key.js';
 import { HOTLINE_CALENDAR_COLUMNS, type HotlineCalendarRow, hotlineOpen, joinHotlineCalendar } from './hours.js';
 import { saveRecording } from './save-recording.js';
@@ -34,15 +44,15 @@ export async function incomingCall(ctx: ServiceContext, params: CallParams): Pro
 export async function codeTyped(ctx: ServiceContext, callSid: string, digits: string): Promise<CallAnswer> {
   const key = await hotlineCodeKey(ctx);
   return ctx.db.transaction(async (trx) => {
-    const call = await lockCall(trx, clip(callSid));
+    const call = await lockCallWithRecentWrong(trx, clip(callSid));
     if (!call || call.step !== 'code') return { kind: 'goodbye', reason: 'unknown_call' };
-    if (await isLockedOut(trx, call.caller)) return lockOut(trx, call);
+    if (call.recent_wrong > LOCKOUT_WRONG_CODES) return lockOut(trx, call);
     if (digits === '') return wrongTry(trx, call, 'silence');
     const holder = isCodeShape(digits) ? await codeHolder(trx, codeHash(key, digits)) : undefined;
     if (!holder) {
       await auditAttempt(trx, call, 'wrong');
       // the wrong code that locks the number ends this call too: no further guesses from it
-      if (await isLockedOut(trx, call.caller)) return lockOut(trx, call, call.wrong_codes + 1);
+      if (call.recent_wrong + 1 > LOCKOUT_WRONG_CODES) return lockOut(trx, call, call.wrong_codes + 1);
       return wrongTry(trx, call, 'wrong');
     }
     await auditAttempt(trx, call, 'accepted', holder.user_id);
