@@ -9,7 +9,7 @@ import { openApiDocument } from './openapi.js';
 import { ApiProblem, problems, sendProblem } from './problem.js';
 import { type ApiCall, type ApiResult, type ApiRoute, expressPath } from './route.js';
 import { apiRoutes } from './routes/index.js';
-import { parsePart } from './validation.js';
+import { issuePath, parsePart } from './validation.js';
 
 /** Slack over the attachments' base64 for the JSON around them: a 50,000-character description, names, escapes. */
 const TEXT_ALLOWANCE_BYTES = 1024 * 1024;
@@ -42,6 +42,8 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
           if (hasBody(req) && !req.is('application/json')) throw problems.unsupportedMediaType();
           await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(bodyProblem(err, limit)) : resolve())));
         }
+        refuseNul(req.query, 'query');
+        refuseNul(req.body, 'body');
         const params = route.request?.params ? parsePart(route.request.params, req.params, 'params') : req.params;
         const query = route.request?.query ? parsePart(route.request.query, withoutEmpty(req.query), 'query') : {};
         const body = route.request?.body ? parsePart(route.request.body, req.body, 'body') : undefined;
@@ -95,6 +97,32 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
   // anything that escaped a route (e.g. a malformed URI) still answers as a problem
   router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => sendProblem(res, toProblem(err)));
   return router;
+}
+
+/**
+ * PostgreSQL refuses NUL in text, and no field of ours means it: a request carrying one anywhere
+ * (a value or a key, body or query) is refused as invalid at its path, before any route sees it.
+ */
+function refuseNul(value: unknown, part: 'body' | 'query'): void {
+  const path = nulPath(value, []);
+  if (path) throw problems.validation([{ path: issuePath(part, path), message: cs.api.validation.controlCharacters }]);
+}
+
+function nulPath(value: unknown, at: (string | number)[]): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], [...at, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key.includes('\u0000')) return [...at, key];
+      const found = nulPath(v, [...at, key]);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** `?cursor=&state=` as clients write an absent value: an empty parameter is no parameter. */

@@ -1071,6 +1071,7 @@ export const cs = {
       cursor: 'Neplatný kurzor; použijte hodnotu next_cursor z předchozí odpovědi.',
       paragraph: 'Smlouva tokenu nemá aktivní paragraf s tímto kódem.',
       idempotencyKey: (max: number) => `Klíč Idempotency-Key má 1 až ${max} znaků.`,
+      controlCharacters: 'Bez řídicích znaků (např. NUL).',
       invalid: 'Neplatná hodnota.',
     },
     docs: {

@@ -1056,6 +1056,7 @@ export const en: Catalogue = {
       cursor: 'Invalid cursor; use next_cursor of the previous response.',
       paragraph: 'The token’s contract has no active paragraph with this code.',
       idempotencyKey: (max: number) => `The Idempotency-Key has 1 to ${max} characters.`,
+      controlCharacters: 'No control characters (such as NUL).',
       invalid: 'Invalid value.',
     },
     docs: {

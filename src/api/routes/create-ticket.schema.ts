@@ -1,5 +1,6 @@
 import { cs } from '../../i18n/cs.js';
 import { SUBJECT_MAX, TEXT_MAX } from '../../services/create-ticket.js';
+import { plainText } from '../schemas/common.js';
 import { ticketSchema } from '../schemas/ticket.js';
 import { z } from '../zod.js';
 
@@ -13,7 +14,7 @@ const base64 = z.preprocess(
 
 export const attachmentInput = z
   .object({
-    name: z.string().min(1).max(255).openapi({ example: 'df-h.txt' }),
+    name: plainText(255).openapi({ example: 'df-h.txt' }),
     content_type: z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/).openapi({ example: 'text/plain' }),
     content_base64: base64.openapi({ type: 'string', contentEncoding: 'base64', example: 'L2Rldi9zZGExICA5NSUK' } as never),
   })
@@ -24,10 +25,10 @@ export const createTicketBody = z
   .object({
     subject: z.string().min(1).max(SUBJECT_MAX).openapi({ example: 'Disk /var na db1 je plný z 95 %' }),
     description: z.string().min(1).max(TEXT_MAX).openapi({ example: 'Zabbix: trigger "Free disk space is less than 5% on volume /var" na db1.' }),
-    paragraph: z.string().min(1).max(50).nullish().openapi({ description: 'The paragraph’s code within the token’s contract; default: the token’s paragraph', example: 'I1' }),
+    paragraph: plainText(50).nullish().openapi({ description: 'The paragraph’s code within the token’s contract; default: the token’s paragraph', example: 'I1' }),
     contact_phone: z.string().max(50).nullish().openapi({ description: 'Default: the phone of the token’s user', example: '+420 777 123 456' }),
     contact_email: z.string().max(254).email().nullish().openapi({ description: 'Default: the e-mail of the token’s user', example: 'noc@example.cz' }),
-    external_id: z.string().min(1).max(EXTERNAL_ID_MAX).nullish().openapi({ description: 'The caller’s own reference (≤ 200 characters), filterable in the list', example: 'ZBX-77812' }),
+    external_id: plainText(EXTERNAL_ID_MAX).nullish().openapi({ description: 'The caller’s own reference (≤ 200 characters), filterable in the list', example: 'ZBX-77812' }),
     attachments: z.array(attachmentInput).nullish(),
   })
   .openapi('CreateTicketRequest');

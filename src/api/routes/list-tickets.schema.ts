@@ -1,7 +1,7 @@
 import { STATES } from '../../domain/states.js';
 import { cs } from '../../i18n/cs.js';
 import type { ListPosition } from '../../services/reads/api-tickets.js';
-import { instant } from '../schemas/common.js';
+import { instant, plainText } from '../schemas/common.js';
 import { ticketSummarySchema } from '../schemas/ticket.js';
 import { z } from '../zod.js';
 
@@ -46,7 +46,7 @@ export const listTicketsQuery = z.object({
       example: 20,
     } as never),
   state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tickets in this state' }),
-  external_id: z.string().min(1).max(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
+  external_id: plainText(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
   updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed (state, assignee, classification) or with a new visible message at or after this instant (ISO 8601 with offset)' }),
   cursor: z
     .string()

@@ -1,3 +1,4 @@
+import { cs } from '../../i18n/cs.js';
 import { PROBLEM_BASE } from '../problem.js';
 import { z } from '../zod.js';
 
@@ -48,3 +49,11 @@ export const idempotencyHeaders = z.object({
       example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
     }),
 });
+
+/** A name or reference stored as given (no service cleans it): control characters are refused, never sent to PostgreSQL (which refuses NUL). */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: cs.api.validation.controlCharacters });
