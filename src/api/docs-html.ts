@@ -59,7 +59,7 @@ function operationSection(method: string, path: string, op: Json): string {
 ${parametersTable(Array.isArray(op.parameters) ? op.parameters : [])}
 ${body.schema ? `<h4>${d.body}</h4>${schemaBlock(body.schema)}${body.example ? `<p>${d.example}:</p>${json(body.example)}` : ''}` : ''}
 <h4>${d.responses}</h4>
-${scrollTable(`${d.responses} ${method.toUpperCase()} ${path}`, `<table><thead><tr><th scope="col">${d.status}</th><th scope="col">${d.description}</th><th scope="col">${d.body}</th></tr></thead><tbody>${responses}</tbody></table>`)}
+${scrollTable(`${d.responses} ${method.toUpperCase()} ${path}`, `<table><thead><tr><th scope="col">${d.status}</th><th scope="col">${d.description}</th><th scope="col">${d.responseBody}</th></tr></thead><tbody>${responses}</tbody></table>`)}
 </section>`;
 }
 

@@ -1081,6 +1081,7 @@ export const cs = {
       contents: 'Obsah',
       parameters: 'Parametry',
       body: 'Tělo požadavku',
+      responseBody: 'Tělo odpovědi',
       responses: 'Odpovědi',
       schemas: 'Schémata',
       name: 'Název',

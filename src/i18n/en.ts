@@ -1066,6 +1066,7 @@ export const en: Catalogue = {
       contents: 'Contents',
       parameters: 'Parameters',
       body: 'Request body',
+      responseBody: 'Response body',
       responses: 'Responses',
       schemas: 'Schemas',
       name: 'Name',
