@@ -1,12 +1,12 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Config } from '../config.js';
+import { cs } from '../i18n/cs.js';
 import type { CallAnswer } from '../services/hotline/answers.js';
 import { codeTyped, incomingCall, menuChosen, recordingDone } from '../services/hotline/calls.js';
 import type { ServiceContext } from '../services/context.js';
 import { answerTwiml, type HotlineUrls } from './prompts.js';
 import { validSignature, type WebhookParams } from './signature.js';
-import { say, hangup, twiml } from './twiml.js';
-import { cs } from '../i18n/cs.js';
+import { hangup, say, twiml } from './twiml.js';
 
 /** The provider's parameters are short; a few kB is plenty. */
 const BODY_LIMIT = '16kb';
