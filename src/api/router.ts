@@ -28,7 +28,8 @@ export function bodyLimitBytes(ctx: ServiceContext): number {
 export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = apiRoutes): Router {
   const router = Router();
   const limit = bodyLimitBytes(ctx);
-  const json = express.json({ limit, type: () => true, strict: true });
+  // not strict: a JSON text that is no object ("x", 5, null) is valid JSON, refused by the schema as 422, not as malformed
+  const json = express.json({ limit, type: () => true, strict: false });
   const pools = onePool(ctx.db);
   let doc: unknown = null;
   const document = () => (doc ??= openApiDocument(routes));

@@ -111,6 +111,11 @@ describe('POST /api/v1/tickets', () => {
     const res = await apiCall(app, 'POST', '/api/v1/tickets', { token, body: [1, 2] });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].path).toBe('');
+    for (const raw of ['"text"', '5', 'null']) {
+      const scalar = await apiCall(app, 'POST', '/api/v1/tickets', { token, raw });
+      expect(scalar.status, raw).toBe(422);
+      expect(scalar.body.errors[0].path).toBe('');
+    }
   });
 });
 
