@@ -36,54 +36,20 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
 
   for (const route of routes) {
     router[route.method](expressPath(route.path), async (req: Request, res: Response) => {
-      let claimed: { tokenId: number; key: string } | null = null;
+      let claimed: Claimed | null = null;
       try {
         const token = route.auth === 'token' ? await authorise(ctx, req) : null;
-        if (route.method === 'post') {
-          if (hasBody(req) && !req.is('application/json')) throw problems.unsupportedMediaType();
-          await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(bodyProblem(err, limit)) : resolve())));
+        if (route.method === 'post') await parseBody(req, res, json, limit);
+        const { params, query, body } = validateRequest(route, req);
+        const claim = token && route.method === 'post' ? await claimIdempotencyKey(ctx, token, req) : null;
+        if (claim && 'replay' in claim) {
+          res.setHeader('Idempotent-Replayed', 'true');
+          send(res, claim.replay);
+          return;
         }
-        refuseNul(req.query, 'query');
-        refuseNul(req.body, 'body');
-        const params = route.request?.params ? parsePart(route.request.params, req.params, 'params') : req.params;
-        const query = route.request?.query ? parsePart(route.request.query, withoutEmpty(req.query), 'query') : {};
-        const body = route.request?.body ? parsePart(route.request.body, req.body, 'body') : undefined;
-
-        const key = route.method === 'post' && token ? idempotencyKey(req) : null;
-        if (key && token) {
-          const claim = await claimKey(ctx.db, token.id, key, requestHash(req.method, req.path, req.body));
-          if (claim.outcome === 'in_flight') throw problems.inFlight();
-          if (claim.outcome === 'mismatch') throw problems.keyReused();
-          if (claim.outcome === 'replay') {
-            res.setHeader('Idempotent-Replayed', 'true');
-            send(res, { status: claim.response.status, body: claim.response.body, ...(claim.response.location ? { location: claim.response.location } : {}) });
-            return;
-          }
-          claimed = { tokenId: token.id, key };
-        }
-
-        let stored = false;
-        const call: ApiCall<unknown, unknown, unknown> = {
-          req,
-          ctx,
-          pools,
-          params,
-          query,
-          body,
-          token: token as ApiToken,
-          document,
-          transact: (work) =>
-            ctx.db.transaction(async (trx) => {
-              const result = await work(trx);
-              if (claimed) {
-                await storeResponse(trx, claimed.tokenId, claimed.key, responseOf(result));
-                stored = true;
-              }
-              return result;
-            }),
-        };
-        const result = await route.handle(call);
-        if (claimed && !stored) await storeResponse(ctx.db, claimed.tokenId, claimed.key, responseOf(result));
+        claimed = claim;
+        const result = await route.handle({ req, ctx, pools, params, query, body, token: token as ApiToken, document, transact: transactor(ctx, claim) });
+        if (claim && !claim.stored) await storeResponse(ctx.db, claim.tokenId, claim.key, responseOf(result));
         claimed = null;
         send(res, result);
       } catch (err) {
@@ -98,6 +64,57 @@ export function apiRouter(ctx: ServiceContext, routes: readonly ApiRoute[] = api
   // anything that escaped a route (e.g. a malformed URI) still answers as a problem
   router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => sendProblem(res, toProblem(err)));
   return router;
+}
+
+/** A key this request claimed; `stored` once its response is written (in the use case's transaction). */
+interface Claimed {
+  tokenId: number;
+  key: string;
+  stored: boolean;
+}
+
+/** The content type (415), then the JSON body within the limit (400, 413). */
+async function parseBody(req: Request, res: Response, json: express.RequestHandler, limit: number): Promise<void> {
+  if (hasBody(req) && !req.is('application/json')) throw problems.unsupportedMediaType();
+  await new Promise<void>((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(bodyProblem(err, limit)) : resolve())));
+}
+
+/** The route's schemas applied to the path, the query and the body (422 with every problem at its path). */
+function validateRequest(route: ApiRoute, req: Request) {
+  refuseNul(req.query, 'query');
+  refuseNul(req.body, 'body');
+  return {
+    params: route.request?.params ? parsePart(route.request.params, req.params, 'params') : req.params,
+    query: route.request?.query ? parsePart(route.request.query, withoutEmpty(req.query), 'query') : {},
+    body: route.request?.body ? parsePart(route.request.body, req.body, 'body') : undefined,
+  };
+}
+
+/** API.md §3: null without a key; the stored answer to replay; or the claim this request now holds. */
+async function claimIdempotencyKey(ctx: ServiceContext, token: ApiToken, req: Request): Promise<Claimed | { replay: ApiResult } | null> {
+  const key = idempotencyKey(req);
+  if (!key) return null;
+  const claim = await claimKey(ctx.db, token.id, key, requestHash(req.method, req.path, req.body));
+  if (claim.outcome === 'in_flight') throw problems.inFlight();
+  if (claim.outcome === 'mismatch') throw problems.keyReused();
+  if (claim.outcome === 'replay') {
+    const { status, body, location } = claim.response;
+    return { replay: { status, body, ...(location ? { location } : {}) } };
+  }
+  return { tokenId: token.id, key, stored: false };
+}
+
+/** The route's one transaction; a claimed key's response is stored in it. */
+function transactor(ctx: ServiceContext, claim: Claimed | null): ApiCall<unknown, unknown, unknown>['transact'] {
+  return (work) =>
+    ctx.db.transaction(async (trx) => {
+      const result = await work(trx);
+      if (claim) {
+        await storeResponse(trx, claim.tokenId, claim.key, responseOf(result));
+        claim.stored = true;
+      }
+      return result;
+    });
 }
 
 /**
