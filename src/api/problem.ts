@@ -68,7 +68,11 @@ export const problems = {
   /** the same for a number that does not exist and one of another contract */
   notFound: () => new ApiProblem(404, 'not-found', p.notFound.title, p.notFound.detail),
   routeNotFound: () => new ApiProblem(404, 'not-found', p.routeNotFound.title, p.routeNotFound.detail),
-  unauthorized: () => new ApiProblem(401, 'unauthorized', p.unauthorized.title, p.unauthorized.detail, { headers: { 'WWW-Authenticate': 'Bearer realm="helpdesk.tech"' } }),
+  /** RFC 6750 §3: a token that was sent but is not (or no longer) valid is `invalid_token` */
+  unauthorized: (presented = false) =>
+    new ApiProblem(401, 'unauthorized', p.unauthorized.title, p.unauthorized.detail, {
+      headers: { 'WWW-Authenticate': presented ? 'Bearer realm="helpdesk.tech", error="invalid_token"' : 'Bearer realm="helpdesk.tech"' },
+    }),
   conflict: (detail: string) => new ApiProblem(409, 'conflict', p.conflict.title, detail),
   inFlight: () => new ApiProblem(409, 'idempotency-in-flight', p.inFlight.title, p.inFlight.detail, { headers: { 'Retry-After': '1' } }),
   keyReused: () => new ApiProblem(422, 'idempotency-key-reused', p.keyReused.title, p.keyReused.detail),

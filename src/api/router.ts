@@ -162,7 +162,7 @@ function send(res: Response, result: ApiResult): void {
 async function authorise(ctx: ServiceContext, req: Request): Promise<ApiToken> {
   const presented = bearerToken(req.headers.authorization);
   const token = presented ? await authenticate(ctx.db, presented) : null;
-  if (!token) throw problems.unauthorized();
+  if (!token) throw problems.unauthorized(presented !== null);
   const rate = await countRequest(ctx.db, token.id);
   if (!rate.allowed) throw problems.rateLimited(API_RATE_LIMIT, rate.retryAfterSeconds);
   return token;

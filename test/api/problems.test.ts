@@ -94,6 +94,9 @@ describe('authentication', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
       expect(res.body.type).toBe(`${PROBLEM}unauthorized`);
     }
+    // RFC 6750: a token sent but not valid says so
+    const sent = await apiCall(app, 'GET', '/api/v1/tickets', { token: 'hdt_unknown' });
+    expect(sent.headers['www-authenticate']).toBe('Bearer realm="helpdesk.tech", error="invalid_token"');
   });
 
   it('a revoked token, a token of a deactivated contract: 401', async () => {
