@@ -2,6 +2,7 @@ import type { ClockResult } from '../domain/sla/index.js';
 import type { StateCode } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
 import type { ApiMessageRow, ApiTicketRow, ApiTicketSummaryRow } from '../services/reads/api-tickets.js';
+import type { CreatedTicket } from '../services/create-ticket.js';
 import type { TicketClocks } from '../services/sla.js';
 
 /*
@@ -39,6 +40,29 @@ function presentCommon(row: Omit<ApiTicketSummaryRow, 'position'>) {
 export function presentTicket(row: ApiTicketRow) {
   const { number, subject, ...rest } = presentCommon(row);
   return { number, subject, description: row.description, ...rest, sla: presentClocks(row.clocks) };
+}
+
+/**
+ * A ticket the API just created, from what the creation returned (a use case's caller never
+ * reads its own writes back): the same shape GET /api/v1/tickets/{number} shows.
+ */
+export function presentCreatedTicket(created: CreatedTicket, origin: { paragraph: { code: string; name: string }; externalId: string | null }) {
+  const at = created.createdAt.toISOString();
+  return {
+    number: created.number,
+    subject: created.subject,
+    description: created.description,
+    state: presentState('new'),
+    paragraph: { code: origin.paragraph.code, name: origin.paragraph.name },
+    channel: 'api',
+    external_id: origin.externalId,
+    assignee_name: null,
+    created_at: at,
+    updated_at: at,
+    resolved_at: null,
+    closed_at: null,
+    sla: presentClocks(created.clocks),
+  };
 }
 
 export const presentTicketSummary = (row: ApiTicketSummaryRow) => presentCommon(row);

@@ -7,7 +7,7 @@ import type { ServiceContext, Tx } from './context.js';
 import { ValidationError } from './errors.js';
 import { eventRow } from './history.js';
 import { createdReceipts, type QueuedMail, queuedMails } from './notifications.js';
-import { joinSlaSetup, SLA_SETUP_COLUMNS, type SlaSetupRow, storedSlaOfNewTicket } from './sla.js';
+import { clocksOf, joinSlaSetup, SLA_SETUP_COLUMNS, type SlaSetupRow, storedSla, type TicketClocks } from './sla.js';
 import { newTicketRows, servingStaff, type StaffRecipient } from './staff-notifications.js';
 import { futureDate, id, optionalEmail, parseInput, phone, requiredText } from './validate.js';
 import { usableContracts } from './visibility.js';
@@ -39,6 +39,12 @@ type ValidInput = z.output<typeof createWithoutPhoneSchema>;
 export interface CreatedTicket {
   number: number;
   subject: string;
+  /** as stored (cleaned) */
+  description: string;
+  /** the transaction's time, which the ticket's created_at took */
+  createdAt: Date;
+  /** both SLA clocks as of the creation (stored with the row) */
+  clocks: TicketClocks;
   notifications: QueuedMail[];
 }
 
@@ -174,6 +180,8 @@ async function writeTicket(
   if (read.id === null || read.number === null) throw new ValidationError({ paragraph_id: cs.errors.choice });
 
   const number = Number(read.number);
+  // a new ticket's clocks: no state change yet, measured from the transaction's time
+  const clocks = clocksOf({ created_at: read.now, sla_setup: read, state_changes: [] }, read.now);
   const ticket = {
     number,
     contract_id: data.contract_id,
@@ -191,7 +199,7 @@ async function writeTicket(
     // the read's time: the SLA is stored with the row, as of then (the same as the transaction's now() when there is one)
     created_at: read.now,
     updated_at: read.now,
-    ...storedSlaOfNewTicket(read, read.now),
+    ...storedSla(clocks, read.now),
   };
   const event = eventRow({ ticket: number, actor, kind: 'created', to: 'new', data: via ? { channel, via } : { channel } });
   const receipts = [
@@ -218,5 +226,12 @@ async function writeTicket(
   ]);
   // (with files, createTicket gave a transaction)
   if (files.length > 0) await storeAttachments(trx as Tx, number, null, files, actor);
-  return { number, subject: ticket.subject, notifications: queuedMails(receipts, ids.map((r) => Number(r.id))) };
+  return {
+    number,
+    subject: ticket.subject,
+    description: ticket.description,
+    createdAt: read.now,
+    clocks,
+    notifications: queuedMails(receipts, ids.map((r) => Number(r.id))),
+  };
 }

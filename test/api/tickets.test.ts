@@ -48,6 +48,8 @@ describe('POST /api/v1/tickets', () => {
     );
     expect(res.headers['set-cookie']).toBeUndefined();
 
+    // built from what the creation returned, it is what GET shows
+    expect((await apiCall(app, 'GET', `/api/v1/tickets/${number}`, { token })).body).toEqual(res.body);
     const row = await tdb.db('tickets').where({ number }).first();
     expect(row).toMatchObject({ channel: 'api', external_id: 'ZBX-1', reporter_id: world.users.alice.id, contract_id: world.contractA, contact_email: world.users.alice.email });
     const event = await tdb.db('ticket_events').where({ ticket_number: number, kind: 'created' }).first();

@@ -1,8 +1,8 @@
 import { fileFromBuffer } from '../../services/attachments.js';
 import { createTicketInTx } from '../../services/create-ticket.js';
-import { apiTicket, paragraphByCode } from '../../services/reads/api-tickets.js';
+import { paragraphByCode } from '../../services/reads/api-tickets.js';
 import { cs } from '../../i18n/cs.js';
-import { presentTicket } from '../present.js';
+import { presentCreatedTicket } from '../present.js';
 import { problems } from '../problem.js';
 import { defineRoute } from '../route.js';
 import { createTicketBody, createTicketExample, createTicketResponse } from './create-ticket.schema.js';
@@ -25,10 +25,10 @@ export const createTicket = defineRoute({
   responses: { 201: { description: 'The ticket created (or, for a retried Idempotency-Key, the one created first)', schema: createTicketResponse, location: true } },
   fieldPaths: { paragraph_id: '/paragraph', contract_id: '/paragraph', files: '/attachments' },
   async handle({ ctx, token, body, transact }) {
-    const paragraphId = body.paragraph ? await paragraphByCode(ctx.db, token.contractId, body.paragraph) : token.paragraphId;
-    if (paragraphId === null) throw problems.validation([{ path: '/paragraph', message: cs.api.validation.paragraph }]);
+    const paragraph = body.paragraph ? await paragraphByCode(ctx.db, token.contractId, body.paragraph) : { id: token.paragraphId, ...token.paragraph };
+    if (paragraph === null) throw problems.validation([{ path: '/paragraph', message: cs.api.validation.paragraph }]);
     const files = (body.attachments ?? []).map((a) => fileFromBuffer(a.name, a.content_type, Buffer.from(a.content_base64, 'base64')));
-    const scope = { actor: token.actor, contractId: token.contractId };
+    const externalId = body.external_id ?? null;
     return transact(async (trx) => {
       const created = await createTicketInTx(
         trx,
@@ -36,16 +36,15 @@ export const createTicket = defineRoute({
         token.actor,
         {
           contract_id: token.contractId,
-          paragraph_id: paragraphId,
+          paragraph_id: paragraph.id,
           subject: body.subject,
           description: body.description,
           contact_phone: body.contact_phone ?? token.phone ?? undefined,
           contact_email: body.contact_email ?? undefined,
         },
-        { files, channel: 'api', via: token.name, externalId: body.external_id ?? null },
+        { files, channel: 'api', via: token.name, externalId },
       );
-      const ticket = await apiTicket({ db: trx }, scope, created.number);
-      return { status: 201, body: presentTicket(ticket), location: `/api/v1/tickets/${created.number}` };
+      return { status: 201, body: presentCreatedTicket(created, { paragraph, externalId }), location: `/api/v1/tickets/${created.number}` };
     });
   },
 });

@@ -14,6 +14,8 @@ export interface ApiToken {
   actor: Actor;
   /** that user's phone: a ticket's contact phone when the request names none (as for e-mail and hotline tickets) */
   phone: string | null;
+  /** the token's default paragraph's code and name (what a ticket created with it shows) */
+  paragraph: { code: string; name: string };
 }
 
 /** API.md §1: 600 requests a minute per token, counted in PostgreSQL so every process shares it. */
@@ -37,8 +39,10 @@ export function bearerToken(header: string | undefined): string | null {
  */
 const tokenRead = fixedStatement(
   `select a.id, a.name, a.contract_id, a.paragraph_id, a.last_used_at,
-          u.id as user_id, u.login, u.name as user_name, u.email, u.role, u.language, u.phone
+          u.id as user_id, u.login, u.name as user_name, u.email, u.role, u.language, u.phone,
+          p.code as paragraph_code, p.name as paragraph_name
      from api_tokens a
+     join contract_paragraphs p on p.id = a.paragraph_id
      join contracts c on c.id = a.contract_id
      join companies co on co.id = c.company_id
      join users u on u.id = a.user_id
@@ -59,6 +63,8 @@ interface TokenRow {
   role: Actor['role'];
   language: string | null;
   phone: string | null;
+  paragraph_code: string;
+  paragraph_name: string;
 }
 
 /**
@@ -82,6 +88,7 @@ export async function authenticate(db: Knex, token: string): Promise<ApiToken | 
     paragraphId: row.paragraph_id,
     actor: { id: row.user_id, login: row.login, name: row.user_name, email: row.email, role: row.role, language: row.language },
     phone: row.phone || null,
+    paragraph: { code: row.paragraph_code, name: row.paragraph_name },
   };
 }
 

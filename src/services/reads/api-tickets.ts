@@ -145,10 +145,10 @@ export async function assertApiTicket(db: Knex | Knex.Transaction, scope: ApiSco
   if (!row) throw new NotFoundError();
 }
 
-/** The id of the contract's active paragraph with this code (the API names paragraphs by code). */
-export async function paragraphByCode(db: Knex, contractId: number, code: string): Promise<number | null> {
-  const row = await db('contract_paragraphs').where({ contract_id: contractId, code, active: true }).first('id');
-  return row ? Number(row.id) : null;
+/** The contract's active paragraph with this code (the API names paragraphs by code). */
+export async function paragraphByCode(db: Knex, contractId: number, code: string): Promise<{ id: number; code: string; name: string } | null> {
+  const row = await db('contract_paragraphs').where({ contract_id: contractId, code, active: true }).first('id', 'code', 'name');
+  return row ? { id: Number(row.id), code: row.code, name: row.name } : null;
 }
 
 /** The message as the API shows it after adding it (the same shape as the list's). */
