@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { fixedStatement } from '../db/compiled.js';
 
 /**
  * Counters in fixed windows, kept in PostgreSQL so every process and node shares them
@@ -14,17 +15,20 @@ export interface CounterState {
 
 /** Adds `amount` to the counter `key`, opening a new window of `windowSeconds` when the last one ended. */
 export async function consume(db: Knex, key: string, amount: number, windowSeconds: number): Promise<CounterState> {
-  const { rows } = await db.raw(
-    `insert into rate_counters as c (key, window_start, window_seconds, count) values (?, now(), ?, ?)
-     on conflict (key) do update set
-       window_start = case when c.window_start + make_interval(secs => c.window_seconds) <= now() then now() else c.window_start end,
-       window_seconds = excluded.window_seconds,
-       count = case when c.window_start + make_interval(secs => c.window_seconds) <= now() then excluded.count else c.count + excluded.count end
-     returning count, ceil(extract(epoch from window_start + make_interval(secs => window_seconds) - now())) as retry_after`,
-    [key, windowSeconds, amount],
-  );
-  return { count: Number(rows[0].count), retryAfterSeconds: Math.max(1, Number(rows[0].retry_after)) };
+  const [row] = await consumeStatement(db, [key, windowSeconds, amount]);
+  return { count: Number(row!.count), retryAfterSeconds: Math.max(1, Number(row!.retry_after)) };
 }
+
+// fixed SQL sent as a prepared statement (db/compiled.ts): every API request counts itself here
+const consumeStatement = fixedStatement(
+  `insert into rate_counters as c (key, window_start, window_seconds, count) values ($1, now(), $2, $3)
+   on conflict (key) do update set
+     window_start = case when c.window_start + make_interval(secs => c.window_seconds) <= now() then now() else c.window_start end,
+     window_seconds = excluded.window_seconds,
+     count = case when c.window_start + make_interval(secs => c.window_seconds) <= now() then excluded.count else c.count + excluded.count end
+   returning count, ceil(extract(epoch from window_start + make_interval(secs => window_seconds) - now())) as retry_after`,
+  'insert',
+);
 
 /** The counters' current totals (0 for an ended or absent window), without changing them. */
 export async function peek(db: Knex, keys: readonly string[]): Promise<Map<string, CounterState>> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { fixedStatement } from '../../db/compiled.js';
 import type { Tx } from '../context.js';
 
 /**
@@ -39,11 +40,7 @@ export function requestHash(method: string, path: string, body: unknown): string
 export async function claimKey(db: Knex, tokenId: number, key: string, hash: string): Promise<Claim> {
   // a retry after a row vanished between the two statements; three rounds are plenty
   for (let round = 0; round < 3; round++) {
-    const inserted = await db.raw(
-      `insert into api_idempotency (token_id, key, request_hash) values (?, ?, ?) on conflict do nothing returning 1`,
-      [tokenId, key, hash],
-    );
-    if (inserted.rows.length) return { outcome: 'claimed' };
+    if ((await claimStatement(db, [tokenId, key, hash])).length) return { outcome: 'claimed' };
     const row = (await db('api_idempotency')
       .where({ token_id: tokenId, key })
       .first(
@@ -74,10 +71,12 @@ export async function claimKey(db: Knex, tokenId: number, key: string, hash: str
 
 /** Stores the response of a claimed key: in the use case's transaction where there is one. */
 export async function storeResponse(db: Knex | Tx, tokenId: number, key: string, response: StoredResponse): Promise<void> {
-  await db('api_idempotency')
-    .where({ token_id: tokenId, key })
-    .update({ status: response.status, response: JSON.stringify(response.body ?? null), location: response.location });
+  await storeStatement(db, [tokenId, key, response.status, JSON.stringify(response.body ?? null), response.location]);
 }
+
+// every POST with a key runs these two: fixed SQL as prepared statements (db/compiled.ts)
+const claimStatement = fixedStatement(`insert into api_idempotency (token_id, key, request_hash) values ($1, $2, $3) on conflict do nothing returning 1`, 'insert');
+const storeStatement = fixedStatement(`update api_idempotency set status = $3, response = $4::jsonb, location = $5 where token_id = $1 and key = $2`, 'update');
 
 /** Gives the key up when its request failed, so a retry runs again instead of replaying a failure. */
 export async function releaseKey(db: Knex, tokenId: number, key: string): Promise<void> {
