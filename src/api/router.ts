@@ -14,9 +14,16 @@ import { issuePath, parsePart } from './validation.js';
 /** Slack over the attachments' base64 for the JSON around them: a 50,000-character description, names, escapes. */
 const TEXT_ALLOWANCE_BYTES = 1024 * 1024;
 
-/** The body limit: every attachment at its largest in base64 (4/3 of its bytes) plus the text. */
+/**
+ * A JSON body is held whole in memory, parsed and decoded (about three times its size at once):
+ * one request stays under this however high the attachment limits are set. More files than fit go
+ * in further messages.
+ */
+export const BODY_CEILING_BYTES = 40 * 1024 * 1024;
+
+/** The body limit: every attachment at its largest in base64 (4/3 of its bytes) plus the text, at most BODY_CEILING_BYTES. */
 export function bodyLimitBytes(ctx: ServiceContext): number {
-  return Math.ceil((ctx.limits.maxBytes * ctx.limits.maxFiles * 4) / 3) + TEXT_ALLOWANCE_BYTES;
+  return Math.min(BODY_CEILING_BYTES, Math.ceil((ctx.limits.maxBytes * ctx.limits.maxFiles * 4) / 3) + TEXT_ALLOWANCE_BYTES);
 }
 
 /**

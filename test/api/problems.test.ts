@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
-import { bodyLimitBytes } from '../../src/api/router.js';
+import { BODY_CEILING_BYTES, bodyLimitBytes } from '../../src/api/router.js';
 import { API_RATE_LIMIT } from '../../src/services/api/authenticate.js';
 import { consume } from '../../src/services/rate-counters.js';
 import { apiCall, createTestToken } from '../support/api.js';
@@ -46,6 +46,8 @@ describe('problem details on every error under /api', () => {
   it('a body over the limit: 413, before anything is stored', async () => {
     const limit = bodyLimitBytes(tdb.ctx);
     expect(limit).toBe(Math.ceil((1024 * 2 * 4) / 3) + 1024 * 1024);
+    // the defaults (10 files of 20 MiB) would allow 268 MB held in memory: the ceiling bounds them
+    expect(bodyLimitBytes({ ...tdb.ctx, limits: { ...tdb.ctx.limits, maxBytes: 20 * 1024 * 1024, maxFiles: 10 } })).toBe(BODY_CEILING_BYTES);
     const res = await apiCall(app, 'POST', '/api/v1/tickets', { token, body: { subject: 'x', description: 'y'.repeat(limit) } });
     expect(res.status).toBe(413);
     expect(res.body.type).toBe(`${PROBLEM}payload-too-large`);
