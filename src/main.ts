@@ -10,7 +10,7 @@ import cluster from 'node:cluster';
 import { openRuntime, type Runtime } from './bootstrap.js';
 import { type Config, loadConfig } from './config.js';
 import { sharedSecret } from './db/secrets.js';
-import { DEMO_USERS, seedDemo } from './demo/seed-demo.js';
+import { DEMO_HOTLINE_CODE, DEMO_USERS, seedDemo } from './demo/seed-demo.js';
 import { nodeName, startBackgroundJobs } from './jobs.js';
 import { createHttpApp } from './http-app.js';
 
@@ -20,9 +20,13 @@ async function prepare(): Promise<{ runtime: Runtime; secret: string }> {
   const runtime = await openRuntime(config, (line) => {
     if (/ERROR|FATAL/.test(line)) console.error(`[postgres] ${line}`);
   });
-  if (config.SEED_DEMO && (await seedDemo(runtime.ctx))) {
+  const seeded = config.SEED_DEMO ? await seedDemo(runtime.ctx) : null;
+  if (seeded) {
     console.log('Demo data seeded. Sign in as:');
     for (const u of DEMO_USERS) console.log(`  ${u.login} / ${u.password}  (${u.role})`);
+    console.log(`HotLine code of tester (contract 1): ${DEMO_HOTLINE_CODE}`);
+    // shown this once, like a token an admin creates: only its hash is kept
+    console.log(`API token of contract 1 (shown once): ${seeded.apiToken}`);
   }
   const secret = config.SESSION_SECRET ?? (await sharedSecret(runtime.ctx.db, 'session'));
   return { runtime, secret };

@@ -1,7 +1,12 @@
 import { DateTime } from 'luxon';
+import { codeHash } from '../domain/hotline-code.js';
 import { loginKey } from '../domain/login.js';
 import type { Actor } from '../services/actor.js';
+import type { AuditWho } from '../services/admin/records.js';
+import { createApiTokenInTx } from '../services/api/tokens.js';
 import type { ServiceContext } from '../services/context.js';
+import { hotlineCodeKey } from '../services/hotline/code-key.js';
+import { storeCodeInTx } from '../services/hotline/codes.js';
 import { importDocument } from '../services/import/index.js';
 import { hashPassword } from '../services/users.js';
 
@@ -14,12 +19,20 @@ export const DEMO_USERS = [
   { login: 'admin', password: 'Sprava2026!', name: 'Správce Helpdesku', email: 'admin@helpdesk.example', role: 'admin' },
 ] as const;
 
+/** The demo's HotLine code (HOTLINE.md §3): Pavel Tester on contract 1, whose hotline runs on working days 8–16. */
+export const DEMO_HOTLINE_CODE = '4206021234';
+
+/** What the demo seed made that is shown once: the API token of contract 1 (only its hash is kept). */
+export interface DemoSeeded {
+  apiToken: string;
+}
+
 const OFFICE = { mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']], sat: [], sun: [] };
 const ALWAYS = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 
 function paragraphs(contractId: number) {
   return [
-    { contract_id: contractId, code: 'A1', name: 'Vada bránící provozu', kind: 'incident', sla_applies: true, reaction_method: 'Hod', reaction_amount: 2, resolution_method: 'Hod', resolution_amount: 8, is_email_default: false },
+    { contract_id: contractId, code: 'A1', name: 'Vada bránící provozu', kind: 'incident', sla_applies: true, reaction_method: 'Hod', reaction_amount: 2, resolution_method: 'Hod', resolution_amount: 8, is_email_default: false, is_hotline_default: true },
     { contract_id: contractId, code: 'A2', name: 'Vada omezující provoz', kind: 'incident', sla_applies: true, reaction_method: 'NBD-Hod', reaction_amount: 4, resolution_method: 'Den', resolution_amount: 3, is_email_default: true },
     { contract_id: contractId, code: 'B', name: 'Objednávka služby', kind: 'order', sla_applies: true, reaction_method: 'Den', reaction_amount: 1, resolution_method: 'Den', resolution_amount: 10, is_email_default: false },
     { contract_id: contractId, code: 'D', name: 'Dotaz, konzultace nebo změna', kind: 'question', sla_applies: false, reaction_method: null, reaction_amount: null, resolution_method: null, resolution_amount: null, is_email_default: false },
@@ -27,18 +40,22 @@ function paragraphs(contractId: number) {
   ];
 }
 
-/** Seeds the demo data once (two companies, three contracts, users, tickets in every state with weeks of history). */
-export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
+/**
+ * Seeds the demo data once (two companies, three contracts, users, tickets in every state with
+ * weeks of history, the hotline of contracts 1 and 3 with Pavel Tester's code, an API token of
+ * contract 1); null when the database has users already.
+ */
+export async function seedDemo(ctx: ServiceContext): Promise<DemoSeeded | null> {
   const { db } = ctx;
-  if (await db('users').first('id')) return false;
+  if (await db('users').first('id')) return null;
 
   const [office] = await db('service_calendars').insert({ name: 'Pracovní dny 8–16', windows: JSON.stringify(OFFICE), holiday_country: 'CZ' }).returning('id');
   const [always] = await db('service_calendars').insert({ name: 'Nepřetržitě 24×7', windows: JSON.stringify(ALWAYS), holiday_country: null }).returning('id');
   const [kiosky] = await db('companies').insert({ name: 'Úřední desky - Kiosky', address: 'Traťová 1; Brno' }).returning('id');
   const [lhota] = await db('companies').insert({ name: 'Město Horní Lhota', address: 'Náměstí Míru 12, Horní Lhota' }).returning('id');
-  const [c1] = await db('contracts').insert({ company_id: kiosky.id, number: '1', name: 'Poskytování služby v CLOUD společnosti TECHNISERV IT (SaaS)', calendar_id: office.id }).returning('id');
+  const [c1] = await db('contracts').insert({ company_id: kiosky.id, number: '1', name: 'Poskytování služby v CLOUD společnosti TECHNISERV IT (SaaS)', calendar_id: office.id, hotline: true }).returning('id');
   const [c2] = await db('contracts').insert({ company_id: kiosky.id, number: '2', name: 'Servisní smlouva ELDAx 24×7', calendar_id: always.id }).returning('id');
-  const [c3] = await db('contracts').insert({ company_id: lhota.id, number: '3', name: 'Podpora spisové služby eSSL', calendar_id: office.id }).returning('id');
+  const [c3] = await db('contracts').insert({ company_id: lhota.id, number: '3', name: 'Podpora spisové služby eSSL', calendar_id: office.id, hotline: true }).returning('id');
   for (const c of [c1, c2, c3]) await db('contract_paragraphs').insert(paragraphs(c.id));
 
   const users: Record<string, Actor> = {};
@@ -66,7 +83,16 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
   const numbers: number[] = [];
   for (let i = 0; i < DEMO_TICKETS.length; i++) numbers.push(Number((await db.raw("select nextval('ticket_number_seq') as n")).rows[0].n));
   await importDocument(db, demoDocument(DateTime.now(), numbers));
-  return true;
+
+  // the phone channel and the API, written as the import and the token command write them
+  const who: AuditWho = { actorId: null, source: 'cli' };
+  const key = await hotlineCodeKey(ctx);
+  const a1 = await db('contract_paragraphs').where({ contract_id: c1.id, code: 'A1' }).first('id');
+  const { token } = await db.transaction(async (trx) => {
+    await storeCodeInTx(trx, who, { userId: tester.id, contractId: c1.id }, codeHash(key, DEMO_HOTLINE_CODE), 'import');
+    return createApiTokenInTx(trx, who, { contract_id: c1.id, paragraph_id: a1.id, user_id: tester.id, name: 'Monitoring (demo)' });
+  });
+  return { apiToken: token };
 }
 
 const ZONE = 'Europe/Prague';

@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS, seedDemo } from '../../src/demo/seed-demo.js';
+import request from 'supertest';
+import { DEMO_HOTLINE_CODE, DEMO_USERS, type DemoSeeded, seedDemo } from '../../src/demo/seed-demo.js';
+import { codeHash } from '../../src/domain/hotline-code.js';
+import { hotlineCodeKey } from '../../src/services/hotline/code-key.js';
 import { monthOf, shiftMonth } from '../../src/domain/report/index.js';
 import { passwordWeakness } from '../../src/domain/password.js';
 import { reportOverview } from '../../src/services/report.js';
@@ -15,10 +18,12 @@ import { buildApp, login, visibleText } from '../support/web.js';
 
 let tdb: TestDatabase;
 let web: ReturnType<typeof buildApp>;
+let seeded: DemoSeeded | null;
 
 beforeAll(async () => {
   tdb = await freshDatabase();
-  expect(await seedDemo(tdb.ctx)).toBe(true);
+  seeded = await seedDemo(tdb.ctx);
+  expect(seeded?.apiToken).toMatch(/^hdt_/);
   web = buildApp(tdb);
 }, 120_000);
 afterAll(async () => {
@@ -27,6 +32,21 @@ afterAll(async () => {
 });
 
 describe('the demo data', () => {
+  it('is seeded once: a second start finds users and seeds nothing', async () => {
+    expect(await seedDemo(tdb.ctx)).toBeNull();
+  });
+
+  it('gives tester a HotLine code on contract 1 (stored only as its keyed hash) and contract 1 an API token that reads its tickets', async () => {
+    const key = await hotlineCodeKey(tdb.ctx);
+    const code = await tdb.db('hotline_codes as h').join('users as u', 'u.id', 'h.user_id').join('contracts as c', 'c.id', 'h.contract_id').first('u.login', 'c.number', 'c.hotline', 'h.code_hash');
+    expect(code).toEqual({ login: 'tester', number: '1', hotline: true, code_hash: codeHash(key, DEMO_HOTLINE_CODE) });
+    const list = await request(web.app).get('/api/v1/tickets').set('Authorization', `Bearer ${seeded!.apiToken}`);
+    expect(list.status).toBe(200);
+    const contract1 = await tdb.db('tickets as t').join('contracts as c', 'c.id', 't.contract_id').where('c.number', '1').orderBy('t.number').pluck('t.number');
+    expect(contract1.length).toBeGreaterThan(0);
+    expect((list.body.items as { number: number }[]).map((t) => t.number).sort((a, b) => a - b)).toEqual(contract1.map(Number));
+  });
+
   it('has demo passwords that pass the password rule, and each demo login signs in', async () => {
     for (const u of DEMO_USERS) {
       expect(passwordWeakness(u.password, u.login), u.login).toBeNull();
