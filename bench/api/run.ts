@@ -21,7 +21,8 @@
  * Environment: BENCH_DURATION (s per phase, default 10), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_TOKENS (default 200), BENCH_PG_PORT (default 57532),
  * BENCH_DATABASE_URL, BENCH_WORKERS (web processes, default as npm start), BENCH_CPU_PROF=<dir>
- * (V8 CPU profiles of the app server, written when it stops), BENCH_NODE_FLAGS.
+ * (V8 CPU profiles of the app server, written when it stops), BENCH_NODE_FLAGS, BENCH_WAITS=1 (what
+ * PostgreSQL's active backends wait on during each phase: pg_stat_activity sampled every 20 ms).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -146,6 +147,37 @@ async function seed(url: string): Promise<string[]> {
   }
 }
 
+// ---- what the backends wait on (BENCH_WAITS=1) ------------------------------------------------
+
+/** Samples pg_stat_activity of the database until stopped; returns "type:event share" of the active backends' samples. */
+function sampleWaits(url: string | null): () => Promise<string> {
+  if (!url || env.BENCH_WAITS !== '1') return async () => '';
+  const client = new pg.Client({ connectionString: url });
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let running = true;
+  const done = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query(
+        `select coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-') as w, count(*)::int as n
+         from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid() group by 1`,
+      );
+      for (const r of rows as { w: string; n: number }[]) counts.set(r.w, (counts.get(r.w) ?? 0) + r.n);
+      samples += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await client.end();
+  })();
+  return async () => {
+    running = false;
+    await done;
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    return `active backends per sample ${(total / Math.max(1, samples)).toFixed(1)}: ${top.map(([w, n]) => `${w} ${((n / total) * 100).toFixed(0)} %`).join(', ')}`;
+  };
+}
+
 // ---- load ----------------------------------------------------------------------------------
 
 interface PhaseResult {
@@ -167,6 +199,7 @@ async function load(
   base: string,
   req: { path: string; method?: 'GET' | 'POST'; body?: string; headers?: () => Record<string, string> },
   ok: (status: number) => boolean,
+  dbUrl: string | null = null,
 ): Promise<PhaseResult> {
   const headers = req.headers;
   const opts: autocannon.Options = {
@@ -183,8 +216,10 @@ async function load(
   };
   if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP });
   const before = sampleCpu(pids.server, pids.postmaster);
+  const waits = sampleWaits(dbUrl);
   const r = await autocannon({ ...opts, duration: DURATION });
   const cpu = cpuPerRequest(before, sampleCpu(pids.server, pids.postmaster), r.requests.total);
+  const waited = await waits();
   let bad = r.errors;
   const statuses: string[] = [];
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) {
@@ -198,6 +233,7 @@ async function load(
     `  ${''.padEnd(44)} CPU per request: app server ${cpu.serverMs.toFixed(2)} ms, PostgreSQL ${pids.postmaster ? `${cpu.postgresMs.toFixed(2)} ms` : 'n/a'}, ` +
       `load generator ${cpu.loadgenMs.toFixed(2)} ms; machine ${cpu.machineBusyPct.toFixed(0)} % busy`,
   );
+  if (waited) log(`  ${''.padEnd(44)} PostgreSQL ${waited}`);
   return res;
 }
 
@@ -265,8 +301,8 @@ async function main(): Promise<void> {
   log(`  sanity checks passed (POST → 201 ticket ${number}, same key → replayed, GET → 200)`);
 
   log(`\nLoad (autocannon, ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up)`);
-  const creates = await load('POST /api/v1/tickets (fresh Idempotency-Key)', base, { path: '/api/v1/tickets', method: 'POST', body, headers: createHeaders }, (s) => s === 201);
-  const reads = await load(`GET /api/v1/tickets/${number}`, base, { path: `/api/v1/tickets/${number}`, headers: () => ({ authorization: `Bearer ${nextToken()}` }) }, (s) => s === 200);
+  const creates = await load('POST /api/v1/tickets (fresh Idempotency-Key)', base, { path: '/api/v1/tickets', method: 'POST', body, headers: createHeaders }, (s) => s === 201, url);
+  const reads = await load(`GET /api/v1/tickets/${number}`, base, { path: `/api/v1/tickets/${number}`, headers: () => ({ authorization: `Bearer ${nextToken()}` }) }, (s) => s === 200, url);
 
   log('\nSummary');
   log(`  ceiling: Express hello world ${ceiling.rps.toFixed(0)} req/s (p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms); shares below are of it`);
