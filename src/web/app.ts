@@ -37,12 +37,27 @@ export interface WebApp {
   close(): Promise<void>;
 }
 
+/** A machine-facing channel: its router (routes with full paths) answers only paths under `prefix`. */
+export interface Channel {
+  prefix: string;
+  router: express.Router;
+}
+
+/**
+ * The channel's router for its paths only: the portal's requests skip its routes without matching
+ * each of them. The router's stack stays visible, so the route lists of the tests find its routes.
+ */
+function underPrefix({ prefix, router }: Channel): RequestHandler {
+  const handler: RequestHandler = (req, res, next) => (req.path.startsWith(prefix) ? router(req, res, next) : next());
+  return Object.assign(handler, { stack: router.stack });
+}
+
 /**
  * The portal. `channels` are the machine-facing routers (hotline webhooks, REST API; composed in
  * src/http-app.ts): they get the security headers and the assets' bypass, then answer before the
  * portal's body parsing, sessions and CSRF, each with its own parsing, authentication and errors.
  */
-export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string, channels: readonly express.Router[] = []): WebApp {
+export function createApp(ctx: ServiceContext, config: Config, sessionSecret: string, databaseUrl: string, channels: readonly Channel[] = []): WebApp {
   const reads = createDb(databaseUrl, config.DB_POOL_MAX, { genericPlans: true });
   const web: WebContext = { ...ctx, reads };
   const app = express();
@@ -78,7 +93,7 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
   // only asset paths look at the disk; pages skip the static lookup
   const assets = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false });
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
-  for (const channel of channels) app.use(channel);
+  for (const channel of channels) app.use(underPrefix(channel));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(cleanInput);
 

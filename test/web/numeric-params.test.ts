@@ -199,7 +199,8 @@ describe('numbers in paths', () => {
   const validFor = (path: string) => ({ ...valid(), ...(path.startsWith('/staff/mail') ? { id: mailId } : {}) });
 
   it('answers 404 for every ticket number and id of a path (attachments, mails, administered rows) that is not a plain whole number or does not exist, and writes nothing', async () => {
-    const routes = routesOf(web.app).filter((r) => /:(number|id)\b/.test(r.path));
+    // (the API's numbers need a bearer token, not a session, and a number that is no number is its 422 at the parameter: test/api/tickets.test.ts)
+    const routes = routesOf(web.app).filter((r) => /:(number|id)\b/.test(r.path) && !r.path.startsWith('/api/'));
     expect(routes.length).toBeGreaterThanOrEqual(12);
     const before = await rowCounts();
     for (const route of routes) {
