@@ -142,7 +142,7 @@ describe('POST /api/v1/alertmanager', () => {
 
   it('once staff resolve the group’s ticket, the next firing opens a new ticket; resolved alerts alone open none', async () => {
     const number = (await notify(NEW_GROUP)).body.ticket as number;
-    await acceptTicket(tdb.ctx, w.users.agent, number);
+    await acceptTicket(tdb.ctx, w.users.agent, number, {});
     await resolveTicket(tdb.ctx, w.users.agent, number, { resolution: 'Disk uklizen.' });
     const resolvedGroup = { ...NEW_GROUP, status: 'resolved', alerts: (NEW_GROUP.alerts as Record<string, unknown>[]).map((a) => ({ ...a, status: 'resolved', endsAt: '2026-11-27T11:40:00Z' })) };
     expect((await notify(resolvedGroup)).body).toEqual({ ticket: null, outcome: 'ignored' });
