@@ -2,7 +2,7 @@ import { cs } from '../i18n/cs.js';
 import type { CallAnswer } from '../services/hotline/answers.js';
 import { type Verb, gather, hangup, play, record, redirect, say, twiml } from './twiml.js';
 
-/** The webhooks' absolute URLs (HOTLINE.md §2), from PUBLIC_URL. */
+/** The next steps' webhooks (HOTLINE.md §2): their paths, which the provider resolves against the URL it called. */
 export interface HotlineUrls {
   code: string;
   recorded: string;

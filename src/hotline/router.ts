@@ -31,7 +31,8 @@ export function hotlineRouter(ctx: ServiceContext, config: Pick<Config, 'HOTLINE
     return router;
   }
   const base = config.PUBLIC_URL.replace(/\/+$/, '');
-  const urls: HotlineUrls = { code: base + PATHS.code, recorded: base + PATHS.recorded, menu: base + PATHS.menu };
+  // the paths as HOTLINE.md names them: the provider resolves them against the URL it called (PUBLIC_URL's)
+  const urls: HotlineUrls = { code: PATHS.code, recorded: PATHS.recorded, menu: PATHS.menu };
 
   const signed = (req: Request, res: Response, next: NextFunction) => {
     const params = (req.body ?? {}) as WebhookParams;

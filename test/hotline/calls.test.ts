@@ -96,7 +96,7 @@ describe('the incoming call and the code', () => {
     const c = call();
     const xml = await c.incoming();
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?><Response>')).toBe(true);
-    expect(gather(xml)?.slice(1)).toEqual(['10', `${PUBLIC}/hotline/voice/code`]);
+    expect(gather(xml)?.slice(1)).toEqual(['10', '/hotline/voice/code']);
     expect(says(xml).join(' ')).toContain('desetimístný autorizační kód');
     expect(xml).not.toMatch(/<Say(?! language="cs-CZ")/);
     expect(await c.row()).toMatchObject({ step: 'code', caller: '+420602123456', called: '+420533442988', wrong_codes: 0, outcome: null });
@@ -185,11 +185,11 @@ describe('recording, the menu and the ticket', () => {
     await c.incoming();
     const rec1 = await c.code(ALICE_CODE);
     expect(says(rec1)[0]).toMatch(/název firmy, své jméno, kontaktní telefon a krátký popis.*křížkem/);
-    expect(recordVerb(rec1)?.[1]).toBe(`${PUBLIC}/hotline/voice/recorded`);
+    expect(recordVerb(rec1)?.[1]).toBe('/hotline/voice/recorded');
     expect(await c.row()).toMatchObject({ step: 'recording', user_id: w.users.alice.id, contract_id: w.contractA });
 
     const menu = await c.recorded('RE0000000000000000000000000000first', '7');
-    expect(gather(menu)?.slice(1)).toEqual(['1', `${PUBLIC}/hotline/voice/menu`]);
+    expect(gather(menu)?.slice(1)).toEqual(['1', '/hotline/voice/menu']);
     expect(says(menu)[0]).toMatch(/přehrání.*1.*nové nahrání.*2.*uložení.*3.*ukončení.*4/);
     expect(await c.row()).toMatchObject({ step: 'menu', recording_sid: 'RE0000000000000000000000000000first', recording_seconds: 7 });
 
