@@ -95,7 +95,7 @@ const settings = z.object({
   HOTLINE_AUTH_TOKEN: z.string().optional(),
   /** the provider's account SID: the user name of the recording download's basic auth (none when absent) */
   HOTLINE_ACCOUNT_SID: z.string().optional(),
-  /** comma-separated host names (host or host:port) recordings may be downloaded from; nothing else is ever fetched */
+  /** comma-separated hosts recordings may be downloaded from (host: any port; host:port: that port); nothing else is ever fetched */
   HOTLINE_RECORDING_HOSTS: z.string().default('api.twilio.com'),
   /** the key of the codes' keyed hash (HMAC-SHA-256); absent: a secret generated once and kept in the database */
   HOTLINE_CODE_KEY: z.string().min(16).optional(),

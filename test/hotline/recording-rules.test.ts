@@ -5,9 +5,11 @@ import { wavBytes } from './support.js';
 
 describe('which recording URLs may be fetched', () => {
   const hosts = ['api.twilio.com', '127.0.0.1:4010'];
-  it('only http(s) on a listed host (with the port as listed or the scheme’s own)', () => {
+  it('only http(s) on a listed host (with the port as listed or the scheme’s own; a host listed without a port on any)', () => {
     expect(allowedRecordingUrl('https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.wav', hosts)?.host).toBe('api.twilio.com');
     expect(allowedRecordingUrl('https://API.Twilio.com:443/x.wav', hosts)).not.toBeNull();
+    expect(allowedRecordingUrl('https://api.twilio.com:8443/x.wav', hosts)).not.toBeNull();
+    expect(allowedRecordingUrl('http://localhost:45678/x.wav', ['localhost'])).not.toBeNull();
     expect(allowedRecordingUrl('http://127.0.0.1:4010/x.wav', hosts)).not.toBeNull();
     for (const refused of [
       'http://127.0.0.1:4011/x.wav',

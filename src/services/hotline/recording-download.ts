@@ -8,8 +8,9 @@ const MAX_REDIRECTS = 3;
 export type Download = { ok: true; wav: Buffer } | { ok: false; failure: string };
 
 /**
- * Whether a URL may be fetched: http(s), no credentials in it, and its host (host:port as
- * written, or with the scheme's port) listed in HOTLINE_RECORDING_HOSTS. Nothing else is ever
+ * Whether a URL may be fetched: http(s), no credentials in it, and its host listed in
+ * HOTLINE_RECORDING_HOSTS: an entry with a port allows that port only (host:port as written, or
+ * with the scheme's port), an entry without one the host on any port. Nothing else is ever
  * fetched, whatever a webhook names (SSRF).
  */
 export function allowedRecordingUrl(raw: string, hosts: readonly string[]): URL | null {
@@ -22,7 +23,7 @@ export function allowedRecordingUrl(raw: string, hosts: readonly string[]): URL 
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null;
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const host = url.hostname.toLowerCase();
-  return hosts.includes(url.host.toLowerCase()) || hosts.includes(`${host}:${port}`) ? url : null;
+  return hosts.includes(host) || hosts.includes(url.host.toLowerCase()) || hosts.includes(`${host}:${port}`) ? url : null;
 }
 
 /** A RIFF/WAVE header: the only audio the provider's `.wav` download gives. */
