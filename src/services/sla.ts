@@ -209,14 +209,6 @@ export function storedSla(clocks: TicketClocks, now: Date) {
 }
 
 /**
- * The stored SLA columns of a ticket created at `now` (the transaction's time, which its
- * created_at takes) under `setup`: the clocks of a ticket without state changes.
- */
-export function storedSlaOfNewTicket(setup: SlaSetupRow, now: Date) {
-  return storedSla(clocksOf({ created_at: now, sla_setup: setup, state_changes: [] }, now), now);
-}
-
-/**
  * Recomputes the stored SLA of open tickets: those whose calendar changed since their last
  * computation, or all open ones (`all`). Closed and cancelled tickets keep their stored
  * verdicts (report stability). Returns how many tickets were recomputed.
