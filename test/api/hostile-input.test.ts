@@ -1,23 +1,20 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
-import { apiCall, createTestToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { buildApp } from '../support/web.js';
-import { seedWorld, type World } from '../support/world.js';
+import { apiCall, apiWorld } from '../support/api.js';
+import type { TestDatabase } from '../support/db.js';
+import type { World } from '../support/world.js';
 
 let tdb: TestDatabase;
 let app: Express;
 let world: World;
 let token: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
-  world = await seedWorld(tdb.db);
-  app = buildApp(tdb).app;
-  token = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id });
+  ({ tdb, app, world, token, close } = await apiWorld());
 });
-afterAll(() => tdb.drop());
+afterAll(() => close());
 
 const NUL = '\u0000';
 

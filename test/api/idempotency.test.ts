@@ -1,25 +1,22 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanUpExpired } from '../../src/services/cleanup.js';
-import { apiCall, createTestToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { buildApp } from '../support/web.js';
-import { seedWorld, type World } from '../support/world.js';
+import { apiCall, apiWorld, createTestToken } from '../support/api.js';
+import type { TestDatabase } from '../support/db.js';
+import type { World } from '../support/world.js';
 
 let tdb: TestDatabase;
 let app: Express;
 let world: World;
 let token: string;
+let close: () => Promise<void>;
 let tokenId: number;
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
-  world = await seedWorld(tdb.db);
-  app = buildApp(tdb).app;
-  token = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id, name: 'idem' });
+  ({ tdb, app, world, token, close } = await apiWorld({ tokenName: 'idem' }));
   tokenId = Number((await tdb.db('api_tokens').where({ name: 'idem' }).first('id')).id);
 });
-afterAll(() => tdb.drop());
+afterAll(() => close());
 
 const post = (key: string, body: Record<string, unknown>) => apiCall(app, 'POST', '/api/v1/tickets', { token, body, headers: { 'Idempotency-Key': key } });
 const ticketsWith = async (subject: string) => Number((await tdb.db('tickets').where({ subject }).count('* as n').first())?.n);

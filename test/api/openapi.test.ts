@@ -3,24 +3,21 @@ import express, { type Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressPath } from '../../src/api/route.js';
 import { apiRouter } from '../../src/api/router.js';
-import { apiCall, apiDocument, createTestToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
+import { apiCall, apiWorld, apiDocument } from '../support/api.js';
+import type { TestDatabase } from '../support/db.js';
 import { routesOf } from '../support/routes.js';
-import { buildApp } from '../support/web.js';
-import { seedWorld, type World } from '../support/world.js';
+import type { World } from '../support/world.js';
 
 let tdb: TestDatabase;
 let app: Express;
 let world: World;
 let token: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
-  world = await seedWorld(tdb.db);
-  app = buildApp(tdb).app;
-  token = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id });
+  ({ tdb, app, world, token, close } = await apiWorld());
 });
-afterAll(() => tdb.drop());
+afterAll(() => close());
 
 describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {

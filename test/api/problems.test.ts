@@ -4,10 +4,9 @@ import { cs } from '../../src/i18n/cs.js';
 import { BODY_CEILING_BYTES, bodyLimitBytes } from '../../src/api/router.js';
 import { API_RATE_LIMIT } from '../../src/services/api/authenticate.js';
 import { consume } from '../../src/services/rate-counters.js';
-import { apiCall, createTestToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { buildApp } from '../support/web.js';
-import { seedWorld, type World } from '../support/world.js';
+import { apiCall, apiWorld, createTestToken } from '../support/api.js';
+import type { TestDatabase } from '../support/db.js';
+import type { World } from '../support/world.js';
 
 // small attachment limits, so the body limit (attachments × 4/3 plus the text allowance) is small enough to pass in a test
 const ENV = { ATTACHMENT_MAX_BYTES: '1024', ATTACHMENT_MAX_FILES: '2' };
@@ -15,14 +14,12 @@ let tdb: TestDatabase;
 let app: Express;
 let world: World;
 let token: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  tdb = await freshDatabase(ENV);
-  world = await seedWorld(tdb.db);
-  app = buildApp(tdb, ENV).app;
-  token = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id });
+  ({ tdb, app, world, token, close } = await apiWorld({ env: ENV }));
 });
-afterAll(() => tdb.drop());
+afterAll(() => close());
 
 const PROBLEM = 'https://helpdesk.tech/problems/';
 

@@ -4,23 +4,21 @@ import { cs } from '../../src/i18n/cs.js';
 import { addMessage } from '../../src/services/conversation.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket, resolveTicket } from '../../src/services/transitions.js';
-import { apiCall, createTestToken } from '../support/api.js';
-import { freshDatabase, type TestDatabase } from '../support/db.js';
-import { buildApp, login, visibleText } from '../support/web.js';
-import { seedWorld, type World } from '../support/world.js';
+import { apiCall, apiWorld } from '../support/api.js';
+import type { TestDatabase } from '../support/db.js';
+import { login, visibleText } from '../support/web.js';
+import type { World } from '../support/world.js';
 
 let tdb: TestDatabase;
 let app: Express;
 let world: World;
 let token: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
-  world = await seedWorld(tdb.db);
-  app = buildApp(tdb).app;
-  token = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id, name: 'Zabbix produkce' });
+  ({ tdb, app, world, token, close } = await apiWorld({ tokenName: 'Zabbix produkce' }));
 });
-afterAll(() => tdb.drop());
+afterAll(() => close());
 
 const create = (body: Record<string, unknown>, headers: Record<string, string> = {}) => apiCall(app, 'POST', '/api/v1/tickets', { token, body, headers });
 

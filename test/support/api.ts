@@ -8,6 +8,9 @@ import { openApiDocument } from '../../src/api/openapi.js';
 import { apiRoutes } from '../../src/api/routes/index.js';
 import type { Db } from '../../src/db/knex.js';
 import { tokenHash } from '../../src/services/api/authenticate.js';
+import { freshDatabase, type TestDatabase } from './db.js';
+import { buildApp } from './web.js';
+import { seedWorld, type World } from './world.js';
 
 /**
  * The API tests' helpers: tokens straight in the table (the admin's createApiToken does the
@@ -39,6 +42,32 @@ export async function createTestToken(db: Db, spec: TokenSpec): Promise<string> 
 }
 
 type OpenApiDocument = ReturnType<typeof openApiDocument>;
+/** A test file's API world: a fresh database with seedWorld, the app, and a token of contract A reporting as alice. */
+export interface ApiWorld {
+  tdb: TestDatabase;
+  app: Express;
+  world: World;
+  token: string;
+  /** ends the app's pools and drops the database */
+  close(): Promise<void>;
+}
+
+export async function apiWorld(opts: { env?: Record<string, string>; tokenName?: string } = {}): Promise<ApiWorld> {
+  const tdb = await freshDatabase(opts.env);
+  const world = await seedWorld(tdb.db);
+  const web = buildApp(tdb, opts.env);
+  const token = await createTestToken(tdb.db, {
+    contractId: world.contractA,
+    paragraphId: world.paragraphs.A.incident,
+    userId: world.users.alice.id,
+    ...(opts.tokenName ? { name: opts.tokenName } : {}),
+  });
+  return { tdb, app: web.app, world, token, close: async () => {
+    await web.close();
+    await tdb.drop();
+  } };
+}
+
 export const apiDocument: OpenApiDocument = openApiDocument(apiRoutes);
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
