@@ -124,6 +124,13 @@ export interface ApiMessageRow {
   attachments: { name: string; content_type: string; size: number }[];
 }
 
+/** A message (m, its author u) as ApiMessageRow: the list's and the one just added alike. */
+const messageColumns = (db: Knex | Knex.Transaction) => [
+  'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
+  db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
+           from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
+];
+
 /** The conversation the customer sees (no internal notes), oldest first, with each message's attachments. */
 export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: number): Promise<ApiMessageRow[]> {
   const db = pools.db;
@@ -132,11 +139,7 @@ export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: n
     .leftJoin('users as u', 'u.id', 'm.author_id')
     .where({ 'm.ticket_number': number, 'm.internal': false })
     .orderBy('m.id', 'asc')
-    .select(
-      'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
-      db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
-               from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
-    );
+    .select(...messageColumns(db));
 }
 
 /** Throws NotFoundError unless the ticket is in the scope (a write's check before the use case's own). */
@@ -156,9 +159,5 @@ export async function apiMessage(db: Knex | Knex.Transaction, messageId: number)
   return db('ticket_messages as m')
     .leftJoin('users as u', 'u.id', 'm.author_id')
     .where('m.id', messageId)
-    .first(
-      'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
-      db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
-               from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
-    );
+    .first(...messageColumns(db));
 }
