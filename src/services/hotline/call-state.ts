@@ -49,27 +49,25 @@ export async function endCall(trx: Tx, id: number, outcome: Outcome, extra: Call
   await updateCall(trx, id, { step: 'ended', outcome, ended_at: trx.raw('now()'), ...extra });
 }
 
+/** The wrong codes typed from a caller number (an SQL expression) within the lockout window, as `recent_wrong`. */
+const recentWrong = (trx: Tx, caller: string | Knex.Raw) =>
+  trx.raw(`(select count(*) from hotline_attempts a where a.caller = ? and a.outcome = 'wrong' and a.at > now() - make_interval(secs => ?))::int as recent_wrong`, [
+    caller,
+    LOCKOUT_SECONDS,
+  ]);
+
 /** The call's row, locked, with the wrong codes its caller number typed within the lockout window (isLockedOut in the same statement). */
 export async function lockCallWithRecentWrong(trx: Tx, callSid: string): Promise<(CallRow & { recent_wrong: number }) | undefined> {
   return (await trx('hotline_calls as c')
     .where('c.call_sid', callSid)
     .forUpdate('c')
-    .first(
-      'c.*',
-      trx.raw(
-        `(select count(*) from hotline_attempts a where a.caller = c.caller and a.outcome = 'wrong' and a.at > now() - make_interval(secs => ?))::int as recent_wrong`,
-        [LOCKOUT_SECONDS],
-      ),
-    )) as (CallRow & { recent_wrong: number }) | undefined;
+    .first('c.*', recentWrong(trx, trx.raw('c.caller')))) as (CallRow & { recent_wrong: number }) | undefined;
 }
 
 /** Whether the caller number typed more than LOCKOUT_WRONG_CODES wrong codes within the last hour. */
 export async function isLockedOut(trx: Tx, caller: string): Promise<boolean> {
-  const [row] = (await trx('hotline_attempts')
-    .where({ caller, outcome: 'wrong' })
-    .where('at', '>', trx.raw(`now() - make_interval(secs => ?)`, [LOCKOUT_SECONDS]))
-    .count({ n: '*' })) as { n: string }[];
-  return Number(row?.n ?? 0) > LOCKOUT_WRONG_CODES;
+  const row = (await trx.first(recentWrong(trx, caller))) as { recent_wrong: number } | undefined;
+  return Number(row?.recent_wrong ?? 0) > LOCKOUT_WRONG_CODES;
 }
 
 /** The audit of a code attempt: time, caller number, outcome — never the digits typed. */
