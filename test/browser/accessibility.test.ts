@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages as allAdminPages } from '../support/pages.js';
@@ -43,9 +43,7 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
     calendarId = Number((await tdb.db('service_calendars').first('id')).id);
     apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, user_id: world.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // a new ticket, and a resolved one with a conversation (its Vyhodnocení tab exists)

@@ -8,7 +8,7 @@ import { cs } from '../../src/i18n/cs.js';
 import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket } from '../../src/services/transitions.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
@@ -67,9 +67,7 @@ describe.skipIf(!available)('the customer side in the browser (issue 12 part 4)'
       fileFromBuffer('zaznam.txt', 'text/plain', Buffer.from('log')),
     ])).number;
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await launchBrowser();
     const options = { baseURL, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 } };

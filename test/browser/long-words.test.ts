@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/services/create-ticket.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -34,9 +34,7 @@ describe.skipIf(!available)('a 255-character word in a subject', () => {
     w = await seedWorld(tdb.db);
     number = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: LONG_WORD, description: LONG_WORD })).number;
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     mkdirSync(SHOTS, { recursive: true });
     browser = await launchBrowser();
     context = await browser.newContext({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, locale: 'cs-CZ', viewport: { width: 1280, height: 900 } });

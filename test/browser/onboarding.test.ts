@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { buildApp } from '../support/web.js';
@@ -62,9 +62,7 @@ describe.skipIf(!available)('onboarding a customer, end to end in a real browser
     tdb = await freshDatabase();
     await seedWorld(tdb.db);
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     sink = await startSmtpSink();
     browser = await launchBrowser();

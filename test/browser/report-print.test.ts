@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDocument } from '../../src/services/import/index.js';
 import { octoberDocument } from '../report/month.fixture.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { systemPartAvailable } from '../support/system-part.js';
@@ -58,9 +58,7 @@ describe.skipIf(!available)('the monthly report page in chromium: accessible, an
     await importDocument(tdb.db, octoberDocument());
     contractId = Number((await tdb.db('contracts').where({ number: 'R-1' }).first('id')).id);
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await mkdir(SHOTS, { recursive: true });
     browser = await launchBrowser();

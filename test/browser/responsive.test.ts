@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMail } from '../../src/services/mail/ingest.js';
-import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages, customerPages, type PortalPage, type PortalTickets, seedPortalTickets, staffPages } from '../support/pages.js';
@@ -45,9 +45,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     calendarId = Number((await tdb.db('service_calendars').first('id')).id);
     apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, user_id: world.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
     web = buildApp(tdb);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = web.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
-    });
+    server = await listenLocal(web.app);
     tickets = await seedPortalTickets(web.app, world);
     // the mail log has a row in quarantine (a stranger's mail) with its release and discard buttons
     await ingestMail(tdb.ctx, Buffer.from('From: neznamy.odesilatel.s.dlouhou.adresou@priklad-velke-firmy.example\r\nSubject: Dotaz na fakturaci za listopad a prosinec\r\nMessage-ID: <r1@priklad.example>\r\n\r\nDobrý den\r\n'), { mailbox: null });

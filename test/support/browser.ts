@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { chromium, type Browser } from 'playwright-core';
 import { systemPartAvailable } from './system-part.js';
 
@@ -23,4 +25,11 @@ export function browserAvailable(suite = 'browser tests'): boolean {
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+}
+
+/** The app listening on a free port of 127.0.0.1, for a browser to open. */
+export function listenLocal(app: Express): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
 }
