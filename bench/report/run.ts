@@ -12,7 +12,7 @@
  *    and another contract's tickets, each with its history, messages and effort;
  * 2. measures, in this run:
  *    - the ceiling: the statements reportRows issues (captured from knex's query event), run
- *      straight on one pg connection with the same bindings and the rows fetched and parsed by
+ *      straight on one pg connection (parallel workers off, as reportRows runs them) with the same bindings and the rows fetched and parsed by
  *      pg exactly as knex gets them (rows as arrays where the read asks for them). That is the raw
  *      operation of one connection: the database's work plus the transfer and parsing of the rows
  *      (reportRows runs its statements at once on several connections, so it may beat it). Everything else (knex, grouping the rows,
@@ -185,7 +185,7 @@ interface Captured {
   rowMode?: string;
 }
 const what = (sql: string) =>
-  /from "contract_paragraphs"/.test(sql) ? 'paragraphs' : /from "tickets"/.test(sql) ? 'tickets in scope' : /from "ticket_events"/.test(sql) ? (/from_id/.test(sql) ? 'reclassifications' : 'transitions') : /from "efforts"/.test(sql) ? 'efforts' : 'other';
+  /from "contract_paragraphs"/.test(sql) ? 'paragraphs' : /from "tickets"/.test(sql) ? 'tickets in scope' : /from "ticket_events"/.test(sql) ? (/from_id/.test(sql) ? 'reclassifications' : 'steps in the month') : /from "efforts"/.test(sql) ? 'efforts' : 'other';
 
 async function main(): Promise<void> {
   const load = os.loadavg();
@@ -267,8 +267,11 @@ async function main(): Promise<void> {
 
   // -- the statements reportRows issues
   const captured: Captured[] = [];
-  const listener = (q: { sql: string; bindings?: unknown[]; options?: { rowMode?: string } }) =>
-    captured.push({ sql: q.sql, bindings: q.bindings ?? [], rowMode: q.options?.rowMode });
+  // the reads only: each runs in a transaction of its own that turns parallel workers off (services/reads/report.ts);
+  // the ceiling's connection turns them off for its session instead
+  const listener = (q: { sql: string; bindings?: unknown[]; options?: { rowMode?: string } }) => {
+    if (what(q.sql) !== 'other') captured.push({ sql: q.sql, bindings: q.bindings ?? [], rowMode: q.options?.rowMode });
+  };
   db.on('query', listener);
   const first = await contractReport(pools, contract, MONTH);
   db.off('query', listener);
@@ -280,6 +283,7 @@ async function main(): Promise<void> {
   // -- (a) ceiling: the same statements on one pg connection, rows fetched and parsed
   const raw = new pg.Client({ connectionString: url });
   await raw.connect();
+  await raw.query('set max_parallel_workers_per_gather = 0');
   const perStatement = captured.map(() => [] as number[]);
   const rowCounts: number[] = [];
   const ceilingRuns: number[] = [];
@@ -340,7 +344,7 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(`npm run report exited ${r.code}: ${r.stderr || r.stdout}`);
     if (r.stdout.trim() !== JSON.stringify(first)) sameAsInProcess = false;
     npmRuns.push(r.ms);
-    const d = await timed(process.execPath, ['--import', 'tsx', 'src/cli/report.ts', ...cmdArgs], cmdEnv);
+    const d = await timed(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/cli/report.ts', ...cmdArgs], cmdEnv);
     if (d.code !== 0) throw new Error(`src/cli/report.ts exited ${d.code}: ${d.stderr || d.stdout}`);
     nodeRuns.push(d.ms);
   }
@@ -407,7 +411,9 @@ async function main(): Promise<void> {
     if (what(q.sql) === 'other' || q.bindings.length === 0) continue;
     await raw.query(`prepare bench_generic_${i} as ${q.sql}`);
     await raw.query(`set plan_cache_mode = force_generic_plan`);
-    const params = q.bindings.map((b) => (b instanceof Date ? `'${b.toISOString()}'` : typeof b === 'string' ? `'${b.replace(/'/g, "''")}'` : String(b))).join(', ');
+    const literal = (b: unknown): string =>
+      b instanceof Date ? `'${b.toISOString()}'` : typeof b === 'string' ? `'${b.replace(/'/g, "''")}'` : Array.isArray(b) ? `'{${b.join(',')}}'` : String(b);
+    const params = q.bindings.map(literal).join(', ');
     const r = await raw.query(`explain (analyze, buffers) execute bench_generic_${i}(${params})`);
     await raw.query(`reset plan_cache_mode`);
     await raw.query(`deallocate bench_generic_${i}`);
@@ -433,7 +439,7 @@ async function main(): Promise<void> {
   log(`  JSON (contractReport + JSON.stringify, ${fmt(median(jsonMs))}) ${fmt(json.median).padStart(8)} [${fmt(json.max)}]  ${x(json.median, ceiling.median)}  ${verdict(json.max, TARGET.jsonMs)}`);
   log(`  command: npm run --silent report   ${fmt(median(npmRuns)).padStart(8)} [${fmt(Math.max(...npmRuns))}]  ${x(median(npmRuns), cmdCeiling)} (ceiling + bare node start ${fmt(median(bare))} = ${fmt(cmdCeiling)})` +
       `  output ${sameAsInProcess ? 'equals' : 'DIFFERS from'} the in-process JSON`);
-  log(`    node --import tsx src/cli/report.ts ${fmt(median(nodeRuns))} [${fmt(Math.max(...nodeRuns))}] (so npm adds ${fmt(median(npmRuns) - median(nodeRuns))}); ` +
+  log(`    node --max-semi-space-size=64 --import tsx src/cli/report.ts ${fmt(median(nodeRuns))} [${fmt(Math.max(...nodeRuns))}] (so npm adds ${fmt(median(npmRuns) - median(nodeRuns))}); ` +
       `migration check + ticket number start ${fmt(median(migrationCheck))}`);
   log(`  hello world GET (one process)  ${fmt(helloMs).padStart(8)}`);
   if (page && page.status === 200) {

@@ -1,8 +1,9 @@
 /**
  * The monthly contract report (REPORT.md): rows in, report out. Pure: the read module
- * (services/reads/report.ts) gives the contract's tickets that may count in the month with
- * their transitions and reclassifications from the month's start on, the SLA verdicts stored
- * at closing, and the month's effort entries; the page, the CSV and the command render the
+ * (services/reads/report.ts) gives the contract's tickets that may count in the month, each
+ * with its steps in the month (MonthSteps, counted per ticket by the database), its state at
+ * the month's end, its reclassifications from the month's start on and the SLA verdicts stored
+ * at closing, and the month's effort per ticket; the page, the CSV and the command render the
  * object this returns.
  */
 import type { StateCode } from '../states.js';
@@ -14,9 +15,33 @@ export const CHANNELS = ['web', 'email', 'hotline', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** States a ticket is open in at the month's end (REPORT.md §2 open_at_end). */
-const OPEN: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
-/** Where an upheld complaint sends the ticket back to. */
-const UPHELD_TO: ReadonlySet<StateCode> = new Set(['accepted', 'escalated', 'paused']);
+export const OPEN_AT_END: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
+/** Where an upheld complaint sends the ticket back to (REPORT.md §2 complaints; the read counts these steps). */
+export const UPHELD_TO: readonly StateCode[] = ['accepted', 'escalated', 'paused'];
+
+/**
+ * What a ticket's state transitions in the month amount to for the figures (REPORT.md §2), the
+ * import's marker and the creation not being transitions. Counted per ticket where the history
+ * is (the read): 100,000 tickets have some 170,000 such transitions, and carrying each one into
+ * this process cost more than the whole aggregation (bench/report).
+ */
+export interface MonthSteps {
+  /** at least one transition to resolved */
+  resolved: boolean;
+  /** the instant of its transition to closed (nothing leaves closed, so there is at most one) */
+  closed_at: Date | null;
+  /** its transition to cancelled */
+  cancelled: boolean;
+  /** transitions to complained */
+  complaints_filed: number;
+  /** transitions from complained to one of UPHELD_TO */
+  complaints_upheld: number;
+  /** transitions from complained to resolved */
+  complaints_rejected: number;
+}
+
+/** A ticket without any counted step in the month. */
+export const NO_STEPS: MonthSteps = Object.freeze({ resolved: false, closed_at: null, cancelled: false, complaints_filed: 0, complaints_upheld: 0, complaints_rejected: 0 });
 
 export interface Target {
   method: string;
@@ -46,15 +71,10 @@ export interface ReportTicket {
   state: StateCode;
   /** the paragraph now */
   paragraph_id: number;
-  /**
-   * state transitions at or after the month's start, oldest first (the import's marker is not one);
-   * with `state_at_end` given, those in the month are enough (the read may leave out the others
-   * and the steps no figure looks at: only to resolved, closed, cancelled or complained and from
-   * complained count)
-   */
-  transitions: { at: Date; from: StateCode | null; to: StateCode }[];
-  /** the state at the month's end when the read looked it up (stateAt(t, end) otherwise) */
-  state_at_end?: StateCode;
+  /** its steps in the month */
+  month: MonthSteps;
+  /** the state at the month's end */
+  state_at_end: StateCode;
   /** reclassifications at or after the month's start, oldest first */
   reclassified: { at: Date; from_id: number | null; to_id: number }[];
   /** the SLA stored on the ticket (for a closed ticket: as at its closing) */
@@ -143,14 +163,8 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The ticket's state at `at` (≥ the month's start): the current one, walked back over later transitions. */
-export function stateAt(t: ReportTicket, at: Date): StateCode {
-  const later = t.transitions.find((e) => e.at.getTime() >= at.getTime());
-  return later ? (later.from ?? 'new') : t.state;
-}
-
-/** The ticket's state at the month's end: the one the read looked up, else walked back from now. */
-export const stateAtEnd = (t: ReportTicket, range: MonthRange): StateCode => t.state_at_end ?? stateAt(t, range.end);
+/** Whether the ticket counts in open_at_end: created before the month's end and open then. */
+export const openAtEnd = (t: ReportTicket, range: MonthRange): boolean => t.created_at.getTime() < range.end.getTime() && OPEN_AT_END.has(t.state_at_end);
 
 /** The ticket's paragraph at `at` (≥ the month's start): a reclassification moves later events to the new paragraph. */
 export function paragraphAt(t: ReportTicket, at: Date): number {
@@ -185,14 +199,14 @@ export function buildReport(input: ReportInput): Report {
   for (const t of input.tickets) {
     // cancelled now: as if it never existed, but the month's cancellations are told
     if (t.state === 'cancelled') {
-      if (t.transitions.some((e) => e.to === 'cancelled' && inRange(e.at, range))) cancelled += 1;
+      if (t.month.cancelled) cancelled += 1;
     } else tickets.set(t.number, t);
   }
 
   const byChannel = zeros(['web', 'email', 'hotline', 'api'] as const);
   let received = 0;
   let resolved = 0;
-  let openAtEnd = 0;
+  let openAtEndCount = 0;
   const complaints = { filed: 0, upheld: 0, rejected: 0 };
   const closedByParagraph = new Map<number, ReportTicket[]>();
   for (const t of tickets.values()) {
@@ -200,23 +214,19 @@ export function buildReport(input: ReportInput): Report {
       received += 1;
       byChannel[t.channel] += 1;
     }
-    if (t.created_at.getTime() < range.end.getTime() && OPEN.has(stateAtEnd(t, range))) openAtEnd += 1;
-    let resolvedInMonth = false;
-    for (const e of t.transitions) {
-      if (!inRange(e.at, range)) continue;
-      if (e.to === 'resolved') resolvedInMonth = true;
-      if (e.to === 'complained') complaints.filed += 1;
-      if (e.from === 'complained' && UPHELD_TO.has(e.to)) complaints.upheld += 1;
-      if (e.from === 'complained' && e.to === 'resolved') complaints.rejected += 1;
-      if (e.to === 'closed') {
-        const paragraph = paragraphAt(t, e.at);
-        // appended in place: copying the list on every closing made 100,000 tickets quadratic (16 s)
-        const list = closedByParagraph.get(paragraph);
-        if (list) list.push(t);
-        else closedByParagraph.set(paragraph, [t]);
-      }
+    if (openAtEnd(t, range)) openAtEndCount += 1;
+    const steps = t.month;
+    if (steps.resolved) resolved += 1;
+    complaints.filed += steps.complaints_filed;
+    complaints.upheld += steps.complaints_upheld;
+    complaints.rejected += steps.complaints_rejected;
+    if (steps.closed_at) {
+      const paragraph = paragraphAt(t, steps.closed_at);
+      // appended in place: copying the list on every closing made 100,000 tickets quadratic (16 s)
+      const list = closedByParagraph.get(paragraph);
+      if (list) list.push(t);
+      else closedByParagraph.set(paragraph, [t]);
     }
-    if (resolvedInMonth) resolved += 1;
   }
   let closed = 0;
   for (const list of closedByParagraph.values()) closed += list.length;
@@ -240,7 +250,7 @@ export function buildReport(input: ReportInput): Report {
     contract: input.contract,
     month: range.month,
     timezone: range.zone,
-    tickets: { received, resolved, closed, cancelled, open_at_end: openAtEnd, by_channel: byChannel },
+    tickets: { received, resolved, closed, cancelled, open_at_end: openAtEndCount, by_channel: byChannel },
     sla,
     complaints,
     effort: effortFigures(input.efforts, tickets, paragraphs, range),
@@ -271,8 +281,10 @@ function effortFigures(efforts: ReportEffort[], tickets: Map<number, ReportTicke
       nonBillable += e.minutes;
     }
   }
+  // the read gives the entries by ticket; sort only when they are not
+  const list = [...rows.values()];
   return {
-    tickets: [...rows.values()].sort((a, b) => a.number - b.number),
+    tickets: list.every((r, i) => i === 0 || list[i - 1]!.number < r.number) ? list : list.sort((a, b) => a.number - b.number),
     billable_minutes_by_kind: byKind,
     billable_hours: round(billable / 60, 2),
     non_billable_minutes: nonBillable,

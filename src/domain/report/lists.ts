@@ -4,8 +4,7 @@
  * overview line per contract report with its sorting. Pure; buildReport's object stays as the
  * spec gives it.
  */
-import type { StateCode } from '../states.js';
-import { type Report, type ReportInput, stateAtEnd } from './build.js';
+import { openAtEnd, type Report, type ReportInput } from './build.js';
 import { inRange } from './month.js';
 
 export interface TicketRef {
@@ -25,8 +24,6 @@ export interface ReportTickets {
   open_at_end: TicketRef[];
 }
 
-const OPEN: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
-
 export function reportTickets(input: ReportInput, limit = Number.POSITIVE_INFINITY): ReportTickets {
   const { range } = input;
   const lists: ReportTickets = { received: [], resolved: [], closed: [], open_at_end: [] };
@@ -38,16 +35,9 @@ export function reportTickets(input: ReportInput, limit = Number.POSITIVE_INFINI
   for (const t of sorted ? input.tickets : [...input.tickets].sort((a, b) => a.number - b.number)) {
     if (t.state === 'cancelled') continue;
     if (inRange(t.created_at, range)) add(lists.received, t);
-    let resolved = false;
-    let closed = false;
-    for (const e of t.transitions) {
-      if (!inRange(e.at, range)) continue;
-      if (e.to === 'resolved') resolved = true;
-      else if (e.to === 'closed') closed = true;
-    }
-    if (resolved) add(lists.resolved, t);
-    if (closed) add(lists.closed, t);
-    if (t.created_at.getTime() < range.end.getTime() && OPEN.has(stateAtEnd(t, range))) add(lists.open_at_end, t);
+    if (t.month.resolved) add(lists.resolved, t);
+    if (t.month.closed_at) add(lists.closed, t);
+    if (openAtEnd(t, range)) add(lists.open_at_end, t);
   }
   return lists;
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, monthRange, overviewFigures, type ReportInput, type ReportTicket, reportTickets, sortOverview } from '../../../src/domain/report/index.js';
+import { buildReport, monthRange, NO_STEPS, overviewFigures, type ReportInput, type ReportTicket, reportTickets, sortOverview } from '../../../src/domain/report/index.js';
 import type { StateCode } from '../../../src/domain/states.js';
 
 const october = monthRange('2026-10', 'Europe/Prague')!;
 const none = { breached: null, consumed_minutes: null };
-const step = (iso: string, from: StateCode | null, to: StateCode) => ({ at: new Date(iso), from, to });
 const ticket = (number: number, fields: Partial<ReportTicket> & { created_at: Date; state: StateCode }): ReportTicket => ({
-  number, subject: `Požadavek ${number}`, channel: 'web', paragraph_id: 1, transitions: [], reclassified: [], reaction: none, resolution: none, ...fields,
+  number, subject: `Požadavek ${number}`, channel: 'web', paragraph_id: 1, month: NO_STEPS, state_at_end: fields.state, reclassified: [], reaction: none, resolution: none, ...fields,
 });
 
 const input: ReportInput = {
@@ -16,11 +15,11 @@ const input: ReportInput = {
     ticket(3, { created_at: new Date('2026-10-31T23:30:00+01:00'), state: 'new' }),
     ticket(1, {
       created_at: new Date('2026-10-01T00:10:00+02:00'), state: 'closed',
-      transitions: [step('2026-10-01T09:00:00+02:00', 'new', 'accepted'), step('2026-10-02T10:00:00+02:00', 'accepted', 'resolved'), step('2026-10-09T10:00:00+02:00', 'resolved', 'closed')],
+      month: { ...NO_STEPS, resolved: true, closed_at: new Date('2026-10-09T10:00:00+02:00') },
       reaction: { breached: true, consumed_minutes: 300 }, resolution: { breached: true, consumed_minutes: 1000 },
     }),
-    ticket(2, { created_at: new Date('2026-09-30T23:50:00+02:00'), state: 'resolved', transitions: [step('2026-10-01T15:00:00+02:00', 'new', 'resolved')] }),
-    ticket(4, { created_at: new Date('2026-10-05T10:00:00+02:00'), state: 'cancelled', transitions: [step('2026-10-05T11:00:00+02:00', 'new', 'cancelled')] }),
+    ticket(2, { created_at: new Date('2026-09-30T23:50:00+02:00'), state: 'resolved', month: { ...NO_STEPS, resolved: true } }),
+    ticket(4, { created_at: new Date('2026-10-05T10:00:00+02:00'), state: 'cancelled', month: { ...NO_STEPS, cancelled: true } }),
     ticket(5, { created_at: new Date('2026-11-01T00:10:00+01:00'), state: 'new' }),
   ],
   efforts: [{ ticket: 1, minutes: 45, billable: true }],
