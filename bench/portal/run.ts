@@ -18,11 +18,11 @@
  * app server, written when it stops), BENCH_NODE_FLAGS (node flags of the server, default as npm start),
  * BENCH_WORKERS (web processes, default as npm start),
  * BENCH_PAGES (comma-separated words; loads only the pages whose name contains one, e.g. `overview,komunikace`),
- * BENCH_REUSE=<dir> (for repeated runs while tuning: a persistent embedded PostgreSQL data folder; the
+ * BENCH_SAVE_HTML=<dir> (writes each page's HTML there once), BENCH_REUSE=<dir> (for repeated runs while tuning: a persistent embedded PostgreSQL data folder; the
  * seeded database in it is reused when present, and the tickets a run creates are deleted afterwards).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -420,14 +420,18 @@ async function main(): Promise<void> {
   const headers = { cookie };
 
   // sanity: each page answers as a browser expects, with real content (not a login redirect or a 403)
+  const sizes: string[] = [];
   const check = async (p: string, expect: RegExp) => {
     const r = await fetch(`${base}${p}`, { headers, redirect: 'manual' });
     const body = await r.text();
     if (r.status !== 200 || !expect.test(body)) throw new Error(`GET ${p}: status ${r.status}, content check ${expect} failed`);
+    if (env.BENCH_SAVE_HTML) await writeFile(path.join(env.BENCH_SAVE_HTML, `${p.replace(/\W+/g, '_')}.html`), body);
+    sizes.push(`${p} ${(Buffer.byteLength(body) / 1024).toFixed(1)} KiB`);
   };
   await check('/tickets', new RegExp(`href="/tickets/\\d+"`));
   await check(`/tickets/${detail.number}/komunikace`, new RegExp(String(detail.number)));
   await check(`/tickets/${detail.number}`, new RegExp(String(detail.number)));
+  log(`  HTML: ${sizes.join(', ')}`);
   const form = multipart({
     _csrf: csrf,
     contract_id: String(newContract),

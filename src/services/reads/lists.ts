@@ -189,14 +189,17 @@ export type ListCounts = Record<ListName, { count: number; more: boolean }>;
  */
 export const TAB_COUNT_LIMIT = 99;
 
-/** The three lists' counts as one row (current, resolved, closed): each an index-only scan stopping after TAB_COUNT_LIMIT + 1. */
-function countsQuery(db: Knex, actor: Actor): Knex.QueryBuilder {
+/**
+ * The counts of the lists other than `shown` as one row: each an index-only scan stopping after
+ * TAB_COUNT_LIMIT + 1. The shown list's count is its page's total (the pager counts it already).
+ */
+function countsQuery(db: Knex, actor: Actor, shown: ListName): Knex.QueryBuilder {
   const counted = (list: ListName) =>
     db
       .from(visibleTickets(db, actor).whereIn('t.state', LIST_STATES[list] as StateCode[]).select(db.raw('1')).limit(TAB_COUNT_LIMIT + 1).as('l'))
       .count('*')
       .as(list);
-  return db.select(counted('current'), counted('resolved'), counted('closed'));
+  return db.select((Object.keys(LIST_STATES) as ListName[]).filter((l) => l !== shown).map(counted));
 }
 
 type OverviewShape = `${Role} ${ListName} ${ListSortKey} ${'asc' | 'desc'}`;
@@ -211,14 +214,15 @@ const overviewRead = compiledRead((db, shape: OverviewShape, actorId: number, of
   const [role, list, key, dir] = shape.split(' ') as [Role, ListName, ListSortKey, 'asc' | 'desc'];
   const actor: Actor = { id: actorId, role, login: '', name: '', email: '' };
   const spec = listSpec(db, actor, list, { key, dir });
-  const outer = db.select('c.*', 'x.*').from(countsQuery(db, actor).as('c')).joinRaw('left join lateral (?) as x on true', [pageQuery(db, spec, offset)] as unknown as Knex.Value[]);
+  const outer = db.select('c.*', 'x.*').from(countsQuery(db, actor, list).as('c')).joinRaw('left join lateral (?) as x on true', [pageQuery(db, spec, offset)] as unknown as Knex.Value[]);
   spec.order(outer, 'x');
   return outer;
 });
 
-function countsOf(row: Record<string, unknown> | undefined): ListCounts {
+/** The tabs' counts: the other lists' from the statement's row, the shown one's from its page's total. */
+function countsOf(row: Record<string, unknown> | undefined, shown: ListName, shownTotal: number): ListCounts {
   const of = (list: ListName) => {
-    const n = Number(row?.[list] ?? 0);
+    const n = list === shown ? shownTotal : Number(row?.[list] ?? 0);
     return { count: Math.min(n, TAB_COUNT_LIMIT), more: n > TAB_COUNT_LIMIT };
   };
   return { current: of('current'), resolved: of('resolved'), closed: of('closed') };
@@ -233,15 +237,15 @@ export async function overviewPage(
   sort: ListSort = DEFAULT_LIST_SORT,
 ): Promise<{ result: Page<TicketListRow>; counts: ListCounts }> {
   const db = pools.reads;
-  let counts: ListCounts | undefined;
+  let countsRow: Record<string, unknown> | undefined;
   const runPage = async (offset: number) => {
     const rows = await overviewRead(db, `${actor.role} ${list} ${sort.key} ${sort.dir}`, actor.id, offset);
-    counts ??= countsOf(rows[0]);
+    countsRow ??= rows[0];
     // an empty page is the counts' row alone
     return rows[0]?.number == null ? [] : rows;
   };
   const result = await paginate(db, listSpec(db, actor, list, sort, runPage), page);
-  return { result, counts: counts ?? countsOf(undefined) };
+  return { result, counts: countsOf(countsRow, list, result.more ? result.total + 1 : result.total) };
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */
