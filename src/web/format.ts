@@ -76,6 +76,6 @@ export function stateChip(state: string, label: string): string {
   return `<span class="state-chip state-chip-${escapeHtml(state)}">${escapeHtml(label)}</span>`;
 }
 
-export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone, fieldAria, isInlineImage, stateChip };
+export const viewHelpers = { formatDateTime, formatDate, formatDuration, formatSize, formatPhone, fieldAria, isInlineImage, stateChip, escape: escapeHtml };
 
 
