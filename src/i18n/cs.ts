@@ -800,6 +800,7 @@ export const cs = {
       inactive: 'Uživatel je deaktivovaný; kód mu nelze vydat.',
       noHotline: 'Smlouva nemá službu HotLine.',
       notMember: 'Uživatel nemá přístup k této smlouvě.',
+      tooOften: (n: number) => `Uživateli bylo za poslední hodinu vydáno už ${n} kódů (každý mu přišel e-mailem); další lze vydat později.`,
     },
     mail: {
       subject: (contract: string) => `Váš autorizační kód HotLine – smlouva ${contract}`,

@@ -794,6 +794,7 @@ export const en: Catalogue = {
       inactive: 'The user is deactivated; no code can be issued.',
       noHotline: 'The contract has no HotLine service.',
       notMember: 'The user has no access to this contract.',
+      tooOften: (n: number) => `This user has already been issued ${n} codes in the last hour (each sent by e-mail); issue another one later.`,
     },
     mail: {
       subject: (contract: string) => `Your HotLine authorisation code – contract ${contract}`,

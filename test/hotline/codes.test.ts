@@ -3,7 +3,7 @@ import { codeHash } from '../../src/domain/hotline-code.js';
 import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
 import { hotlineCodeKey } from '../../src/services/hotline/code-key.js';
 import { codeTyped, incomingCall } from '../../src/services/hotline/calls.js';
-import { drawCode, issueCode } from '../../src/services/hotline/codes.js';
+import { drawCode, ISSUES_PER_HOUR, issueCode } from '../../src/services/hotline/codes.js';
 import { MAX_SEND_ATTEMPTS } from '../../src/mail/outbox.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/services/errors.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -159,5 +159,19 @@ describe('issuing a HotLine code', () => {
     await expect(issueCode(tdb.ctx, w.users.agent, 999_999, w.contractA)).rejects.toBeInstanceOf(NotFoundError);
     await expect(issueCode(tdb.ctx, w.users.agent, w.users.alice.id, 999_999)).rejects.toBeInstanceOf(NotFoundError);
     expect(await count()).toEqual(before);
+  });
+
+  it('refuses, in Czech and with nothing written, a code past ten an hour for one user (each issue e-mails them); others still get theirs', async () => {
+    const [eve] = await tdb.db('users').insert({ login: 'eva', name: 'Eva Častá', email: 'eva@a.test', role: 'customer', active: true, password_hash: 'x', login_key: 'eva' }).returning('id');
+    await tdb.db('user_contracts').insert({ user_id: eve.id, contract_id: w.contractA, sees_all_tickets: false });
+    const mails = async () => Number((await tdb.db('outbound_mail').where({ to_address: 'eva@a.test' }).count('* as n').first())!.n);
+    for (let i = 0; i < ISSUES_PER_HOUR; i += 1) await issueCode(tdb.ctx, w.users.agent, eve.id, w.contractA);
+    const hash = (await tdb.db('hotline_codes').where({ user_id: eve.id }).first('code_hash'))!.code_hash;
+    expect(await mails()).toBe(10);
+    const e = await issueCode(tdb.ctx, w.users.admin, eve.id, w.contractA).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(ValidationError);
+    expect((e as ValidationError).fields).toEqual({ user_id: 'Uživateli bylo za poslední hodinu vydáno už 10 kódů (každý mu přišel e-mailem); další lze vydat později.' });
+    expect([await mails(), (await tdb.db('hotline_codes').where({ user_id: eve.id }).first('code_hash'))!.code_hash]).toEqual([10, hash]);
+    await expect(issueCode(tdb.ctx, w.users.agent, w.users.carol.id, w.contractA)).resolves.toMatchObject({ userName: w.users.carol.name });
   });
 });

@@ -48,7 +48,7 @@ export async function codeTyped(ctx: ServiceContext, callSid: string, digits: st
     if (!call || call.step !== 'code') return { kind: 'goodbye', reason: 'unknown_call' };
     if (call.recent_wrong > LOCKOUT_WRONG_CODES) return lockOut(trx, call);
     if (digits === '') return wrongTry(trx, call, 'silence');
-    const holder = isCodeShape(digits) ? await codeHolder(trx, codeHash(key, digits)) : undefined;
+    const holder = isCodeShape(digits) ? await callerOfCode(trx, codeHash(key, digits)) : undefined;
     if (!holder) {
       await auditAttempt(trx, call, 'wrong');
       // the wrong code that locks the number ends this call too: no further guesses from it
@@ -112,14 +112,14 @@ export async function menuChosen(ctx: ServiceContext, callSid: string, digits: s
   });
 }
 
-type CodeHolder = { user_id: number; contract_id: number } & HotlineCalendarRow;
+type CodeCaller = { user_id: number; contract_id: number } & HotlineCalendarRow;
 
 /**
  * The code's user and contract, when both may use the hotline now (active user with a
  * membership, active contract and company with the hotline service), with the contract's
  * hotline calendar.
  */
-async function codeHolder(trx: Tx, hash: string): Promise<CodeHolder | undefined> {
+async function callerOfCode(trx: Tx, hash: string): Promise<CodeCaller | undefined> {
   return (await joinHotlineCalendar(
     trx('hotline_codes as h')
       .join('users as u', 'u.id', 'h.user_id')
@@ -129,7 +129,7 @@ async function codeHolder(trx: Tx, hash: string): Promise<CodeHolder | undefined
     trx,
   )
     .where({ 'h.code_hash': hash, 'u.active': true, 'c.active': true, 'c.hotline': true, 'co.active': true })
-    .first('h.user_id', 'h.contract_id', ...HOTLINE_CALENDAR_COLUMNS)) as CodeHolder | undefined;
+    .first('h.user_id', 'h.contract_id', ...HOTLINE_CALENDAR_COLUMNS)) as CodeCaller | undefined;
 }
 
 /** A try that failed (wrong code or silence): the third ends the call, as wrong_code if any code was typed, else no_code. */

@@ -13,8 +13,13 @@ import type { AuditWho, Saved } from '../admin/records.js';
 import { upsert } from '../admin/records.js';
 import type { ServiceContext, Tx } from '../context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { consume } from '../rate-counters.js';
 import { SEALED_MARK, queueSealedMail } from '../sealed-mail.js';
 import { hotlineCodeKey } from './code-key.js';
+
+/** How many codes (each an e-mail to the user) staff may issue one user in ISSUE_WINDOW_SECONDS. */
+export const ISSUES_PER_HOUR = 10;
+const ISSUE_WINDOW_SECONDS = 3600;
 
 /** Ten digits, leading zeros included, each code drawn independently (never sequential or derived). */
 export function drawCode(): string {
@@ -99,6 +104,9 @@ export async function issueCode(
   const key = await hotlineCodeKey(ctx);
   return ctx.db.transaction(async (trx) => {
     const { user, contract } = await issueTarget(trx, userId, contractId);
+    // every issue e-mails the user: a bounded number an hour, counted in this transaction (a refusal counts nothing)
+    const issued = await consume(trx, `hotline-code-mail:${userId}`, 1, ISSUE_WINDOW_SECONDS);
+    if (issued.count > ISSUES_PER_HOUR) throw new ValidationError({ user_id: cs.hotlineAdmin.errors.tooOften(ISSUES_PER_HOUR) });
     let code: string | undefined;
     for (let i = 0; i < MAX_DRAWS && code === undefined; i += 1) {
       const candidate = draw();
