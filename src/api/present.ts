@@ -2,6 +2,7 @@ import type { ClockResult } from '../domain/sla/index.js';
 import type { StateCode } from '../domain/states.js';
 import { cs } from '../i18n/cs.js';
 import type { ApiMessageRow, ApiTicketRow, ApiTicketSummaryRow } from '../services/reads/api-tickets.js';
+import type { StoredAttachment } from '../services/attachments.js';
 import type { CreatedTicket } from '../services/create-ticket.js';
 import type { TicketClocks } from '../services/sla.js';
 
@@ -11,6 +12,8 @@ import type { TicketClocks } from '../services/sla.js';
  */
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export const presentAttachment = (a: StoredAttachment) => ({ id: Number(a.id), name: a.name, content_type: a.content_type, size: Number(a.size) });
 
 export const presentState = (code: StateCode) => ({ code, label: cs.states[code] });
 
@@ -39,7 +42,7 @@ function presentCommon(row: Omit<ApiTicketSummaryRow, 'position'>) {
 
 export function presentTicket(row: ApiTicketRow) {
   const { number, subject, ...rest } = presentCommon(row);
-  return { number, subject, description: row.description, ...rest, sla: presentClocks(row.clocks) };
+  return { number, subject, description: row.description, ...rest, sla: presentClocks(row.clocks), attachments: row.attachments.map(presentAttachment) };
 }
 
 /**
@@ -62,6 +65,7 @@ export function presentCreatedTicket(created: CreatedTicket, origin: { paragraph
     resolved_at: null,
     closed_at: null,
     sla: presentClocks(created.clocks),
+    attachments: created.attachments.map(presentAttachment),
   };
 }
 
@@ -73,6 +77,6 @@ export function presentMessage(row: ApiMessageRow) {
     channel: row.source,
     author: { name: row.author_name ?? cs.history.system, role: row.author_role === 'customer' ? ('customer' as const) : ('staff' as const) },
     created_at: iso(row.created_at)!,
-    attachments: row.attachments.map((a) => ({ name: a.name, content_type: a.content_type, size: Number(a.size) })),
+    attachments: row.attachments.map(presentAttachment),
   };
 }

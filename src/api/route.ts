@@ -13,6 +13,8 @@ export interface ApiResult {
   location?: string;
   /** default application/json */
   contentType?: string;
+  /** a download: the file's name for Content-Disposition: attachment (the body a Buffer) */
+  download?: string;
 }
 
 /** Everything a route's handler gets: the validated request and the token's scope. */

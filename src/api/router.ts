@@ -161,6 +161,10 @@ function responseOf(result: ApiResult) {
 
 function send(res: Response, result: ApiResult): void {
   if (result.location) res.setHeader('Location', result.location);
+  if (result.download !== undefined) {
+    res.attachment(result.download);
+    res.setHeader('Cache-Control', 'private, no-store');
+  }
   res.status(result.status);
   if (result.contentType && result.contentType !== 'application/json') res.type(result.contentType).send(result.body);
   else res.type('application/json').send(JSON.stringify(result.body));

@@ -136,6 +136,14 @@ async function* chunksOf(source: FileSource): AsyncGenerator<Buffer> {
  * event per file. New content is written in chunks of CHUNK_BYTES read one at a time, so a
  * file in a temporary file never sits in memory as a whole.
  */
+/** A file as stored: its id and what a list of attachments shows. */
+export interface StoredAttachment {
+  id: number;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
 export async function storeAttachments(
   trx: Tx,
   ticket: number,
@@ -143,7 +151,8 @@ export async function storeAttachments(
   files: readonly IncomingFile[],
   actor: Actor,
   internal = false,
-): Promise<void> {
+): Promise<StoredAttachment[]> {
+  const stored: StoredAttachment[] = [];
   for (const file of files) {
     const { sha256, size } = await digest(file.source);
     // a concurrent transaction storing the same content makes this wait for its outcome
@@ -158,19 +167,24 @@ export async function storeAttachments(
       if (written !== size) throw new Error(`attachment ${sha256} changed while it was stored (${size} → ${written} bytes)`);
     }
     const name = cleanFileName(file.name);
-    await trx('attachments').insert({
-      ticket_number: ticket,
-      message_id: messageId,
-      sha256,
-      name,
-      content_type: file.type || 'application/octet-stream',
-      size,
-      uploaded_by: actorId(actor),
-      inline: file.inline ?? false,
-      content_id: file.contentId ?? null,
-    });
+    const contentType = file.type || 'application/octet-stream';
+    const [row] = await trx('attachments')
+      .insert({
+        ticket_number: ticket,
+        message_id: messageId,
+        sha256,
+        name,
+        content_type: contentType,
+        size,
+        uploaded_by: actorId(actor),
+        inline: file.inline ?? false,
+        content_id: file.contentId ?? null,
+      })
+      .returning('id');
     await recordEvent(trx, { ticket, actor, kind: 'attachment', data: { name, size }, internal });
+    stored.push({ id: Number(row.id), name, content_type: contentType, size });
   }
+  return stored;
 }
 
 /** A stored content's chunks in order, with their lengths (read without loading the content). */

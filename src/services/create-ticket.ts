@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { compiledRead, fixedStatement } from '../db/compiled.js';
 import { cs } from '../i18n/cs.js';
 import { type Actor, actorId, isStaff } from './actor.js';
-import { checkFileLimits, type IncomingFile, storeAttachments, withinUploadQuota } from './attachments.js';
+import { checkFileLimits, type IncomingFile, storeAttachments, type StoredAttachment, withinUploadQuota } from './attachments.js';
 import type { ServiceContext, Tx } from './context.js';
 import { ValidationError } from './errors.js';
 import { eventRow } from './history.js';
@@ -45,6 +45,8 @@ export interface CreatedTicket {
   createdAt: Date;
   /** both SLA clocks as of the creation (stored with the row) */
   clocks: TicketClocks;
+  /** the files stored with it */
+  attachments: StoredAttachment[];
   notifications: QueuedMail[];
 }
 
@@ -225,13 +227,14 @@ async function writeTicket(
     mail?.references ?? null,
   ]);
   // (with files, createTicket gave a transaction)
-  if (files.length > 0) await storeAttachments(trx as Tx, number, null, files, actor);
+  const attachments = files.length > 0 ? await storeAttachments(trx as Tx, number, null, files, actor) : [];
   return {
     number,
     subject: ticket.subject,
     description: ticket.description,
     createdAt: read.now,
     clocks,
+    attachments,
     notifications: queuedMails(receipts, ids.map((r) => Number(r.id))),
   };
 }

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { apiCall, createTestToken } from '../support/api.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
@@ -13,6 +14,7 @@ let tokenB: string;
 let tokenA: string;
 let ticketA: number;
 let missing: number;
+let fileA: number;
 
 beforeAll(async () => {
   tdb = await freshDatabase();
@@ -20,9 +22,14 @@ beforeAll(async () => {
   app = buildApp(tdb).app;
   tokenA = await createTestToken(tdb.db, { contractId: world.contractA, paragraphId: world.paragraphs.A.incident, userId: world.users.alice.id });
   tokenB = await createTestToken(tdb.db, { contractId: world.contractB, paragraphId: world.paragraphs.B.incident, userId: world.users.bob.id });
-  ({ number: ticketA } = await createTicket(tdb.ctx, world.users.alice, {
-    contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, contact_phone: '+420777111222', subject: 'Tajné A', description: 'Jen pro A',
-  }));
+  let files: { id: number }[];
+  ({ number: ticketA, attachments: files } = await createTicket(
+    tdb.ctx,
+    world.users.alice,
+    { contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, contact_phone: '+420777111222', subject: 'Tajné A', description: 'Jen pro A' },
+    [fileFromBuffer('tajne.txt', 'text/plain', Buffer.from('tajné'))],
+  ));
+  fileA = files[0]!.id;
   missing = ticketA + 1000;
 });
 afterAll(() => tdb.drop());
@@ -32,6 +39,7 @@ const ENDPOINTS = (n: number) =>
   [
     ['GET', `/api/v1/tickets/${n}`, undefined],
     ['GET', `/api/v1/tickets/${n}/messages`, undefined],
+    ['GET', `/api/v1/tickets/${n}/attachments/${fileA}`, undefined],
     ['POST', `/api/v1/tickets/${n}/messages`, { body: 'Zpráva odjinud' }],
   ] as const;
 

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
+import { fileFromBuffer } from '../../src/services/attachments.js';
 import { addMessage } from '../../src/services/conversation.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket, resolveTicket } from '../../src/services/transitions.js';
@@ -42,7 +43,7 @@ describe('POST /api/v1/tickets', () => {
     expect(Date.parse(res.body.sla.resolution.due)).toBeGreaterThan(Date.now());
     // the public shape and nothing more (no internal id or column)
     expect(Object.keys(res.body).sort()).toEqual(
-      ['assignee_name', 'channel', 'closed_at', 'created_at', 'description', 'external_id', 'number', 'paragraph', 'resolved_at', 'sla', 'state', 'subject', 'updated_at'].sort(),
+      ['assignee_name', 'attachments', 'channel', 'closed_at', 'created_at', 'description', 'external_id', 'number', 'paragraph', 'resolved_at', 'sla', 'state', 'subject', 'updated_at'].sort(),
     );
     expect(res.headers['set-cookie']).toBeUndefined();
 
@@ -89,6 +90,20 @@ describe('POST /api/v1/tickets', () => {
     expect(res.status).toBe(201);
     const files = await tdb.db('attachments').where({ ticket_number: res.body.number });
     expect(files.map((f) => [f.name, f.content_type, Number(f.size)])).toEqual([['df.txt', 'text/plain', content.length]]);
+    expect(res.body.attachments).toEqual([{ id: Number(files[0].id), name: 'df.txt', content_type: 'text/plain', size: content.length }]);
+    expect((await apiCall(app, 'GET', `/api/v1/tickets/${res.body.number}`, { token })).body.attachments).toEqual(res.body.attachments);
+  });
+
+  it('gives an attachment’s bytes back as a download: octet-stream, its name in Content-Disposition, never cached', async () => {
+    const content = Buffer.concat([Buffer.from('<html><script>alert(1)</script>'), Buffer.from([0, 255, 1, 254])]);
+    const created = await create({ subject: 'Stažení', description: 'x', attachments: [{ name: 'stránka č.1.html', content_type: 'text/html', content_base64: content.toString('base64') }] });
+    const [file] = created.body.attachments as { id: number }[];
+    const res = await apiCall(app, 'GET', `/api/v1/tickets/${created.body.number}/attachments/${file!.id}`, { token, binary: true });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="str?nka ?.1.html"; filename*=UTF-8''str%C3%A1nka%20%C4%8D.1.html`);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(Buffer.compare(res.body as Buffer, content)).toBe(0);
   });
 
   it('answers invalid input with 422 and every problem at its JSON Pointer, in Czech', async () => {
@@ -151,6 +166,29 @@ describe('messages', () => {
       ['Veřejná odpověď', 'staff'],
       ['Díky', 'customer'],
     ]);
+  });
+
+  it('lists a message’s attachments with the id that downloads each; an internal note’s file is 404 like a missing one', async () => {
+    const created = await create({ subject: 'Přílohy zpráv', description: 'Popis' });
+    const n = created.body.number as number;
+    const log = Buffer.from('kernel: EXT4-fs error\n');
+    const added = await apiCall(app, 'POST', `/api/v1/tickets/${n}/messages`, { token, body: { body: 'Log', attachments: [{ name: 'dmesg.txt', content_type: 'text/plain', content_base64: log.toString('base64') }] } });
+    expect(added.status).toBe(201);
+    const [file] = added.body.attachments as { id: number; name: string }[];
+    expect(file).toMatchObject({ name: 'dmesg.txt', content_type: 'text/plain', size: log.length });
+    const listed = await apiCall(app, 'GET', `/api/v1/tickets/${n}/messages`, { token });
+    expect(listed.body.items[0].attachments).toEqual(added.body.attachments);
+    const got = await apiCall(app, 'GET', `/api/v1/tickets/${n}/attachments/${file!.id}`, { token, binary: true });
+    expect([got.status, (got.body as Buffer).toString()]).toEqual([200, log.toString()]);
+
+    await addMessage(tdb.ctx, world.users.agent, n, { body: 'Interní', internal: true }, [fileFromBuffer('interni.txt', 'text/plain', Buffer.from('jen pro nás'))]);
+    const internal = (await tdb.db('attachments').where({ ticket_number: n, name: 'interni.txt' }).first('id'))!.id as number;
+    const hidden = await apiCall(app, 'GET', `/api/v1/tickets/${n}/attachments/${internal}`, { token });
+    const missing = await apiCall(app, 'GET', `/api/v1/tickets/${n}/attachments/${internal + 1000}`, { token });
+    expect([hidden.status, missing.status]).toEqual([404, 404]);
+    expect(hidden.text).toBe(missing.text);
+    // another ticket's number with this file's id is not found either
+    expect((await apiCall(app, 'GET', `/api/v1/tickets/${created.body.number - 1}/attachments/${file!.id}`, { token })).status).toBe(404);
   });
 
   it('adds a message as the token’s user; it resumes a paused ticket; a resolved ticket is 409', async () => {

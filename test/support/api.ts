@@ -104,7 +104,8 @@ export function checkAgainstDocument(method: string, path: string, res: request.
   if (!documented?.content) return;
   expect(Object.keys(documented.content), `${method} ${template} ${res.status} answered ${type}`).toContain(type);
   const pointer = `openapi.json#/paths/${escapePointer(template!)}/${method.toLowerCase()}/responses/${res.status}/content/${escapePointer(type)}/schema`;
-  const body = type.endsWith('json') ? (res.body as unknown) : res.text;
+  // a download's bytes (apiCall's `binary`) are a string of the document's format binary
+  const body = type.endsWith('json') ? (res.body as unknown) : Buffer.isBuffer(res.body) ? res.body.toString('latin1') : res.text;
   validate({ $ref: pointer }, body, `${method} ${path} ${res.status}`);
 }
 
@@ -123,6 +124,8 @@ export interface CallOptions {
   raw?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
+  /** the response's body as a Buffer of its bytes (a download) */
+  binary?: boolean;
 }
 
 /** One request to the API, its response checked against the document before the test sees it. */
@@ -132,6 +135,13 @@ export async function apiCall(app: Express, method: 'GET' | 'POST' | 'PUT' | 'DE
   for (const [k, v] of Object.entries(opts.headers ?? {})) req = req.set(k, v);
   if (opts.raw !== undefined) req = req.set('Content-Type', opts.contentType ?? 'application/json').send(opts.raw);
   else if (opts.body !== undefined) req = req.set('Content-Type', opts.contentType ?? 'application/json').send(JSON.stringify(opts.body));
+  if (opts.binary) {
+    req = req.buffer(true).parse((response, done) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => done(null, Buffer.concat(parts)));
+    });
+  }
   const res = await req;
   checkAgainstDocument(method, path, res);
   return res;

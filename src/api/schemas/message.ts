@@ -1,6 +1,16 @@
 import { instant } from './common.js';
 import { z } from '../zod.js';
 
+/** A stored file, as a ticket and a message list them. */
+export const attachmentSchema = z
+  .object({
+    id: z.number().int().openapi({ description: 'Downloads at /api/v1/tickets/{number}/attachments/{id}', example: 5012 }),
+    name: z.string(),
+    content_type: z.string().openapi({ description: 'As uploaded (the download itself is application/octet-stream)' }),
+    size: z.number().int().openapi({ description: 'bytes' }),
+  })
+  .openapi('Attachment');
+
 /** A message of the conversation the customer sees. */
 export const messageSchema = z
   .object({
@@ -11,12 +21,6 @@ export const messageSchema = z
       role: z.enum(['customer', 'staff']).openapi({ description: 'customer: the contract’s side; staff: the vendor’s support' }),
     }),
     created_at: instant,
-    attachments: z.array(
-      z.object({
-        name: z.string(),
-        content_type: z.string(),
-        size: z.number().int().openapi({ description: 'bytes' }),
-      }),
-    ),
+    attachments: z.array(attachmentSchema),
   })
   .openapi('Message');

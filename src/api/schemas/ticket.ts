@@ -1,5 +1,6 @@
 import { STATES } from '../../domain/states.js';
 import { instant, nullableInstant } from './common.js';
+import { attachmentSchema } from './message.js';
 import { z } from '../zod.js';
 
 const clockSchema = z
@@ -42,10 +43,11 @@ export const ticketSchema = z
     resolved_at: nullableInstant,
     closed_at: nullableInstant,
     sla: z.object({ reaction: clockSchema, resolution: clockSchema }).openapi({ description: 'Both SLA clocks as the ticket page shows them' }),
+    attachments: z.array(attachmentSchema).openapi({ description: 'The files that came with the ticket; each message lists its own' }),
   })
   .openapi('Ticket');
 
 export type PublicTicket = z.infer<typeof ticketSchema>;
 
-/** A ticket in the list: the same fields without the description and the SLA clocks. */
-export const ticketSummarySchema = ticketSchema.omit({ description: true, sla: true }).openapi('TicketSummary');
+/** A ticket in the list: the same fields without the description, the SLA clocks and the attachments. */
+export const ticketSummarySchema = ticketSchema.omit({ description: true, sla: true, attachments: true }).openapi('TicketSummary');

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { compiledRead } from '../../db/compiled.js';
 import type { StateCode } from '../../domain/states.js';
 import type { Actor } from '../actor.js';
+import { contentChunks, readContent, type StoredAttachment } from '../attachments.js';
 import { NotFoundError } from '../errors.js';
 import { type ClockInputs, clockColumns, clocksOf, joinTicketSlaSetup, type TicketClocks } from '../sla.js';
 import { visibleTickets } from '../visibility.js';
@@ -36,6 +37,8 @@ export interface ApiTicketRow {
   updated_at: Date;
   resolved_at: Date | null;
   closed_at: Date | null;
+  /** the files that came with the ticket (each message lists its own) */
+  attachments: StoredAttachment[];
   clocks: TicketClocks;
 }
 
@@ -53,7 +56,7 @@ const ticketRead = compiledRead((db, role: Actor['role'], actorId: number, contr
   joinTicketSlaSetup(scoped(db, { actor: scopeOf(role, actorId), contractId }))
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .where('t.number', number)
-    .first(...TICKET_COLUMNS, ...clockColumns(db)),
+    .first(...TICKET_COLUMNS, attachmentsOf(db, 'f.ticket_number = t.number and f.message_id is null'), ...clockColumns(db)),
 );
 
 /** One ticket with both SLA clocks computed now, as the ticket page computes them (clocksOf). */
@@ -121,14 +124,18 @@ export interface ApiMessageRow {
   created_at: Date;
   author_name: string | null;
   author_role: string | null;
-  attachments: { name: string; content_type: string; size: number }[];
+  attachments: StoredAttachment[];
 }
+
+/** The attachments (f) that `where` picks, as the API lists them: a JSON array in id order. */
+const attachmentsOf = (db: Knex | Knex.Transaction, where: string) =>
+  db.raw(`(select coalesce(json_agg(json_build_object('id', f.id, 'name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
+           from attachments f where ${where}) as attachments`);
 
 /** A message (m, its author u) as ApiMessageRow: the list's and the one just added alike. */
 const messageColumns = (db: Knex | Knex.Transaction) => [
   'm.body', 'm.source', 'm.created_at', 'u.name as author_name', 'u.role as author_role',
-  db.raw(`(select coalesce(json_agg(json_build_object('name', f.name, 'content_type', f.content_type, 'size', f.size) order by f.id), '[]')
-           from attachments f where f.ticket_number = m.ticket_number and f.message_id = m.id) as attachments`),
+  attachmentsOf(db, 'f.ticket_number = m.ticket_number and f.message_id = m.id'),
 ];
 
 /** The conversation the customer sees (no internal notes), oldest first, with each message's attachments. */
@@ -146,6 +153,26 @@ export async function apiTicketMessages(pools: Reads, scope: ApiScope, number: n
 export async function assertApiTicket(db: Knex | Knex.Transaction, scope: ApiScope, number: number): Promise<void> {
   const row = await scoped(db as Knex, scope).where('t.number', number).first('t.number');
   if (!row) throw new NotFoundError();
+}
+
+/**
+ * An attachment of a message the customer sees, on a ticket of the token's contract, with its
+ * bytes; NotFoundError for anything else (another contract's, an internal note's, none), so the
+ * answers cannot be told apart.
+ */
+export async function apiAttachment(pools: Reads, scope: ApiScope, number: number, id: number): Promise<{ name: string; content: Buffer }> {
+  const db = pools.db;
+  const row = (await scoped(db, scope)
+    .join('attachments as f', 'f.ticket_number', 't.number')
+    .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
+    .where({ 't.number': number, 'f.id': id })
+    .where((w) => w.whereNull('m.internal').orWhere('m.internal', false))
+    .first('f.name', 'f.sha256')) as { name: string; sha256: string } | undefined;
+  if (!row) throw new NotFoundError();
+  const chunks = await contentChunks(db, row.sha256);
+  const parts: Buffer[] = [];
+  for await (const part of readContent(db, row.sha256, chunks, 0, Number.MAX_SAFE_INTEGER)) parts.push(part);
+  return { name: row.name, content: Buffer.concat(parts) };
 }
 
 /** The contract's active paragraph with this code (the API names paragraphs by code). */
