@@ -24,15 +24,17 @@ export const problemSchema = z
   })
   .openapi('Problem');
 
-/** A ticket number in a path: the number the portal shows. */
-export const ticketNumberParams = z.object({
-  number: z
+/** A positive integer in the path, `name` in the document. */
+export const pathInteger = (name: string, description: string, example: number) =>
+  z
     .string()
     .regex(/^[1-9][0-9]{0,14}$/)
     .transform(Number)
     // the document shows what callers send (an integer); zod reads the path's text
-    .openapi({ param: { name: 'number', in: 'path' }, description: 'The ticket number', type: 'integer', minimum: 1, example: 1042 } as never),
-});
+    .openapi({ param: { name, in: 'path' }, description, type: 'integer', minimum: 1, example } as never);
+
+/** A ticket number in a path: the number the portal shows. */
+export const ticketNumberParams = z.object({ number: pathInteger('number', 'The ticket number', 1042) });
 
 /** An instant in the API: ISO 8601 in UTC. */
 export const instant = z.string().datetime({ offset: true }).openapi({ example: '2026-11-27T09:30:00.000Z' });
