@@ -5,15 +5,15 @@ import { idempotencyHeaders, problemSchema } from './schemas/common.js';
 import { z } from './zod.js';
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed JSON (problem type malformed-json)',
-  401: 'Missing, unknown or revoked token (unauthorized); with WWW-Authenticate: Bearer',
-  404: 'No such ticket in the token’s contract — a ticket of another contract is answered exactly the same (not-found)',
-  409: 'Conflicts with the ticket’s state (conflict), or the first request with this Idempotency-Key is still in flight (idempotency-in-flight)',
-  413: 'Body over the limit (payload-too-large)',
-  415: 'Body not application/json (unsupported-media-type)',
-  422: 'Invalid input with errors[] (validation), or the Idempotency-Key was used with another request (idempotency-key-reused)',
-  429: 'Over 600 requests a minute for this token (rate-limited); with Retry-After',
-  500: 'Unexpected error (internal)',
+  400: 'Poškozený JSON (druh problému malformed-json)',
+  401: 'Chybějící, neznámý nebo zneplatněný token (unauthorized); s WWW-Authenticate: Bearer',
+  404: 'Ve smlouvě tokenu není (not-found) — požadavek jiné smlouvy dostane přesně stejnou odpověď',
+  409: 'Nejde se stavem požadavku (conflict), nebo první požadavek s tímto Idempotency-Key ještě běží (idempotency-in-flight)',
+  413: 'Tělo nad limit (payload-too-large)',
+  415: 'Tělo není application/json (unsupported-media-type)',
+  422: 'Neplatný vstup s errors[] (validation), nebo byl Idempotency-Key použit s jiným požadavkem (idempotency-key-reused)',
+  429: 'Přes 600 požadavků za minutu na tento token (rate-limited); s Retry-After',
+  500: 'Neočekávaná chyba (internal)',
 };
 
 /** The problem statuses a route can answer: what every route shares by its kind, and its own. */
@@ -31,14 +31,14 @@ function operation(route: ApiRoute): RouteConfig {
   for (const [status, success] of Object.entries(route.responses)) {
     responses[Number(status)] = {
       description: success.description,
-      ...(success.location ? { headers: z.object({ Location: z.string().openapi({ description: 'The created resource', example: '/api/v1/tickets/1042' }) }) } : {}),
+      ...(success.location ? { headers: z.object({ Location: z.string().openapi({ description: 'Založený záznam', example: '/api/v1/tickets/1042' }) }) } : {}),
       ...(success.schema ? { content: { [success.contentType ?? 'application/json']: { schema: success.schema } } } : {}),
     };
   }
   for (const status of problemStatuses(route)) {
     responses[status] = {
-      description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
-      ...(status === 429 ? { headers: z.object({ 'Retry-After': z.string().openapi({ description: 'Seconds to wait', example: '12' }) }) } : {}),
+      description: PROBLEM_DESCRIPTIONS[status] ?? 'Problém',
+      ...(status === 429 ? { headers: z.object({ 'Retry-After': z.string().openapi({ description: 'Kolik sekund počkat', example: '12' }) }) } : {}),
       ...(status === 401 ? { headers: z.object({ 'WWW-Authenticate': z.string().openapi({ example: 'Bearer realm="helpdesk.tech"' }) }) } : {}),
       content: { 'application/problem+json': { schema: problemSchema } },
     };
@@ -73,7 +73,7 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API token issued by an administrator for one contract (npm run token -- create …)',
+    description: 'Token API, který vydá administrátor pro jednu smlouvu (npm run token -- create …)',
   });
   registry.register('Problem', problemSchema);
   for (const route of routes) registry.registerPath(operation(route));
@@ -83,15 +83,15 @@ export function openApiDocument(routes: readonly ApiRoute[]) {
       title: `${cs.app} – ${cs.api.docs.title}`,
       version: '1.0.0',
       description:
-        'REST over JSON for monitoring systems and integrations (tickets, their conversation, an Alertmanager receiver). ' +
-        'Errors are RFC 9457 problem details in Czech. POST accepts Idempotency-Key. A token reaches only its own contract.',
+        'REST nad JSON pro monitorovací systémy a integrace (požadavky, jejich komunikace, příjem upozornění z Alertmanageru). ' +
+        'Chyby jsou problem details podle RFC 9457 v češtině. POST přijímá Idempotency-Key. Token dosáhne jen na svou smlouvu.',
     },
     servers: [{ url: '/' }],
     tags: [
-      { name: 'tickets', description: 'Tickets of the token’s contract' },
-      { name: 'messages', description: 'A ticket’s conversation as the customer sees it' },
-      { name: 'alertmanager', description: 'The Prometheus Alertmanager receiver' },
-      { name: 'documentation', description: 'This document and its page' },
+      { name: 'tickets', description: 'Požadavky smlouvy tokenu' },
+      { name: 'messages', description: 'Komunikace požadavku, jak ji vidí zákazník' },
+      { name: 'alertmanager', description: 'Příjemce upozornění z Prometheus Alertmanageru' },
+      { name: 'documentation', description: 'Tento dokument a jeho stránka' },
     ],
     security: [{ bearerAuth: [] }],
   });

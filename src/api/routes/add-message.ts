@@ -16,10 +16,10 @@ export const addMessage = defineRoute({
   operationId: 'addMessage',
   summary: 'Přidat zprávu do komunikace',
   description:
-    'Adds a message as the token’s user, as the customer would on the web: not on a resolved, closed or cancelled ticket (409); a paused ticket resumes.',
+    'Přidá zprávu jako uživatel tokenu, tak jako zákazník na webu: ne k vyřešenému, uzavřenému ani zrušenému požadavku (409); pozastavený požadavek se obnoví.',
   tags: ['messages'],
   request: { params: addMessageParams, body: addMessageBody, bodyExample: { body: 'Zabbix: problém trvá, volné místo 3 %.' } },
-  responses: { 201: { description: 'The message added', schema: addMessageResponse } },
+  responses: { 201: { description: 'Přidaná zpráva', schema: addMessageResponse } },
   problems: [404, 409],
   fieldPaths: { body: '/body', files: '/attachments' },
   async handle({ ctx, token, params, body, transact }) {

@@ -39,9 +39,9 @@ export const alertNotificationSchema = z
 
 export const alertResultSchema = z
   .object({
-    ticket: z.number().int().nullable().openapi({ description: 'The number of the group’s ticket; null when nothing was done (all resolved, no open ticket)', example: 98001 }),
+    ticket: z.number().int().nullable().openapi({ description: 'Číslo požadavku skupiny; null, když se nic nestalo (vše vyřešeno, žádný otevřený požadavek)', example: 98001 }),
     outcome: z.enum(['created', 'message_added', 'unchanged', 'ignored']).openapi({
-      description: 'created: the first firing opened the ticket; message_added: an alert joined, fired again or resolved; unchanged: a repeat of what the ticket already says; ignored: resolved alerts without an open ticket',
+      description: 'created: první upozornění založilo požadavek; message_added: upozornění přibylo, znovu se spustilo nebo pominulo; unchanged: opakování toho, co požadavek už říká; ignored: pominulá upozornění bez otevřeného požadavku',
       example: 'created',
     }),
   })

@@ -10,14 +10,14 @@ export const alertmanagerWebhook = defineRoute({
   operationId: 'receiveAlertmanagerNotification',
   summary: 'Příjem upozornění z Prometheus Alertmanageru',
   description:
-    'Alertmanager’s webhook_config (payload version 4) with `http_config.authorization` carrying the token. One ticket per groupKey while that ticket is open: the first firing creates it (201); a later notification adds a message only when an alert joined the group, fired again or resolved (200, message_added); an unchanged repeat adds nothing (200, unchanged). A resolved group is said in a message; it never resolves the ticket. After staff resolve or close the ticket, the next firing opens a new one.',
+    'webhook_config Alertmanageru (payload verze 4) s tokenem v `http_config.authorization`. Jeden požadavek na groupKey, dokud je otevřený: první upozornění ho založí (201); další notifikace přidá zprávu, jen když do skupiny upozornění přibylo, znovu se spustilo nebo pominulo (200, message_added); nezměněné opakování nepřidá nic (200, unchanged). Pominutí skupiny oznámí zpráva; požadavek tím nikdy nevyřeší. Když podpora požadavek vyřeší nebo uzavře, další upozornění založí nový.',
   tags: ['alertmanager'],
   request: {
     body: alertNotificationSchema,
   },
   responses: {
-    200: { description: 'A message was added, or nothing changed', schema: alertResultSchema },
-    201: { description: 'The group’s ticket was created', schema: alertResultSchema },
+    200: { description: 'Zpráva byla přidána, nebo se nic nezměnilo', schema: alertResultSchema },
+    201: { description: 'Požadavek skupiny byl založen', schema: alertResultSchema },
   },
   async handle({ ctx, token, body, transact }) {
     return transact(async (trx) => {

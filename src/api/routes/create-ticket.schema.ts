@@ -18,17 +18,17 @@ export const attachmentInput = z
     content_type: z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/).openapi({ example: 'text/plain' }),
     content_base64: base64.openapi({ type: 'string', contentEncoding: 'base64', example: 'L2Rldi9zZGExICA5NSUK' } as never),
   })
-  .openapi('AttachmentInput', { description: 'A file, base64-encoded; within the installation’s limits (by default 10 files of at most 20 MiB each)' });
+  .openapi('AttachmentInput', { description: 'Soubor v base64; v mezích instalace (výchozí: 10 souborů, každý nejvýše 20 MiB)' });
 
 /** POST /api/v1/tickets: what the caller reports; the contract is the token's. */
 export const createTicketBody = z
   .object({
     subject: z.string().min(1).max(SUBJECT_MAX).openapi({ example: 'Disk /var na db1 je plný z 95 %' }),
     description: z.string().min(1).max(TEXT_MAX).openapi({ example: 'Zabbix: trigger "Free disk space is less than 5% on volume /var" na db1.' }),
-    paragraph: plainText(50).nullish().openapi({ description: 'The paragraph’s code within the token’s contract; default: the token’s paragraph', example: 'I1' }),
-    contact_phone: z.string().max(50).nullish().openapi({ description: 'Default: the phone of the token’s user', example: '+420 777 123 456' }),
-    contact_email: z.string().max(254).email().nullish().openapi({ description: 'Default: the e-mail of the token’s user', example: 'noc@example.cz' }),
-    external_id: plainText(EXTERNAL_ID_MAX).nullish().openapi({ description: 'The caller’s own reference (≤ 200 characters), filterable in the list', example: 'ZBX-77812' }),
+    paragraph: plainText(50).nullish().openapi({ description: 'Kód paragrafu ve smlouvě tokenu; výchozí: paragraf tokenu', example: 'I1' }),
+    contact_phone: z.string().max(50).nullish().openapi({ description: 'Výchozí: telefon uživatele tokenu', example: '+420 777 123 456' }),
+    contact_email: z.string().max(254).email().nullish().openapi({ description: 'Výchozí: e-mail uživatele tokenu', example: 'noc@example.cz' }),
+    external_id: plainText(EXTERNAL_ID_MAX).nullish().openapi({ description: 'Vlastní označení volajícího (nejvýše 200 znaků), filtrovatelné v seznamu', example: 'ZBX-77812' }),
     attachments: z.array(attachmentInput).nullish(),
   })
   .openapi('CreateTicketRequest');

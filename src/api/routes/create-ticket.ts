@@ -18,11 +18,11 @@ export const createTicket = defineRoute({
   operationId: 'createTicket',
   summary: 'Založit požadavek',
   description:
-    'Creates a ticket in the token’s contract, reported as the token’s user, with the SLA, history and notifications of any new ticket. ' +
-    'Send an Idempotency-Key so that a retry never creates a second ticket.',
+    'Založí požadavek ve smlouvě tokenu, nahlášený jako uživatel tokenu, se SLA, historií a notifikacemi jako každý nový požadavek. ' +
+    'Pošlete Idempotency-Key, aby opakování nikdy nezaložilo druhý požadavek.',
   tags: ['tickets'],
   request: { body: createTicketBody, bodyExample: createTicketExample },
-  responses: { 201: { description: 'The ticket created (or, for a retried Idempotency-Key, the one created first)', schema: createTicketResponse, location: true } },
+  responses: { 201: { description: 'Založený požadavek (při opakovaném Idempotency-Key ten založený poprvé)', schema: createTicketResponse, location: true } },
   fieldPaths: { paragraph_id: '/paragraph', contract_id: '/paragraph', files: '/attachments' },
   async handle({ ctx, token, body, transact }) {
     const paragraph = body.paragraph ? await paragraphByCode(ctx.db, token.contractId, body.paragraph) : { id: token.paragraphId, ...token.paragraph };

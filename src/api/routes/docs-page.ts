@@ -10,7 +10,7 @@ export const apiDocsPage = defineRoute({
   operationId: 'getApiDocs',
   summary: 'Popis API pro lidi (HTML)',
   tags: ['documentation'],
-  responses: { 200: { description: 'An HTML page rendered from the OpenAPI document', schema: z.string(), contentType: 'text/html' } },
+  responses: { 200: { description: 'Stránka HTML vytvořená z dokumentu OpenAPI', schema: z.string(), contentType: 'text/html' } },
   async handle({ document }) {
     return { status: 200, body: docsHtml(document()), contentType: 'text/html; charset=utf-8' };
   },

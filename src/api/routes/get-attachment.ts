@@ -13,10 +13,10 @@ export const getAttachment = defineRoute({
   auth: 'token',
   operationId: 'getAttachment',
   summary: 'Stáhnout přílohu',
-  description: 'The bytes of an attachment of a message the customer sees. An internal note’s attachment, another contract’s or a missing one is 404, all alike.',
+  description: 'Obsah přílohy, kterou vidí zákazník. Příloha interní poznámky, příloha jiné smlouvy i neexistující příloha jsou stejné 404.',
   tags: ['messages'],
   request: { params: getAttachmentParams },
-  responses: { 200: { description: 'The file', schema: attachmentContent, contentType: 'application/octet-stream' } },
+  responses: { 200: { description: 'Soubor', schema: attachmentContent, contentType: 'application/octet-stream' } },
   problems: [404],
   async handle({ pools, token, params }) {
     const file = await apiAttachment(pools, { actor: token.actor, contractId: token.contractId }, params.number, params.id);

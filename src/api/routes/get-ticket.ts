@@ -10,10 +10,10 @@ export const getTicket = defineRoute({
   auth: 'token',
   operationId: 'getTicket',
   summary: 'Jeden požadavek smlouvy tokenu',
-  description: 'The ticket with its state, paragraph, assignee and both SLA clocks. A number of another contract is 404, exactly as a number that does not exist.',
+  description: 'Požadavek se stavem, paragrafem, řešitelem a oběma hodinami SLA. Číslo jiné smlouvy je 404, stejně jako číslo, které neexistuje.',
   tags: ['tickets'],
   request: { params: getTicketParams },
-  responses: { 200: { description: 'The ticket', schema: getTicketResponse } },
+  responses: { 200: { description: 'Požadavek', schema: getTicketResponse } },
   problems: [404],
   async handle({ pools, token, params }) {
     const row = await apiTicket(pools, { actor: token.actor, contractId: token.contractId }, params.number);

@@ -9,10 +9,10 @@ export const listMessages = defineRoute({
   auth: 'token',
   operationId: 'listMessages',
   summary: 'Komunikace požadavku',
-  description: 'The messages the customer sees (never the vendor’s internal notes), oldest first.',
+  description: 'Zprávy, které vidí zákazník (nikdy interní poznámky dodavatele), od nejstarší.',
   tags: ['messages'],
   request: { params: listMessagesParams },
-  responses: { 200: { description: 'The conversation', schema: listMessagesResponse } },
+  responses: { 200: { description: 'Komunikace', schema: listMessagesResponse } },
   problems: [404],
   async handle({ pools, token, params }) {
     const rows = await apiTicketMessages(pools, { actor: token.actor, contractId: token.contractId }, params.number);

@@ -38,16 +38,16 @@ export const listTicketsQuery = z.object({
     .optional()
     .openapi({
       param: { name: 'limit', in: 'query' },
-      description: `Items per page, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`,
+      description: `Položek na stránku, 1–${LIST_LIMIT_MAX} (výchozí ${LIST_LIMIT_DEFAULT})`,
       type: 'integer',
       minimum: 1,
       maximum: LIST_LIMIT_MAX,
       default: LIST_LIMIT_DEFAULT,
       example: 20,
     } as never),
-  state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Only tickets in this state' }),
-  external_id: plainText(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only tickets with this external_id', example: 'ZBX-77812' }),
-  updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Only tickets changed (state, assignee, classification) or with a new visible message at or after this instant (ISO 8601 with offset)' }),
+  state: z.enum(STATES).optional().openapi({ param: { name: 'state', in: 'query' }, description: 'Jen požadavky v tomto stavu' }),
+  external_id: plainText(200).optional().openapi({ param: { name: 'external_id', in: 'query' }, description: 'Jen požadavky s tímto external_id', example: 'ZBX-77812' }),
+  updated_since: instant.optional().openapi({ param: { name: 'updated_since', in: 'query' }, description: 'Jen požadavky změněné (stav, řešitel, klasifikace) nebo s novou viditelnou zprávou v tomto okamžiku či později (ISO 8601 s posunem)' }),
   cursor: z
     .string()
     .max(200)
@@ -60,12 +60,12 @@ export const listTicketsQuery = z.object({
       return position;
     })
     .optional()
-    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor of the previous page; absent for the first page', type: 'string' }),
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor předchozí stránky; u první stránky chybí', type: 'string' }),
 });
 
 export const listTicketsResponse = z
   .object({
     items: z.array(ticketSummarySchema),
-    next_cursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pošlete jako cursor pro další stránku; na poslední stránce null' }),
   })
   .openapi('TicketPage');

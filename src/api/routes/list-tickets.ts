@@ -11,11 +11,11 @@ export const listTickets = defineRoute({
   operationId: 'listTickets',
   summary: 'Požadavky smlouvy tokenu',
   description:
-    'Newest first. The cursor is opaque and stable: tickets created while you page never make an item repeat or go missing. ' +
-    'Items carry no description and no SLA; GET a ticket for them.',
+    'Od nejnovějšího. Kurzor je neprůhledný a stálý: požadavky založené během stránkování nikdy nezpůsobí, že se položka zopakuje nebo chybí. ' +
+    'Položky nemají popis ani SLA; ty dá GET požadavku.',
   tags: ['tickets'],
   request: { query: listTicketsQuery },
-  responses: { 200: { description: 'A page of tickets', schema: listTicketsResponse } },
+  responses: { 200: { description: 'Stránka požadavků', schema: listTicketsResponse } },
   async handle({ pools, token, query }) {
     const limit = query.limit ?? LIST_LIMIT_DEFAULT;
     const { rows, more } = await apiTicketPage(pools, { actor: token.actor, contractId: token.contractId }, {

@@ -9,7 +9,7 @@ export const openApiDocumentRoute = defineRoute({
   operationId: 'getOpenApiDocument',
   summary: 'Dokument OpenAPI 3.1 tohoto API',
   tags: ['documentation'],
-  responses: { 200: { description: 'The OpenAPI 3.1 document', schema: z.object({ openapi: z.string() }).passthrough() } },
+  responses: { 200: { description: 'Dokument OpenAPI 3.1', schema: z.object({ openapi: z.string() }).passthrough() } },
   async handle({ document }) {
     return { status: 200, body: document() };
   },

@@ -5,22 +5,22 @@ import { z } from '../zod.js';
 /** RFC 9457 problem details, as every error under /api is answered. */
 export const problemSchema = z
   .object({
-    type: z.string().url().openapi({ description: `Stable URI of the kind of problem, under ${PROBLEM_BASE}`, example: `${PROBLEM_BASE}validation` }),
-    title: z.string().openapi({ description: 'Short Czech summary of the kind of problem', example: 'Neplatné údaje' }),
+    type: z.string().url().openapi({ description: `Stálé URI druhu problému, pod ${PROBLEM_BASE}`, example: `${PROBLEM_BASE}validation` }),
+    title: z.string().openapi({ description: 'Krátký český název druhu problému', example: 'Neplatné údaje' }),
     status: z.number().int().openapi({ example: 422 }),
-    detail: z.string().openapi({ description: 'Czech explanation of this occurrence', example: 'Některé údaje požadavku nejsou platné; seznam je v poli errors.' }),
+    detail: z.string().openapi({ description: 'Vysvětlení tohoto případu (česky)', example: 'Některé údaje požadavku nejsou platné; seznam je v poli errors.' }),
     errors: z
       .array(
         z.object({
           path: z.string().openapi({
-            description: 'Where: a JSON Pointer into the body (/attachments/0/name), or the name of a query parameter or header',
+            description: 'Kde: JSON Pointer do těla (/attachments/0/name), nebo název parametru dotazu či hlavičky',
             example: '/subject',
           }),
           message: z.string().openapi({ example: 'Povinný údaj.' }),
         }),
       )
       .optional()
-      .openapi({ description: 'Validation problems (422 only), one per invalid value' }),
+      .openapi({ description: 'Chyby vstupu (jen u 422), jedna na každou neplatnou hodnotu' }),
   })
   .openapi('Problem');
 
@@ -34,7 +34,7 @@ export const pathInteger = (name: string, description: string, example: number) 
     .openapi({ param: { name, in: 'path' }, description, type: 'integer', minimum: 1, example } as never);
 
 /** A ticket number in a path: the number the portal shows. */
-export const ticketNumberParams = z.object({ number: pathInteger('number', 'The ticket number', 1042) });
+export const ticketNumberParams = z.object({ number: pathInteger('number', 'Číslo požadavku', 1042) });
 
 /** An instant in the API: ISO 8601 in UTC. */
 export const instant = z.string().datetime({ offset: true }).openapi({ example: '2026-11-27T09:30:00.000Z' });
@@ -47,7 +47,7 @@ export const idempotencyHeaders = z.object({
     .max(255)
     .optional()
     .openapi({
-      description: 'Any unique text (a UUID): a retry with the same key and body gets the stored response for 24 hours instead of a second ticket',
+      description: 'Libovolný jedinečný text (UUID): opakování se stejným klíčem a tělem dostane po 24 hodin uloženou odpověď místo druhého požadavku',
       example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
     }),
 });

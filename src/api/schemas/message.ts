@@ -4,10 +4,10 @@ import { z } from '../zod.js';
 /** A stored file, as a ticket and a message list them. */
 export const attachmentSchema = z
   .object({
-    id: z.number().int().openapi({ description: 'Downloads at /api/v1/tickets/{number}/attachments/{id}', example: 5012 }),
+    id: z.number().int().openapi({ description: 'Ke stažení na /api/v1/tickets/{number}/attachments/{id}', example: 5012 }),
     name: z.string(),
-    content_type: z.string().openapi({ description: 'As uploaded (the download itself is application/octet-stream)' }),
-    size: z.number().int().openapi({ description: 'bytes' }),
+    content_type: z.string().openapi({ description: 'Jak byl nahrán (samotné stažení je application/octet-stream)' }),
+    size: z.number().int().openapi({ description: 'bajtů' }),
   })
   .openapi('Attachment');
 
@@ -15,10 +15,10 @@ export const attachmentSchema = z
 export const messageSchema = z
   .object({
     body: z.string(),
-    channel: z.enum(['web', 'email', 'hotline', 'api', 'system']).openapi({ description: 'Where the message was written' }),
+    channel: z.enum(['web', 'email', 'hotline', 'api', 'system']).openapi({ description: 'Kudy zpráva přišla' }),
     author: z.object({
       name: z.string().openapi({ example: 'Jana Nováková' }),
-      role: z.enum(['customer', 'staff']).openapi({ description: 'customer: the contract’s side; staff: the vendor’s support' }),
+      role: z.enum(['customer', 'staff']).openapi({ description: 'customer: strana smlouvy; staff: podpora dodavatele' }),
     }),
     created_at: instant,
     attachments: z.array(attachmentSchema),

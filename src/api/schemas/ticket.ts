@@ -5,18 +5,18 @@ import { z } from '../zod.js';
 
 const clockSchema = z
   .object({
-    due: nullableInstant.openapi({ description: 'When the clock runs out; null while it is paused, undecided or not applicable' }),
-    breached: z.boolean().nullable().openapi({ description: 'true once the target was missed; null without SLA' }),
+    due: nullableInstant.openapi({ description: 'Kdy hodiny vyprší; null, dokud jsou pozastavené, nerozhodnuté nebo bez SLA' }),
+    breached: z.boolean().nullable().openapi({ description: 'true, jakmile byl cíl nesplněn; null bez SLA' }),
     state: z
       .enum(['running', 'paused', 'stopped', 'awaiting_complaint_decision', 'not_applicable'])
-      .openapi({ description: 'running, paused, stopped (met or missed), awaiting_complaint_decision, not_applicable (no SLA for this paragraph)' }),
+      .openapi({ description: 'running běží, paused pozastaveno, stopped zastaveno (splněno i nesplněno), awaiting_complaint_decision čeká na rozhodnutí o reklamaci, not_applicable paragraf nemá SLA' }),
   })
   .openapi('SlaClock');
 
 export const stateSchema = z
   .object({
     code: z.enum(STATES).openapi({ example: 'new' }),
-    label: z.string().openapi({ description: 'The state’s Czech name as the portal shows it', example: 'Nový' }),
+    label: z.string().openapi({ description: 'Český název stavu, jak ho ukazuje portál', example: 'Nový' }),
   })
   .openapi('TicketState');
 
@@ -36,14 +36,14 @@ export const ticketSchema = z
     state: stateSchema,
     paragraph: paragraphSchema,
     channel: z.enum(['web', 'email', 'hotline', 'api']),
-    external_id: z.string().nullable().openapi({ description: 'The caller’s own reference given at creation', example: 'ZBX-77812' }),
-    assignee_name: z.string().nullable().openapi({ description: 'Who at the vendor solves it; null while unassigned' }),
+    external_id: z.string().nullable().openapi({ description: 'Vlastní označení volajícího zadané při založení', example: 'ZBX-77812' }),
+    assignee_name: z.string().nullable().openapi({ description: 'Kdo ho u dodavatele řeší; null, dokud není přidělen' }),
     created_at: instant,
     updated_at: instant,
     resolved_at: nullableInstant,
     closed_at: nullableInstant,
-    sla: z.object({ reaction: clockSchema, resolution: clockSchema }).openapi({ description: 'Both SLA clocks as the ticket page shows them' }),
-    attachments: z.array(attachmentSchema).openapi({ description: 'The files that came with the ticket; each message lists its own' }),
+    sla: z.object({ reaction: clockSchema, resolution: clockSchema }).openapi({ description: 'Obě hodiny SLA, jak je ukazuje stránka požadavku' }),
+    attachments: z.array(attachmentSchema).openapi({ description: 'Soubory, které přišly s požadavkem; každá zpráva uvádí své' }),
   })
   .openapi('Ticket');
 
