@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages as allAdminPages } from '../support/pages.js';
@@ -27,9 +25,7 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
   let tdb: TestDatabase;
   let world: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let base: string;
-  let browser: Browser;
+  let served: ServedApp;
   let context: BrowserContext;
   let page: Page;
   let fresh: number;
@@ -43,8 +39,7 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
     calendarId = Number((await tdb.db('service_calendars').first('id')).id);
     apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, user_id: world.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveToBrowser(web.app);
 
     // a new ticket, and a resolved one with a conversation (its Vyhodnocení tab exists)
     const customer = await login(web.app, 'alice');
@@ -74,18 +69,13 @@ describe.skipIf(!available)('accessibility of the customer and admin pages (axe-
     expect((await admin.agent.post('/admin/migration').field('_csrf', admin.csrf).field('mode', 'import')
       .attach('files', readFileSync(new URL('../fixtures/import/sample.json', import.meta.url)), { filename: 'data.json', contentType: 'application/json' })).status).toBe(200);
 
-    browser = await launchBrowser();
     // axe-core is injected as an inline script, which the app's Content-Security-Policy forbids
-    context = await browser.newContext({ baseURL: base, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    context.setDefaultTimeout(15_000);
+    context = await served.context({ bypassCSP: true });
     page = await context.newPage();
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

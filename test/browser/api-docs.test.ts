@@ -1,9 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from '../support/axe.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 
@@ -18,28 +15,22 @@ const available = browserAvailable('test/browser/api-docs.test.ts');
 describe.skipIf(!available)('the API documentation page in chromium', () => {
   let tdb: TestDatabase;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
-  let base: string;
+  let served: ServedApp;
 
   beforeAll(async () => {
     tdb = await freshDatabase();
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
+    served = await serveToBrowser(web.app);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });
 
   it('loads under the app’s CSP with only same-origin requests, and nothing is refused', async () => {
-    const context = await browser.newContext({ baseURL: base });
+    const context = await served.browser.newContext({ baseURL: served.baseURL });
     const page = await context.newPage();
     const requests: string[] = [];
     const problems: string[] = [];
@@ -49,7 +40,7 @@ describe.skipIf(!available)('the API documentation page in chromium', () => {
     const res = await page.goto('/api/v1/docs');
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').textContent()).toBe('Integrační API');
-    expect(requests.every((u) => u.startsWith(base))).toBe(true);
+    expect(requests.every((u) => u.startsWith(served.baseURL))).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -57,7 +48,7 @@ describe.skipIf(!available)('the API documentation page in chromium', () => {
   it('passes axe-core at 390 and 1280 px, and its contents link moves focus by keyboard', async () => {
     for (const width of [390, 1280]) {
       // axe-core is injected as an inline script, which the app's Content-Security-Policy forbids
-      const context = await browser.newContext({ baseURL: base, viewport: { width, height: 900 }, bypassCSP: true });
+      const context = await served.browser.newContext({ baseURL: served.baseURL, viewport: { width, height: 900 }, bypassCSP: true });
       const page = await context.newPage();
       await page.goto('/api/v1/docs');
       expect(await seriousViolations(page), `${width} px`).toEqual([]);

@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
 import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
 import { acceptTicket, pauseTicket } from '../../src/services/transitions.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
@@ -48,8 +46,7 @@ describe.skipIf(!available)('the customer side in the browser (issue 12 part 4)'
   let tdb: TestDatabase;
   let w: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let strict: BrowserContext;
   let audit: BrowserContext;
   let paused: number;
@@ -67,23 +64,14 @@ describe.skipIf(!available)('the customer side in the browser (issue 12 part 4)'
       fileFromBuffer('zaznam.txt', 'text/plain', Buffer.from('log')),
     ])).number;
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const options = { baseURL, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 } };
-    strict = await browser.newContext(options);
-    // axe-core is injected as an inline script, which the app's policy forbids
-    audit = await browser.newContext({ ...options, bypassCSP: true });
-    for (const c of [strict, audit]) c.setDefaultTimeout(15_000);
+    served = await serveToBrowser(web.app);
+    strict = await served.context();
+    audit = await served.context({ bypassCSP: true });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await strict?.close();
-    await audit?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

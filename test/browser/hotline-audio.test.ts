@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileFromBuffer } from '../../src/services/attachments.js';
 import { createTicket } from '../../src/services/create-ticket.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
+import { wavBytes } from '../hotline/support.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -23,35 +22,13 @@ const SHOTS = new URL('../../test-output/screenshots/', import.meta.url);
 const STEP_TIMEOUT = 120_000;
 const SECONDS = 2;
 
-/** A PCM WAV, 8 kHz mono 16-bit, of a 440 Hz sine: what the telephony provider records. */
-function wav(seconds: number): Buffer {
-  const rate = 8000;
-  const data = Buffer.alloc(rate * seconds * 2);
-  for (let i = 0; i < rate * seconds; i += 1) data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
-
 const available = browserAvailable('test/browser/hotline-audio.test.ts');
 
 describe.skipIf(!available)('the HotLine in the browser (issue 13): the recording plays, the staff pages are accessible', () => {
   let tdb: TestDatabase;
   let w: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let strict: BrowserContext;
   let audit: BrowserContext;
   let ticket: number;
@@ -65,7 +42,7 @@ describe.skipIf(!available)('the HotLine in the browser (issue 13): the recordin
       tdb.ctx,
       w.users.alice,
       { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'HotLine – Alice Zákaznice – 27. 11. 2026 9:00', description: 'Požadavek nahraný telefonem, 2 s; nahrávka je v příloze.' },
-      [fileFromBuffer('hotline-CA0001.wav', 'audio/wav', wav(SECONDS))],
+      [fileFromBuffer('hotline-CA0001.wav', 'audio/wav', wavBytes(SECONDS))],
       'hotline',
     )).number;
     // the log: a call of each kind, one with the ticket, one whose download failed
@@ -77,23 +54,14 @@ describe.skipIf(!available)('the HotLine in the browser (issue 13): the recordin
     await call(4, { outcome: 'outside_hours', user_id: w.users.carol.id, contract_id: w.contractA });
 
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
-    const options = { baseURL, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 } };
-    strict = await browser.newContext(options);
-    // axe-core is injected as an inline script, which the app's policy forbids
-    audit = await browser.newContext({ ...options, bypassCSP: true });
-    for (const c of [strict, audit]) c.setDefaultTimeout(15_000);
+    served = await serveToBrowser(web.app);
+    strict = await served.context();
+    audit = await served.context({ bypassCSP: true });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await strict?.close();
-    await audit?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

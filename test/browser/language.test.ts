@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cs } from '../../src/i18n/cs.js';
 import { en } from '../../src/i18n/en.js';
 import { createTicket } from '../../src/services/create-ticket.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
@@ -26,8 +24,7 @@ describe.skipIf(!available)('English in the browser (issue 12 part 5)', () => {
   let tdb: TestDatabase;
   let w: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let context: BrowserContext;
   let ticket: number;
 
@@ -36,20 +33,14 @@ describe.skipIf(!available)('English in the browser (issue 12 part 5)', () => {
     w = await seedWorld(tdb.db);
     ticket = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: 'Printer offline', description: 'It does not print.' })).number;
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
+    served = await serveToBrowser(web.app);
     // axe-core is injected as an inline script, which the app's policy forbids
-    context = await browser.newContext({ baseURL, locale: 'en-GB', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    context.setDefaultTimeout(15_000);
+    context = await served.context({ locale: 'en-GB', bypassCSP: true });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

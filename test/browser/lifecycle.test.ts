@@ -1,12 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -37,9 +35,8 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
   let tdb: TestDatabase;
   let world: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
+  let served: ServedApp;
   let base: string;
-  let browser: Browser;
   let customerCtx: BrowserContext;
   let staffCtx: BrowserContext;
   let customer: Page;
@@ -69,18 +66,16 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
     tdb = await freshDatabase();
     world = await seedWorld(tdb.db);
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveToBrowser(web.app);
+    base = served.baseURL;
 
     await mkdir(SHOTS, { recursive: true });
     tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-browser-'));
     filePath = path.join(tmp, FILE_NAME);
     await writeFile(filePath, FILE_BODY, 'utf8');
 
-    browser = await launchBrowser();
-    const options = { baseURL: base, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, acceptDownloads: true };
-    customerCtx = await browser.newContext(options);
-    staffCtx = await browser.newContext(options);
+    customerCtx = await served.context({ acceptDownloads: true });
+    staffCtx = await served.context({ acceptDownloads: true });
     customerCtx.setDefaultTimeout(10_000);
     staffCtx.setDefaultTimeout(10_000);
     customer = await customerCtx.newPage();
@@ -90,11 +85,7 @@ describe.skipIf(!available)('ticket lifecycle in a real browser (customer and st
   });
 
   afterAll(async () => {
-    await customerCtx?.close();
-    await staffCtx?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
     if (tmp) await rm(tmp, { recursive: true, force: true });

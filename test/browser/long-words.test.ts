@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../src/services/create-ticket.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { buildApp } from '../support/web.js';
 import { PASSWORD, seedWorld, type World } from '../support/world.js';
@@ -23,8 +21,7 @@ describe.skipIf(!available)('a 255-character word in a subject', () => {
   let tdb: TestDatabase;
   let w: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let context: BrowserContext;
   let page: Page;
   let number: number;
@@ -34,18 +31,14 @@ describe.skipIf(!available)('a 255-character word in a subject', () => {
     w = await seedWorld(tdb.db);
     number = (await createTicket(tdb.ctx, w.users.alice, { contract_id: w.contractA, paragraph_id: w.paragraphs.A.incident, contact_phone: '602123456', subject: LONG_WORD, description: LONG_WORD })).number;
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
+    served = await serveToBrowser(web.app);
     mkdirSync(SHOTS, { recursive: true });
-    browser = await launchBrowser();
-    context = await browser.newContext({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, locale: 'cs-CZ', viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
+    context = await served.context();
     page = await context.newPage();
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

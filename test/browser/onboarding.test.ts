@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, sendDueMail } from '../../src/mail/outbox.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { buildApp } from '../support/web.js';
@@ -47,10 +45,9 @@ const available = browserAvailable('test/browser/onboarding.test.ts');
 describe.skipIf(!available)('onboarding a customer, end to end in a real browser', () => {
   let tdb: TestDatabase;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
+  let served: ServedApp;
   let base: string;
   let sink: SmtpSink;
-  let browser: Browser;
   let adminCtx: BrowserContext;
   let customerCtx: BrowserContext;
   let admin: Page;
@@ -62,13 +59,11 @@ describe.skipIf(!available)('onboarding a customer, end to end in a real browser
     tdb = await freshDatabase();
     await seedWorld(tdb.db);
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveToBrowser(web.app);
+    base = served.baseURL;
     sink = await startSmtpSink();
-    browser = await launchBrowser();
-    const options = { baseURL: base, locale: 'cs-CZ', timezoneId: ZONE, viewport: { width: 1280, height: 900 } };
-    adminCtx = await browser.newContext(options);
-    customerCtx = await browser.newContext(options);
+    adminCtx = await served.context({ timezoneId: ZONE });
+    customerCtx = await served.context({ timezoneId: ZONE });
     adminCtx.setDefaultTimeout(10_000);
     customerCtx.setDefaultTimeout(10_000);
     admin = await adminCtx.newPage();
@@ -76,12 +71,8 @@ describe.skipIf(!available)('onboarding a customer, end to end in a real browser
   }, 120_000);
 
   afterAll(async () => {
-    await adminCtx?.close();
-    await customerCtx?.close();
-    await browser?.close();
+    await served?.close();
     await sink?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
     await web?.close();
     await tdb?.drop();
   });

@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDocument } from '../../src/services/import/index.js';
 import { octoberDocument } from '../report/month.fixture.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { systemPartAvailable } from '../support/system-part.js';
@@ -45,8 +43,7 @@ function pngSize(png: Buffer): { width: number; height: number } {
 describe.skipIf(!available)('the monthly report page in chromium: accessible, and printed on A4', () => {
   let tdb: TestDatabase;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let context: BrowserContext;
   let page: Page;
   let contractId: number;
@@ -58,13 +55,10 @@ describe.skipIf(!available)('the monthly report page in chromium: accessible, an
     await importDocument(tdb.db, octoberDocument());
     contractId = Number((await tdb.db('contracts').where({ number: 'R-1' }).first('id')).id);
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveToBrowser(web.app);
     await mkdir(SHOTS, { recursive: true });
-    browser = await launchBrowser();
     // axe-core is injected as an inline script, which the app's Content-Security-Policy forbids
-    context = await browser.newContext({ baseURL: base, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    context.setDefaultTimeout(15_000);
+    context = await served.context({ bypassCSP: true });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error ${e.message}`));
     page.on('response', (r) => {
@@ -78,10 +72,7 @@ describe.skipIf(!available)('the monthly report page in chromium: accessible, an
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });

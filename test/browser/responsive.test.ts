@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMail } from '../../src/services/mail/ingest.js';
-import { browserAvailable, launchBrowser, listenLocal } from '../support/browser.js';
+import { browserAvailable, serveToBrowser, type ServedApp } from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { freshDatabase, type TestDatabase } from '../support/db.js';
 import { adminPages, customerPages, type PortalPage, type PortalTickets, seedPortalTickets, staffPages } from '../support/pages.js';
@@ -31,8 +29,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
   let tdb: TestDatabase;
   let world: World;
   let web: ReturnType<typeof buildApp>;
-  let server: Server;
-  let browser: Browser;
+  let served: ServedApp;
   let context: BrowserContext;
   let page: Page;
   let tickets: PortalTickets;
@@ -45,7 +42,7 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     calendarId = Number((await tdb.db('service_calendars').first('id')).id);
     apiTokenId = Number((await tdb.db('api_tokens').insert({ contract_id: world.contractA, paragraph_id: world.paragraphs.A.incident, user_id: world.users.alice.id, name: 'Zabbix', token_hash: 'f'.repeat(64) }).returning('id'))[0].id);
     web = buildApp(tdb);
-    server = await listenLocal(web.app);
+    served = await serveToBrowser(web.app);
     tickets = await seedPortalTickets(web.app, world);
     // the mail log has a row in quarantine (a stranger's mail) with its release and discard buttons
     await ingestMail(tdb.ctx, Buffer.from('From: neznamy.odesilatel.s.dlouhou.adresou@priklad-velke-firmy.example\r\nSubject: Dotaz na fakturaci za listopad a prosinec\r\nMessage-ID: <r1@priklad.example>\r\n\r\nDobrý den\r\n'), { mailbox: null });
@@ -54,19 +51,13 @@ describe.skipIf(!available)('every page at 390 and 1280 px: no horizontal scroll
     expect(await tdb.db('inbound_mail').where('message_id', 'like', '%r2@priklad.example%').update({ outcome: 'quarantine', reason: 'no_paragraph', review: 'pending' })).toBe(1);
     mkdirSync(SHOTS, { recursive: true });
 
-    browser = await launchBrowser();
     // axe-core is injected as an inline script, which the app's Content-Security-Policy forbids
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    context = await browser.newContext({ baseURL: base, locale: 'cs-CZ', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    context.setDefaultTimeout(15_000);
+    context = await served.context({ bypassCSP: true });
     page = await context.newPage();
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server?.closeAllConnections?.();
+    await served?.close();
     await web?.close();
     await tdb?.drop();
   });
