@@ -196,6 +196,14 @@ export async function contentChunks(db: Knex, sha256: string): Promise<{ seq: nu
   return rows.map((r) => ({ seq: Number(r.seq), length: Number(r.length) }));
 }
 
+/** A stored content whole, in one query (for an answer that holds it in memory anyway); `size` is checked. */
+export async function wholeContent(db: Knex, sha256: string, size: number): Promise<Buffer> {
+  const rows = (await db('attachment_chunks').where({ sha256 }).orderBy('seq').select('data')) as { data: Buffer }[];
+  const content = Buffer.concat(rows.map((r) => r.data));
+  if (content.length !== size) throw new Error(`attachment ${sha256}: ${content.length} bytes stored, ${size} expected`);
+  return content;
+}
+
 /**
  * The bytes `start`..`end` (inclusive) of a stored content, one chunk (one query) at a time;
  * a chunk only partly in the range is cut in PostgreSQL.

@@ -154,6 +154,12 @@ export function round(value: number, digits: number): number {
   return sign * Number(`${Math.round(Number(`${Math.abs(value)}e${digits}`))}e-${digits}`);
 }
 
+/** The items by number: as given when they already are (a read's order), else a sorted copy. */
+export function byNumber<T extends { number: number }>(items: T[]): T[] {
+  for (let i = 1; i < items.length; i += 1) if (items[i - 1]!.number >= items[i]!.number) return [...items].sort((a, b) => a.number - b.number);
+  return items;
+}
+
 /** Median of the values (mean of the two middle ones for an even count); null for none. */
 export function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -281,10 +287,9 @@ function effortFigures(efforts: ReportEffort[], tickets: Map<number, ReportTicke
       nonBillable += e.minutes;
     }
   }
-  // the read gives the entries by ticket; sort only when they are not
-  const list = [...rows.values()];
   return {
-    tickets: list.every((r, i) => i === 0 || list[i - 1]!.number < r.number) ? list : list.sort((a, b) => a.number - b.number),
+    // the read gives the entries by ticket already
+    tickets: byNumber([...rows.values()]),
     billable_minutes_by_kind: byKind,
     billable_hours: round(billable / 60, 2),
     non_billable_minutes: nonBillable,

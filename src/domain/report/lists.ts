@@ -4,7 +4,7 @@
  * overview line per contract report with its sorting. Pure; buildReport's object stays as the
  * spec gives it.
  */
-import { openAtEnd, type Report, type ReportInput } from './build.js';
+import { byNumber, openAtEnd, type Report, type ReportInput } from './build.js';
 import { inRange } from './month.js';
 
 export interface TicketRef {
@@ -30,9 +30,7 @@ export function reportTickets(input: ReportInput, limit = Number.POSITIVE_INFINI
   const add = (list: TicketRef[], t: { number: number; subject: string }) => {
     if (list.length < limit) list.push({ number: t.number, subject: t.subject });
   };
-  // the read gives them by number already; sort only when they are not
-  const sorted = input.tickets.every((t, i, all) => i === 0 || all[i - 1]!.number < t.number);
-  for (const t of sorted ? input.tickets : [...input.tickets].sort((a, b) => a.number - b.number)) {
+  for (const t of byNumber(input.tickets)) {
     if (t.state === 'cancelled') continue;
     if (inRange(t.created_at, range)) add(lists.received, t);
     if (t.month.resolved) add(lists.resolved, t);

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { compiledRead } from '../../db/compiled.js';
 import type { StateCode } from '../../domain/states.js';
 import type { Actor } from '../actor.js';
-import { contentChunks, readContent, type StoredAttachment } from '../attachments.js';
+import { type StoredAttachment, wholeContent } from '../attachments.js';
 import { NotFoundError } from '../errors.js';
 import { type ClockInputs, clockColumns, clocksOf, joinTicketSlaSetup, type TicketClocks } from '../sla.js';
 import { visibleTickets } from '../visibility.js';
@@ -167,12 +167,9 @@ export async function apiAttachment(pools: Reads, scope: ApiScope, number: numbe
     .leftJoin('ticket_messages as m', 'm.id', 'f.message_id')
     .where({ 't.number': number, 'f.id': id })
     .where((w) => w.whereNull('m.internal').orWhere('m.internal', false))
-    .first('f.name', 'f.sha256')) as { name: string; sha256: string } | undefined;
+    .first('f.name', 'f.sha256', 'f.size')) as { name: string; sha256: string; size: string | number } | undefined;
   if (!row) throw new NotFoundError();
-  const chunks = await contentChunks(db, row.sha256);
-  const parts: Buffer[] = [];
-  for await (const part of readContent(db, row.sha256, chunks, 0, Number.MAX_SAFE_INTEGER)) parts.push(part);
-  return { name: row.name, content: Buffer.concat(parts) };
+  return { name: row.name, content: await wholeContent(db, row.sha256, Number(row.size)) };
 }
 
 /** The contract's active paragraph with this code (the API names paragraphs by code). */
