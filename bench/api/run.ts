@@ -6,7 +6,7 @@
  * 1. starts an embedded PostgreSQL in a fresh temp folder (or uses BENCH_DATABASE_URL's server),
  *    creates and migrates a database with one company, contract, paragraph (with SLA) and
  *    customer, and API tokens for it;
- * 2. measures the ceiling: bench/portal/ceiling.ts (Express hello world, the same process count)
+ * 2. measures the ceiling: bench/support/ceiling.ts (Express hello world, the same process count)
  *    under the same autocannon load, in this run;
  * 3. starts the real app (bench/portal/server.ts, every channel as `npm start` mounts them) and
  *    loads POST /api/v1/tickets with a fresh Idempotency-Key on every request, then
@@ -24,98 +24,31 @@
  * (V8 CPU profiles of the app server, written when it stops), BENCH_NODE_FLAGS, BENCH_WAITS=1 (what
  * PostgreSQL's active backends wait on during each phase: pg_stat_activity sampled every 20 ms).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { withDatabase } from '../../src/db/url.js';
 import { loginKey } from '../../src/domain/login.js';
 import { tokenHash } from '../../src/services/api/tokens.js';
-import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from '../portal/cpu.js';
-import { freePort } from '../support/ports.js';
+import { AROUND_THE_CLOCK } from '../support/calendars.js';
+import { runBench } from '../support/cleanup.js';
+import { BenchPostgres } from '../support/database.js';
+import { num } from '../support/env.js';
+import { ceilingLine, cpuLine, fmtMs, type LoadPids, type LoadResult, measureLoad, shareCells, shareHeading } from '../support/load.js';
+import { APP_SCRIPT, CEILING_SCRIPT, cpuProfileFlags, nodeFlagsFromEnv, startServer, stopProcess } from '../support/processes.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return env[name] && Number.isFinite(v) ? v : fallback;
-};
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
 const TOKENS = num('BENCH_TOKENS', 200);
-const PG_PORT = num('BENCH_PG_PORT', 57532);
 const TARGET = { readShare: 0.08, createShare: 0.03 };
 
 const log = (line = '') => console.log(line);
 
-// ---- infrastructure ------------------------------------------------------------------------
-
-const cleanup: { server?: ChildProcess; ceiling?: ChildProcess; pg?: EmbeddedServer; tmp?: string; dropDb?: { adminUrl: string; name: string } } = {};
-const pids: { server?: number; postmaster: number | null } = { postmaster: null };
-
-async function stopServer(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await stopServer(cleanup.server).catch(() => undefined);
-  await stopServer(cleanup.ceiling).catch(() => undefined);
-  if (cleanup.dropDb) {
-    const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
-    await c.connect().catch(() => undefined);
-    await c.query(`drop database if exists "${cleanup.dropDb.name}" with (force)`).catch(() => undefined);
-    await c.end().catch(() => undefined);
-  }
-  if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
-  if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
-
-/** bench/portal/server.ts (the app with every channel) or, without a database URL, bench/portal/ceiling.ts. */
-async function startServer(url: string | null): Promise<{ child: ChildProcess; base: string }> {
-  const prof = env.BENCH_CPU_PROF && url ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_CPU_PROF)}`] : [];
-  const nodeFlags = (env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
-  const script = path.join(ROOT, url ? 'bench/portal/server.ts' : 'bench/portal/ceiling.ts');
-  const child = spawn(process.execPath, [...nodeFlags, ...prof, '--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...env, ...(url ? { BENCH_SERVER_DB_URL: url } : {}), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  if (url) cleanup.server = child;
-  else cleanup.ceiling = child;
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
-    lines.on('line', (line) => {
-      const m = /^LISTENING (\d+)$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      } else process.stdout.write(`[server] ${line}\n`);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
+const pids: LoadPids = { postmaster: null };
 
 // ---- seed ----------------------------------------------------------------------------------
 
@@ -125,8 +58,7 @@ async function seed(url: string): Promise<string[]> {
   try {
     await migrateToLatest(db);
     await ensureTicketNumberStart(db, 98000);
-    const week = JSON.stringify(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]])));
-    const [cal] = await db('service_calendars').insert({ name: '24x7', windows: week, holiday_country: null }).returning('id');
+    const [cal] = await db('service_calendars').insert({ name: '24x7', windows: JSON.stringify(AROUND_THE_CLOCK), holiday_country: null }).returning('id');
     const [company] = await db('companies').insert({ name: 'Monitoring s.r.o.', address: 'Brno' }).returning('id');
     const [contract] = await db('contracts').insert({ company_id: company.id, number: 'MON-1', name: 'Dohled', calendar_id: cal.id }).returning('id');
     const [paragraph] = await db('contract_paragraphs')
@@ -180,27 +112,14 @@ function sampleWaits(url: string | null): () => Promise<string> {
 
 // ---- load ----------------------------------------------------------------------------------
 
-interface PhaseResult {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
-  statuses: string;
-  cpu: CpuUse;
-}
-
-const fmtMs = (v: number) => `${v.toFixed(v < 10 ? 1 : 0).padStart(5)} ms`;
-
-/** One phase: warm-up, then DURATION seconds; `setup` gives each request its headers (a token, a key). */
+/** One phase: warm-up, then DURATION seconds; `headers` gives each request its own (a token, a key). */
 async function load(
   name: string,
   base: string,
   req: { path: string; method?: 'GET' | 'POST'; body?: string; headers?: () => Record<string, string> },
   ok: (status: number) => boolean,
   dbUrl: string | null = null,
-): Promise<PhaseResult> {
+): Promise<LoadResult> {
   const headers = req.headers;
   const opts: autocannon.Options = {
     url: `${base}${req.path}`,
@@ -214,27 +133,18 @@ async function load(
       },
     ],
   };
-  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP });
-  const before = sampleCpu(pids.server, pids.postmaster);
-  const waits = sampleWaits(dbUrl);
-  const r = await autocannon({ ...opts, duration: DURATION });
-  const cpu = cpuPerRequest(before, sampleCpu(pids.server, pids.postmaster), r.requests.total);
-  const waited = await waits();
-  let bad = r.errors;
-  const statuses: string[] = [];
-  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) {
-    const count = s?.count ?? 0;
-    statuses.push(`${code}×${count}`);
-    if (!ok(Number(code))) bad += count;
-  }
-  const res: PhaseResult = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: bad, statuses: statuses.join(' '), cpu };
+  const res = await measureLoad(name, opts, ok, { warmup: WARMUP, duration: DURATION, pids, watch: () => sampleWaits(dbUrl) });
   log(`  ${name.padEnd(44)} ${res.rps.toFixed(0).padStart(6)} req/s   p50 ${fmtMs(res.p50)}   p99 ${fmtMs(res.p99)}   ${res.requests} requests   errors ${res.errors}   [${res.statuses}]`);
-  log(
-    `  ${''.padEnd(44)} CPU per request: app server ${cpu.serverMs.toFixed(2)} ms, PostgreSQL ${pids.postmaster ? `${cpu.postgresMs.toFixed(2)} ms` : 'n/a'}, ` +
-      `load generator ${cpu.loadgenMs.toFixed(2)} ms; machine ${cpu.machineBusyPct.toFixed(0)} % busy`,
-  );
-  if (waited) log(`  ${''.padEnd(44)} PostgreSQL ${waited}`);
+  log(`  ${''.padEnd(44)} ${cpuLine(res.cpu, pids)}`);
+  if (res.watched) log(`  ${''.padEnd(44)} PostgreSQL ${res.watched}`);
   return res;
+}
+
+/** The app (bench/portal/server.ts, every channel) on `url`, or without one the ceiling's hello world. */
+function startApp(url: string | null) {
+  return url
+    ? startServer(APP_SCRIPT, { nodeFlags: [...nodeFlagsFromEnv(), ...cpuProfileFlags()], env: { BENCH_SERVER_DB_URL: url } })
+    : startServer(CEILING_SCRIPT, { nodeFlags: nodeFlagsFromEnv() });
 }
 
 // ---- main ----------------------------------------------------------------------------------
@@ -243,43 +153,22 @@ async function main(): Promise<void> {
   log(`helpdesk.tech API benchmark: ${CONNECTIONS} connections, ${DURATION} s per phase (+${WARMUP} s warm-up), ${TOKENS} tokens of one contract`);
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
 
-  let adminUrl: string;
-  if (env.BENCH_DATABASE_URL) {
-    adminUrl = env.BENCH_DATABASE_URL;
-  } else {
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-api-'));
-    await chmod(tmp, 0o755);
-    cleanup.tmp = tmp;
-    const port = await freePort(PG_PORT);
-    // (the clean-up's drop … with (force) ends the pool's idle connections: not worth a line each)
-    const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port, log: (line) => void (/ERROR|FATAL|PANIC/.test(line) && !/due to administrator command/.test(line) && console.error(`[postgres] ${line}`)) });
-    cleanup.pg = server;
-    pids.postmaster = postmasterPidOf(path.join(tmp, 'pg'));
-    adminUrl = server.url('postgres');
-    log(`PostgreSQL: embedded on port ${port}`);
-  }
-  const dbName = `helpdesk_bench_api_${process.pid}`;
-  {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`create database "${dbName}"`);
-    await c.end();
-  }
-  cleanup.dropDb = { adminUrl, name: dbName };
-  const url = withDatabase(adminUrl, dbName);
+  const server = await BenchPostgres.start({ bench: 'api', port: 57532, external: true, keep: false });
+  pids.postmaster = server.postmasterPid;
+  if (server.port) log(`PostgreSQL: embedded on port ${server.port}`);
+  const { url } = await server.createDatabase(`helpdesk_bench_api_${process.pid}`);
   const tokens = await seed(url);
   let turn = 0;
   const nextToken = () => tokens[turn++ % tokens.length]!;
 
   log(`\nCeiling (Express hello world, same process count, ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up)`);
-  const hello = await startServer(null);
+  const hello = await startApp(null);
   pids.server = hello.child.pid;
   const ceiling = await load('GET / (hello world)', hello.base, { path: '/' }, (s) => s === 200);
-  await stopServer(hello.child);
-  cleanup.ceiling = undefined;
+  await stopProcess(hello.child);
 
   log('\nApp');
-  const { child, base } = await startServer(url);
+  const { child, base } = await startApp(url);
   pids.server = child.pid;
   const body = JSON.stringify({
     subject: 'Zabbix: disk /var zaplněn z 95 %',
@@ -305,27 +194,17 @@ async function main(): Promise<void> {
   const reads = await load(`GET /api/v1/tickets/${number}`, base, { path: `/api/v1/tickets/${number}`, headers: () => ({ authorization: `Bearer ${nextToken()}` }) }, (s) => s === 200, url);
 
   log('\nSummary');
-  log(`  ceiling: Express hello world ${ceiling.rps.toFixed(0)} req/s (p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms); shares below are of it`);
-  log(`  ${'phase'.padEnd(44)} ${'req/s'.padStart(7)} ${'share'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}  ${'CPU ms/req app+pg'.padEnd(18)} target`);
+  log(ceilingLine(ceiling));
+  log(`${shareHeading('phase', 44)}${'CPU ms/req app+pg'.padEnd(18)} target`);
   for (const [r, want] of [[creates, TARGET.createShare], [reads, TARGET.readShare]] as const) {
     const share = r.rps / ceiling.rps;
     const verdict = share >= want && r.errors === 0 ? 'MET' : `MISSED${share < want ? ' share' : ''}${r.errors ? ' errors' : ''}`;
     const cpu = `${r.cpu.serverMs.toFixed(2)}+${pids.postmaster ? r.cpu.postgresMs.toFixed(2) : '?'}`;
-    log(
-      `  ${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} ${`${(share * 100).toFixed(1)} %`.padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(7)}  ` +
-        `${cpu.padEnd(18)} ${verdict} (≥ ${want * 100} %)`,
-    );
+    log(`${shareCells(r, share, 44)}${cpu.padEnd(18)} ${verdict} (≥ ${want * 100} %)`);
   }
   if (creates.errors + reads.errors > 0) log('\n  WARNING: some responses had an unexpected status; their figures are not meaningful.');
 }
 
 const started = performance.now();
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  console.error(e);
-} finally {
-  await cleanUp();
-  log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-}
+await runBench(main);
+log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);

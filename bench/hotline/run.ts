@@ -9,7 +9,7 @@
  * 2. starts the provider's recording store here (node:http, 127.0.0.1, basic auth, a real WAV) and
  *    the portal with the HotLine on (bench/hotline/server.ts, as many processes as npm start);
  * 3. measures the ceiling first: an Express hello world with as many processes
- *    (bench/portal/ceiling.ts), loaded by autocannon with BENCH_CONNECTIONS connections;
+ *    (bench/support/ceiling.ts), loaded by autocannon with BENCH_CONNECTIONS connections;
  * 4. then drives BENCH_CONNECTIONS concurrent calls through the four webhooks, each signed by the
  *    provider's library (incoming → code → recorded → menu 3: a ticket with the WAV downloaded
  *    from the recording store), and prints complete calls per second, absolute and as a share of
@@ -20,32 +20,24 @@
  * BENCH_PG_PORT (default 57532), BENCH_DATABASE_URL, BENCH_KEEP=1, BENCH_WORKERS, BENCH_CPU_PROF=<dir> (V8 CPU
  * profiles of the hotline server's processes, for bench/portal/profile-summary.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import twilio from 'twilio';
 import { codeHash } from '../../src/domain/hotline-code.js';
 import { loginKey } from '../../src/domain/login.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { withDatabase } from '../../src/db/url.js';
 import { startRecordingServer, type RecordingServer } from '../../test/hotline/support.js';
-import { freePort } from '../support/ports.js';
+import { AROUND_THE_CLOCK } from '../support/calendars.js';
+import { atCleanup, runBench } from '../support/cleanup.js';
+import { BenchPostgres } from '../support/database.js';
+import { num } from '../support/env.js';
+import { CEILING_SCRIPT, cpuProfileFlags, NPM_START_FLAGS, startServer, stopProcess } from '../support/processes.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : fallback);
 const DURATION = num('BENCH_DURATION', 15);
 const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
 const CALLERS = num('BENCH_CALLERS', 200);
-const PG_PORT = num('BENCH_PG_PORT', 57532);
 
 const TOKEN = 'bench-hotline-auth-token-0123456789';
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
@@ -53,73 +45,10 @@ const CODE_KEY = 'bench-hotline-code-key-0123456789';
 const PUBLIC = 'http://127.0.0.1:3000';
 const log = (line = '') => console.log(line);
 
-const cleanup: { children: ChildProcess[]; pg?: EmbeddedServer; tmp?: string; rec?: RecordingServer; dropDb?: { adminUrl: string; name: string } } = { children: [] };
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function cleanUp(): Promise<void> {
-  for (const child of cleanup.children) await stopChild(child).catch(() => undefined);
-  await cleanup.rec?.close().catch(() => undefined);
-  if (cleanup.dropDb && env.BENCH_KEEP !== '1') {
-    const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
-    await c.connect().catch(() => undefined);
-    await c.query(`drop database if exists "${cleanup.dropDb.name}" with (force)`).catch(() => undefined);
-    await c.end().catch(() => undefined);
-  }
-  await cleanup.pg?.stop().catch(() => undefined);
-  if (cleanup.tmp && env.BENCH_KEEP !== '1') await rm(cleanup.tmp, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
-/** Starts a server script that prints `LISTENING <port>`. */
-async function startServer(script: string, extraEnv: Record<string, string>): Promise<string> {
-  const prof = env.BENCH_CPU_PROF && script.includes('hotline') ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_CPU_PROF)}`] : [];
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...prof, '--import', 'tsx', path.join(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...env, ...extraEnv, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  cleanup.children.push(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
-    lines.on('line', (line) => {
-      const m = /^LISTENING (\d+)$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      } else process.stdout.write(`[server] ${line}\n`);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
-async function database(): Promise<{ adminUrl: string; url: string }> {
-  let adminUrl = env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-hotline-'));
-    await chmod(tmp, 0o755);
-    cleanup.tmp = tmp;
-    const port = await freePort(PG_PORT);
-    cleanup.pg = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port, log: (l) => /ERROR|FATAL|PANIC/.test(l) && console.error(`[postgres] ${l}`) });
-    adminUrl = cleanup.pg.url('postgres');
-    log(`PostgreSQL: embedded on port ${port}`);
-  }
-  const name = `helpdesk_bench_hotline_${process.pid}`;
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`create database "${name}"`);
-  await c.end();
-  cleanup.dropDb = { adminUrl, name };
-  return { adminUrl, url: withDatabase(adminUrl, name) };
+async function database(): Promise<{ url: string }> {
+  const server = await BenchPostgres.start({ bench: 'hotline', port: 57532, external: true, keep: env.BENCH_KEEP === '1' });
+  if (server.port) log(`PostgreSQL: embedded on port ${server.port}`);
+  return server.createDatabase(`helpdesk_bench_hotline_${process.pid}`);
 }
 
 /** One hotline contract open around the clock, its hotline paragraph, CALLERS customers with codes. */
@@ -128,10 +57,7 @@ async function seed(url: string): Promise<string[]> {
   try {
     await migrateToLatest(db);
     await ensureTicketNumberStart(db, 100000);
-    const day = [['00:00', '24:00']];
-    const [cal] = await db('service_calendars')
-      .insert({ name: 'HotLine 24/7', windows: JSON.stringify({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }), holiday_country: null })
-      .returning('id');
+    const [cal] = await db('service_calendars').insert({ name: 'HotLine 24/7', windows: JSON.stringify(AROUND_THE_CLOCK), holiday_country: null }).returning('id');
     const [company] = await db('companies').insert({ name: 'Volající s.r.o.', address: 'Brno' }).returning('id');
     const [contract] = await db('contracts').insert({ company_id: company.id, number: 'HL-1', name: 'HotLine', calendar_id: cal.id, hotline: true }).returning('id');
     await db('contract_paragraphs').insert({ contract_id: contract.id, code: 'HL', name: 'HotLine', kind: 'incident', sla_applies: true, reaction_method: 'Hod', reaction_amount: 4, resolution_method: 'Hod', resolution_amount: 16, is_hotline_default: true });
@@ -208,29 +134,33 @@ async function driveCalls(base: string, codes: string[], rec: RecordingServer, s
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-try {
+async function main(): Promise<void> {
   log(`HotLine benchmark: ${CONNECTIONS} concurrent calls, ${DURATION} s per phase (warm-up ${WARMUP} s), ${CALLERS} callers`);
   const { url } = await database();
   const codes = await seed(url);
-  const rec = (cleanup.rec = await startRecordingServer(ACCOUNT, TOKEN));
+  const rec = await startRecordingServer(ACCOUNT, TOKEN);
+  atCleanup(() => rec.close().catch(() => undefined));
   log(`recording store: ${rec.host}, WAV of ${rec.wav.length} bytes`);
 
   // the ceiling first, alone on the machine
-  const hello = await startServer('bench/portal/ceiling.ts', {});
-  const opts = { url: hello, connections: CONNECTIONS, pipelining: 1 };
+  const hello = await startServer(CEILING_SCRIPT, { nodeFlags: NPM_START_FLAGS });
+  const opts = { url: hello.base, connections: CONNECTIONS, pipelining: 1 };
   if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP });
   const ceiling = await autocannon({ ...opts, duration: DURATION });
-  await stopChild(cleanup.children.pop()!);
+  await stopProcess(hello.child);
   const ceilingRps = ceiling.requests.average;
   log(`ceiling: Express hello world ${ceilingRps.toFixed(0)} req/s (p99 ${ceiling.latency.p99} ms, ${ceiling.non2xx} non-2xx)`);
 
-  const base = await startServer('bench/hotline/server.ts', {
-    BENCH_SERVER_DB_URL: url,
-    PUBLIC_URL: PUBLIC,
-    HOTLINE_AUTH_TOKEN: TOKEN,
-    HOTLINE_ACCOUNT_SID: ACCOUNT,
-    HOTLINE_RECORDING_HOSTS: rec.host,
-    HOTLINE_CODE_KEY: CODE_KEY,
+  const { base } = await startServer('bench/hotline/server.ts', {
+    nodeFlags: [...NPM_START_FLAGS, ...cpuProfileFlags()],
+    env: {
+      BENCH_SERVER_DB_URL: url,
+      PUBLIC_URL: PUBLIC,
+      HOTLINE_AUTH_TOKEN: TOKEN,
+      HOTLINE_ACCOUNT_SID: ACCOUNT,
+      HOTLINE_RECORDING_HOSTS: rec.host,
+      HOTLINE_CODE_KEY: CODE_KEY,
+    },
   });
   if (WARMUP > 0) await driveCalls(base, codes, rec, WARMUP);
   const t = performance.now();
@@ -253,9 +183,6 @@ try {
     log(`  ${step.padEnd(24)} p50 ${pct(st, 50).toFixed(1)} ms, p99 ${pct(st, 99).toFixed(1)} ms`);
   }
   if (load.failed > 0) process.exitCode = 1;
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await cleanUp();
 }
+
+await runBench(main);

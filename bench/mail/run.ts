@@ -19,15 +19,9 @@
  * default 600), BENCH_MAIL_FAKE=1 (force the fake ingestion), BENCH_PG_PORT (default 57532),
  * BENCH_DATABASE_URL, BENCH_MAIL_APPEND_CONNECTIONS (4).
  */
-import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { ImapFlow } from 'imapflow';
-import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
-import { withDatabase } from '../../src/db/url.js';
-import { freePort } from '../support/ports.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { createMailPoller } from '../../src/mail/poller.js';
@@ -36,19 +30,18 @@ import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import type { IngestResult, MailSource } from '../../src/services/mail/types.js';
 import type { MailFolder } from '../../src/mail/folders.js';
-import { dovecotAvailable, startDovecot, type DovecotServer } from '../../test/support/dovecot.js';
+import { dovecotAvailable, startDovecot } from '../../test/support/dovecot.js';
+import { OFFICE_HOURS } from '../support/calendars.js';
+import { atCleanup, cleanUp, runBench } from '../support/cleanup.js';
+import { BenchPostgres } from '../support/database.js';
+import { positiveNum } from '../support/env.js';
 import { generateMessages, senders, type Sender } from './messages.js';
 
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return env[name] && Number.isFinite(v) && v > 0 ? v : fallback;
-};
-const MESSAGES = num('BENCH_MAIL_MESSAGES', 5000);
-const BATCH = num('BENCH_MAIL_BATCH', 50);
-const TIMEOUT_S = num('BENCH_MAIL_TIMEOUT', 600);
-const PG_PORT = num('BENCH_PG_PORT', 57532);
-const APPEND_CONNECTIONS = num('BENCH_MAIL_APPEND_CONNECTIONS', 4);
+const MESSAGES = positiveNum('BENCH_MAIL_MESSAGES', 5000);
+const BATCH = positiveNum('BENCH_MAIL_BATCH', 50);
+const TIMEOUT_S = positiveNum('BENCH_MAIL_TIMEOUT', 600);
+const APPEND_CONNECTIONS = positiveNum('BENCH_MAIL_APPEND_CONNECTIONS', 4);
 const TARGET_PER_S = 100;
 const USER = 'helpdesk.tech@seyfor.com';
 const FOLDERS: Record<MailFolder, string> = {
@@ -59,35 +52,6 @@ const FOLDERS: Record<MailFolder, string> = {
 };
 
 const log = (line = '') => console.log(line);
-
-// ---- infrastructure and cleanup -----------------------------------------------------------
-
-const cleanup: { dovecot?: DovecotServer; pg?: EmbeddedServer; tmp?: string; dropDb?: { adminUrl: string; name: string }; db?: Db; stopPoller?: () => Promise<void> } = {};
-let cleaned = false;
-
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  await cleanup.stopPoller?.().catch(() => undefined);
-  await cleanup.db?.destroy().catch(() => undefined);
-  cleanup.dovecot?.stop();
-  if (cleanup.dropDb) {
-    const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
-    await c.connect().catch(() => undefined);
-    await c.query(`drop database if exists "${cleanup.dropDb.name}" with (force)`).catch((e) => log(`could not drop ${cleanup.dropDb?.name}: ${e}`));
-    await c.end().catch(() => undefined);
-  }
-  if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
-  if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -162,7 +126,7 @@ function fakeIngestion(db: Db, maxBytes: number): { ingest: Ingest; recordFailur
 /** Companies, contracts (e-mail paragraph), customers and their authorised addresses for the known senders. */
 async function seedSenders(db: Db, people: Sender[]): Promise<void> {
   await db.transaction(async (trx) => {
-    const windows = JSON.stringify({ mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']], sat: [], sun: [] });
+    const windows = JSON.stringify(OFFICE_HOURS);
     const [cal] = await trx('service_calendars').insert({ name: 'Bench mail 8–16', windows, holiday_country: 'CZ' }).returning('id');
     const contracts = new Map<string, number>();
     for (let i = 1; i <= 10; i++) {
@@ -197,35 +161,14 @@ async function main(): Promise<void> {
 
   // -- servers
   const t0 = performance.now();
-  const pgStart = (async () => {
-    if (env.BENCH_DATABASE_URL) return env.BENCH_DATABASE_URL;
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-mail-'));
-    await chmod(tmp, 0o755);
-    cleanup.tmp = tmp;
-    const server = await startEmbeddedPostgres({
-      dataDir: path.join(tmp, 'pg'),
-      port: await freePort(PG_PORT),
-      log: (line) => {
-        if (/ERROR|FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
-      },
-    });
-    cleanup.pg = server;
-    return server.url('postgres');
-  })();
-  const [adminUrl, dovecot] = await Promise.all([pgStart, startDovecot()]);
-  cleanup.dovecot = dovecot;
+  const pgStart = BenchPostgres.start({ bench: 'mail', port: 57532, external: true, keep: false });
+  const [server, dovecot] = await Promise.all([pgStart, startDovecot()]);
+  atCleanup(() => dovecot.stop());
   log(`Dovecot on 127.0.0.1:${dovecot.port} (greeting after ${ms(dovecot.startupMs)}); PostgreSQL ${env.BENCH_DATABASE_URL ? '(BENCH_DATABASE_URL)' : 'embedded'} — ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const dbName = `helpdesk_bench_mail_${process.pid}`;
-  {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`create database "${dbName}"`);
-    await c.end();
-  }
-  cleanup.dropDb = { adminUrl, name: dbName };
-  const db = createDb(withDatabase(adminUrl, dbName), 4);
-  cleanup.db = db;
+  const { url } = await server.createDatabase(`helpdesk_bench_mail_${process.pid}`);
+  const db = createDb(url, 4);
+  atCleanup(() => db.destroy());
   await migrateToLatest(db);
   await ensureTicketNumberStart(db, 98000);
 
@@ -309,7 +252,8 @@ async function main(): Promise<void> {
       if (problems.length < 20) problems.push(m);
     },
   });
-  cleanup.stopPoller = () => poller.stop();
+  let pollerRunning = true;
+  atCleanup(() => pollerRunning && poller.stop());
   const watcher = await connect();
   const inboxCount = async () => {
     const s = await watcher.status('INBOX', { messages: true });
@@ -332,7 +276,7 @@ async function main(): Promise<void> {
   }
   const wallS = (performance.now() - tp) / 1000;
   await poller.stop();
-  cleanup.stopPoller = undefined;
+  pollerRunning = false;
 
   const folderCounts: string[] = [];
   for (const [k, f] of Object.entries(FOLDERS)) {
@@ -359,13 +303,5 @@ const deadline = setTimeout(() => {
   void cleanUp().finally(() => process.exit(2));
 }, TIMEOUT_S * 1000);
 
-main()
-  .then(
-    () => cleanUp(),
-    async (e: unknown) => {
-      console.error(e);
-      await cleanUp();
-      process.exitCode = 1;
-    },
-  )
-  .finally(() => clearTimeout(deadline));
+await runBench(main);
+clearTimeout(deadline);

@@ -1,6 +1,6 @@
 /**
  * CPU per page, a figure that survives a busy machine: the app's CPU time per request (from
- * /proc, as cpu.ts counts it) over a fixed number of requests, not requests per second.
+ * /proc, as bench/support/cpu.ts counts it) over a fixed number of requests, not requests per second.
  *
  *   BENCH_REUSE=/tmp/bench-reuse npx tsx bench/portal/page-cpu.ts
  *
@@ -36,13 +36,13 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { withDatabase } from '../../src/db/url.js';
+import { num } from '../support/env.js';
 import { freePort } from '../support/ports.js';
-import { postmasterPidOf, sampleCpu } from './cpu.js';
+import { postmasterPidOf, sampleCpu } from '../support/cpu.js';
 import { BENCH_LOGIN, BENCH_PASSWORD } from './seed.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] && Number.isFinite(Number(env[name])) ? Number(env[name]) : fallback);
 const REQUESTS = num('PAGE_CPU_REQUESTS', 4000);
 const ROUNDS = num('PAGE_CPU_ROUNDS', 5);
 const WARMUP = num('PAGE_CPU_WARMUP', 2000);

@@ -21,36 +21,29 @@
  * BENCH_SAVE_HTML=<dir> (writes each page's HTML there once), BENCH_REUSE=<dir> (for repeated runs while tuning: a persistent embedded PostgreSQL data folder; the
  * seeded database in it is reused when present, and the tickets a run creates are deleted afterwards).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
-import { withDatabase } from '../../src/db/url.js';
-import { freePort } from '../support/ports.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
 import { overviewPage, type QueueFilter, staffQueue } from '../../src/services/reads/lists.js';
 import { ticketWithTab } from '../../src/services/reads/ticket-page.js';
-import { type CpuUse, cpuPerRequest, postmasterPidOf, sampleCpu } from './cpu.js';
+import { atCleanup, runBench } from '../support/cleanup.js';
+import { BenchPostgres } from '../support/database.js';
+import { num } from '../support/env.js';
+import { ceilingLine, cpuLine, fmtMs, type LoadPids, type LoadResult, measureLoad, shareCells, shareHeading } from '../support/load.js';
+import { APP_SCRIPT, CEILING_SCRIPT, cpuProfileFlags, nodeFlagsFromEnv, startServer, stopProcess } from '../support/processes.js';
+import { rowCounts } from '../support/seed-helpers.js';
+import { csrfFrom, signIn } from '../support/sign-in.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
-import { BENCH_LOGIN, BENCH_PASSWORD, seedPortal, type SeedResult } from './seed.js';
+import { BENCH_LOGIN, BENCH_PASSWORD, COUNTED_TABLES, seedPortal, type SeedResult } from './seed.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return env[name] && Number.isFinite(v) ? v : fallback;
-};
 const TICKETS = num('BENCH_TICKETS', 1_000_000);
 const DURATION = num('BENCH_DURATION', 20);
 const WARMUP = num('BENCH_WARMUP', 3);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
-const PG_PORT = num('BENCH_PG_PORT', 57432);
 /**
  * Targets as shares of the ceiling (an Express hello world with as many processes, loaded the
  * same way in the same run): the pages at least 10 %, ticket creation at least 4 %; p99 absolute.
@@ -59,52 +52,10 @@ const TARGET = { p99Ms: 25, pageShare: 0.1, createShare: 0.04, seedMs: 3 * 60 * 
 
 const log = (line = '') => console.log(line);
 
-// ---- infrastructure -----------------------------------------------------------------------
-
-
-interface Cleanup {
-  /** BENCH_REUSE: delete what the run created above this ticket number instead of dropping the database */
-  reuse?: { url: string; lastSeeded: number };
-  server?: ChildProcess;
-  ceiling?: ChildProcess;
-  pg?: EmbeddedServer;
-  tmp?: string;
-  dropDb?: { adminUrl: string; name: string };
-}
-const cleanup: Cleanup = {};
-let cleaned = false;
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  if (cleanup.server) await stopServer(cleanup.server).catch(() => undefined);
-  if (cleanup.ceiling) await stopServer(cleanup.ceiling).catch(() => undefined);
-  if (cleanup.reuse) await deleteCreatedTickets(cleanup.reuse.url, cleanup.reuse.lastSeeded).catch((e) => log(`could not delete created tickets: ${e}`));
-  const keep = env.BENCH_KEEP === '1' || Boolean(cleanup.reuse);
-  if (cleanup.dropDb && !keep) {
-    const c = new pg.Client({ connectionString: cleanup.dropDb.adminUrl });
-    await c.connect().catch(() => undefined);
-    await c.query(`drop database if exists "${cleanup.dropDb.name}" with (force)`).catch((e) => log(`could not drop ${cleanup.dropDb?.name}: ${e}`));
-    await c.end().catch(() => undefined);
-  }
-  if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
-  if (cleanup.reuse) log(`BENCH_REUSE: database ${cleanup.dropDb?.name ?? '?'} kept in ${env.BENCH_REUSE}`);
-  else if (keep) log(`BENCH_KEEP=1: database ${cleanup.dropDb?.name ?? '?'} kept${cleanup.tmp ? ` in ${cleanup.tmp}/pg (PostgreSQL stopped)` : ''}`);
-  else if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
-}
-
 /** Tables that reference tickets, children first. */
 const TICKET_CHILDREN = ['inbound_mail', 'outbound_mail', 'attachments', 'ticket_events', 'efforts', 'ticket_messages'];
 
+/** BENCH_REUSE: the tickets this run created go, so the next run measures the same database. */
 async function deleteCreatedTickets(url: string, lastSeeded: number): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -121,88 +72,11 @@ async function deleteCreatedTickets(url: string, lastSeeded: number): Promise<vo
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-/** Starts bench/portal/server.ts (the portal) or, without a database URL, ceiling.ts (hello world). */
-async function startServer(url: string | null): Promise<{ child: ChildProcess; base: string }> {
-  const prof = env.BENCH_CPU_PROF && url ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_CPU_PROF)}`] : [];
-  // as `npm start` runs it: a larger young generation (fewer scavenges) for a request-heavy server
-  const nodeFlags = (env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
-  const script = path.join(ROOT, url ? 'bench/portal/server.ts' : 'bench/portal/ceiling.ts');
-  const child = spawn(process.execPath, [...nodeFlags, ...prof, '--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...env, ...(url ? { BENCH_SERVER_DB_URL: url } : {}), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  if (url) cleanup.server = child;
-  else cleanup.ceiling = child;
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
-    lines.on('line', (line) => {
-      const m = /^LISTENING (\d+)$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      } else process.stdout.write(`[server] ${line}\n`);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
-
-// ---- browser-like sign-in ------------------------------------------------------------------
-
-/** The cookies a browser would send back: the session and the CSRF cookie. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const m = /^([^=;]+)=([^;]*)/.exec(c);
-      if (m) this.cookies.set(m[1]!, m[2]!);
-    }
-  }
-  get(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-function csrfFrom(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no _csrf field in the page');
-  return m[1]!;
-}
-
-async function signIn(base: string): Promise<{ cookie: string; csrf: string }> {
-  const jar = new CookieJar();
-  const r1 = await fetch(`${base}/login`, { redirect: 'manual' });
-  jar.take(r1);
-  const csrf1 = csrfFrom(await r1.text());
-  if (jar.get('hd.sid')) throw new Error('GET /login stored a session for an anonymous visitor');
-  const r2 = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ login: BENCH_LOGIN, password: BENCH_PASSWORD, _csrf: csrf1 }).toString(),
-  });
-  await r2.text();
-  if (r2.status !== 302) throw new Error(`POST /login answered ${r2.status}, expected 302`);
-  jar.take(r2);
-  if (!jar.get('hd.sid')) throw new Error('no session cookie after sign-in');
-  // the CSRF token is bound to the new session: the first page gives one
-  const r3 = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: jar.header() } });
-  jar.take(r3);
-  const html = await r3.text();
-  if (r3.status !== 200) throw new Error(`GET /tickets after sign-in answered ${r3.status}`);
-  return { cookie: jar.header(), csrf: csrfFrom(html) };
+/** The portal (bench/portal/server.ts) on `url`, or without one the ceiling's hello world. */
+function startApp(url: string | null) {
+  return url
+    ? startServer(APP_SCRIPT, { nodeFlags: [...nodeFlagsFromEnv(), ...cpuProfileFlags()], env: { BENCH_SERVER_DB_URL: url } })
+    : startServer(CEILING_SCRIPT, { nodeFlags: nodeFlagsFromEnv() });
 }
 
 function multipart(fields: Record<string, string>): { body: Buffer; contentType: string } {
@@ -215,21 +89,12 @@ function multipart(fields: Record<string, string>): { body: Buffer; contentType:
 
 // ---- load ------------------------------------------------------------------------------------
 
-interface PageResult {
-  page: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  avg: number;
-  requests: number;
-  errors: number;
-  statuses: string;
+interface PageResult extends LoadResult {
   target: boolean;
-  cpu: CpuUse;
 }
 
 /** pids whose CPU is accounted per request: the app server and PostgreSQL's postmaster (embedded only) */
-const pids: { server?: number; postmaster: number | null } = { postmaster: null };
+const pids: LoadPids = { postmaster: null };
 
 async function load(
   page: string,
@@ -245,42 +110,14 @@ async function load(
     body: req.body,
     connections: CONNECTIONS,
   };
-  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP });
-  const before = sampleCpu(pids.server, pids.postmaster);
-  const r = await autocannon({ ...opts, duration: DURATION });
-  const cpu = cpuPerRequest(before, sampleCpu(pids.server, pids.postmaster), r.requests.total);
-  const stats = r.statusCodeStats ?? {};
-  let bad = r.errors; // connection errors and timeouts
-  const statuses: string[] = [];
-  for (const [code, s] of Object.entries(stats)) {
-    const count = s?.count ?? 0;
-    statuses.push(`${code}×${count}`);
-    if (!okStatus(Number(code))) bad += count;
-  }
-  const res: PageResult = {
-    page,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    avg: r.latency.average,
-    requests: r.requests.total,
-    errors: bad,
-    statuses: statuses.join(' ') + (r.errors ? ` conn-errors×${r.errors} (timeouts ${r.timeouts})` : ''),
-    target,
-    cpu,
-  };
+  const res: PageResult = { ...(await measureLoad(page, opts, okStatus, { warmup: WARMUP, duration: DURATION, pids })), target };
   log(
     `  ${page.padEnd(34)} ${res.rps.toFixed(0).padStart(6)} req/s   p50 ${fmtMs(res.p50)}   p99 ${fmtMs(res.p99)}   ` +
       `avg ${fmtMs(res.avg)}   ${res.requests} requests   errors ${res.errors}   [${res.statuses}]`,
   );
-  log(
-    `  ${''.padEnd(34)} CPU per request: app server ${cpu.serverMs.toFixed(2)} ms, PostgreSQL ${pids.postmaster ? `${cpu.postgresMs.toFixed(2)} ms` : 'n/a'}, ` +
-      `load generator ${cpu.loadgenMs.toFixed(2)} ms; machine ${cpu.machineBusyPct.toFixed(0)} % busy`,
-  );
+  log(`  ${''.padEnd(34)} ${cpuLine(res.cpu, pids)}`);
   return res;
 }
-
-const fmtMs = (v: number) => `${v.toFixed(v < 10 ? 1 : 0).padStart(5)} ms`;
 
 // ---- main --------------------------------------------------------------------------------------
 
@@ -289,45 +126,21 @@ async function main(): Promise<void> {
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 
   // -- database
-  let adminUrl: string;
-  if (env.BENCH_DATABASE_URL) {
-    adminUrl = env.BENCH_DATABASE_URL;
-    log(`PostgreSQL: ${new URL(adminUrl).host} (BENCH_DATABASE_URL)`);
-  } else {
-    const reuseDir = env.BENCH_REUSE ? path.resolve(env.BENCH_REUSE) : null;
-    const tmp = reuseDir ?? (await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-portal-')));
-    await mkdir(tmp, { recursive: true });
-    await chmod(tmp, 0o755);
-    if (!reuseDir) cleanup.tmp = tmp;
-    const port = await freePort(PG_PORT);
-    const t = performance.now();
-    const server = await startEmbeddedPostgres({
-      dataDir: path.join(tmp, 'pg'),
-      port,
-      log: (line) => {
-        if (/ERROR|FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
-      },
-    });
-    cleanup.pg = server;
-    pids.postmaster = postmasterPidOf(path.join(tmp, 'pg'));
-    adminUrl = server.url('postgres');
-    log(`PostgreSQL: embedded on port ${port}, data in ${tmp} (started in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
-  }
-  const dbName = env.BENCH_REUSE ? `helpdesk_bench_portal_${TICKETS}` : `helpdesk_bench_portal_${process.pid}`;
-  let reused = false;
+  const server = await BenchPostgres.start({ bench: 'portal', port: 57432, external: true, reuse: env.BENCH_REUSE, keep: env.BENCH_KEEP === '1' });
+  pids.postmaster = server.postmasterPid;
+  if (server.folder) log(`PostgreSQL: embedded on port ${server.port}, data in ${server.folder} (started in ${(server.startedMs / 1000).toFixed(1)} s)`);
+  else log(`PostgreSQL: ${new URL(server.adminUrl).host} (BENCH_DATABASE_URL)`);
   {
-    const c = new pg.Client({ connectionString: adminUrl });
+    const c = new pg.Client({ connectionString: server.adminUrl });
     await c.connect();
     const version = (await c.query('show server_version')).rows[0]?.server_version as string;
     const sb = (await c.query('show shared_buffers')).rows[0]?.shared_buffers as string;
     const wm = (await c.query('show work_mem')).rows[0]?.work_mem as string;
     log(`PostgreSQL ${version}, shared_buffers ${sb}, work_mem ${wm}`);
-    reused = Boolean(env.BENCH_REUSE) && (await c.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
-    if (!reused) await c.query(`create database "${dbName}"`);
     await c.end();
   }
-  cleanup.dropDb = { adminUrl, name: dbName };
-  const url = withDatabase(adminUrl, dbName);
+  const dbName = env.BENCH_REUSE ? `helpdesk_bench_portal_${TICKETS}` : `helpdesk_bench_portal_${process.pid}`;
+  const { url, reused } = await server.createDatabase(dbName);
   {
     const db = createDb(url, 2);
     await migrateToLatest(db);
@@ -351,7 +164,8 @@ async function main(): Promise<void> {
     const db = createDb(url, 1);
     const last = Number((await db('tickets').max('number as n').first())?.n ?? 0);
     await db.destroy();
-    cleanup.reuse = { url, lastSeeded: last };
+    server.keepOnceSeeded();
+    atCleanup(() => deleteCreatedTickets(url, last).catch((e) => log(`could not delete created tickets: ${e}`)));
   }
   log(`  seed ${'TOTAL'.padEnd(28)} ${(seed.totalMs / 1000).toFixed(1).padStart(6)} s`);
   log(`  rows: ${Object.entries(seed.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`);
@@ -403,19 +217,18 @@ async function main(): Promise<void> {
   log(`\nCeiling (Express hello world, same process count, ${CONNECTIONS} connections, ${DURATION} s after ${WARMUP} s warm-up)`);
   let ceiling: PageResult;
   {
-    const hello = await startServer(null);
+    const hello = await startApp(null);
     pids.server = hello.child.pid;
     ceiling = await load('GET / (hello world)', hello.base, { path: '/', headers: {} }, (s) => s === 200, false);
-    await stopServer(hello.child);
-    cleanup.ceiling = undefined;
+    await stopProcess(hello.child);
   }
 
   // -- app
   log('\nApp');
-  const { child, base } = await startServer(url);
+  const { child, base } = await startApp(url);
   pids.server = child.pid;
   log(`  listening on ${base} (child pid ${child.pid})`);
-  const { cookie, csrf } = await signIn(base);
+  const { cookie, csrf } = await signInAsBench(base);
   log(`  signed in as ${BENCH_LOGIN}; session cookie ${cookie.slice(0, 18)}…, csrf token ${csrf.slice(0, 8)}…`);
   const headers = { cookie };
 
@@ -523,9 +336,9 @@ async function main(): Promise<void> {
   // -- summary
   const seedOk = seed.totalMs <= TARGET.seedMs;
   log('\nSummary');
-  log(`  ceiling: Express hello world ${ceiling.rps.toFixed(0)} req/s (p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms); shares below are of it`);
+  log(ceilingLine(ceiling));
   log(
-    `  ${'page'.padEnd(34)} ${'req/s'.padStart(7)} ${'share'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}  ` +
+    shareHeading('page', 34) +
       `${'CPU ms/req app+pg+load'.padEnd(24)} target (pages ≥ ${TARGET.pageShare * 100} %, p99 ≤ ${TARGET.p99Ms} ms; creation ≥ ${TARGET.createShare * 100} %)`,
   );
   for (const r of results) {
@@ -537,10 +350,7 @@ async function main(): Promise<void> {
         ? 'MET'
         : `MISSED${share < wantShare ? ' share' : ''}${p99Ok ? '' : ' p99'}${r.errors ? ' errors' : ''}`;
     const cpu = `${r.cpu.serverMs.toFixed(2)}+${pids.postmaster ? r.cpu.postgresMs.toFixed(2) : '?'}+${r.cpu.loadgenMs.toFixed(2)}`;
-    log(
-      `  ${r.page.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} ${`${(share * 100).toFixed(1)} %`.padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(7)}  ` +
-        `${cpu.padEnd(24)} ${verdict}`,
-    );
+    log(`${shareCells(r, share, 34)}${cpu.padEnd(24)} ${verdict}`);
   }
   if (reused) log(`  seeding: skipped (BENCH_REUSE)`);
   else log(`  ${`seeding ${TICKETS.toLocaleString('en')} tickets`.padEnd(34)} ${`${(seed.totalMs / 1000).toFixed(1)} s`.padStart(7)}${' '.repeat(52)}${seedOk ? 'MET' : 'MISSED'} (≤ ${TARGET.seedMs / 1000} s${TICKETS < 1_000_000 ? ', target is for 1,000,000' : ''})`);
@@ -556,29 +366,28 @@ async function seededBefore(url: string): Promise<SeedResult> {
   try {
     const bench = (await db('users').where({ login: BENCH_LOGIN }).first('id')) as { id: number };
     const contracts = (await db('contracts').where({ company_id: 1 }).orderBy('id').select('id')) as { id: number }[];
-    const counts: Record<string, number> = {};
-    for (const table of ['companies', 'contracts', 'users', 'tickets', 'ticket_messages', 'ticket_events']) {
-      counts[table] = Number((await db.raw(`select count(*) as n from ??`, [table])).rows[0].n);
-    }
     return {
       phases: [],
       totalMs: performance.now() - t,
       benchUserId: bench.id,
       benchContracts: { ownOnly: contracts[0]!.id, seesAll: contracts[1]!.id },
-      counts,
+      counts: await rowCounts(db, COUNTED_TABLES),
     };
   } finally {
     await db.destroy();
   }
 }
 
-const started = performance.now();
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  console.error(e);
-} finally {
-  await cleanUp();
-  log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+/** Signs in as the bench customer; the CSRF token of the new session comes with the first page. */
+async function signInAsBench(base: string): Promise<{ cookie: string; csrf: string }> {
+  const jar = await signIn(base, BENCH_LOGIN, BENCH_PASSWORD);
+  const r = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: jar.header() } });
+  jar.take(r);
+  const html = await r.text();
+  if (r.status !== 200) throw new Error(`GET /tickets after sign-in answered ${r.status}`);
+  return { cookie: jar.header(), csrf: csrfFrom(html) };
 }
+
+const started = performance.now();
+await runBench(main);
+log(`\nbenchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -8,69 +8,44 @@
  * consistent by construction) and the secondary indexes of the three big tables are dropped
  * before the load and rebuilt from their original definitions afterwards.
  */
-import type { Knex } from 'knex';
-import { createDb, type Db } from '../../src/db/knex.js';
+import { createDb } from '../../src/db/knex.js';
 import { hashPassword } from '../../src/services/users.js';
+import { OFFICE_HOURS } from '../support/calendars.js';
+import { dropIndexes, insertAgents, rebuildIndexes, rowCounts, secondaryIndexes, type SeedFigures, type SeedOptionsBase, seedPhases } from '../support/seed-helpers.js';
 
 export const BENCH_LOGIN = 'bench';
 export const BENCH_PASSWORD = 'BenchHeslo2026!';
 
-export interface SeedOptions {
+export interface SeedOptions extends SeedOptionsBase {
   tickets: number;
   /** tickets reported by the bench customer on their first contract */
   benchTickets: number;
   companies: number;
-  firstNumber: number;
   /** our own throw-away cluster: checkpoint settings may be changed server-wide (ALTER SYSTEM) */
   ownServer: boolean;
-  log: (line: string) => void;
 }
 
-export interface SeedResult {
-  phases: { name: string; ms: number }[];
-  totalMs: number;
+export interface SeedResult extends SeedFigures {
   benchUserId: number;
   benchContracts: { ownOnly: number; seesAll: number };
-  counts: Record<string, number>;
 }
 
-const OFFICE = JSON.stringify({
-  mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']], sat: [], sun: [],
-});
+const OFFICE = JSON.stringify(OFFICE_HOURS);
 
 const AGENTS = 10;
 const CUSTOMERS_PER_COMPANY = 5;
 const BIG_TABLES = ['tickets', 'ticket_messages', 'ticket_events'];
 
-/** Settings for the loading transaction only; nothing here outlives it. */
-async function loadSettings(trx: Knex.Transaction, replica: boolean): Promise<void> {
-  await trx.raw(`set local synchronous_commit = off`);
-  await trx.raw(`set local work_mem = '512MB'`);
-  await trx.raw(`set local maintenance_work_mem = '1GB'`);
-  if (replica) await trx.raw(`set local session_replication_role = replica`);
-}
+/** Settings for each loading transaction only; nothing here outlives it. */
+const LOAD_SETTINGS = [`set local synchronous_commit = off`, `set local work_mem = '512MB'`, `set local maintenance_work_mem = '1GB'`];
 
-async function isSuperuser(db: Db): Promise<boolean> {
-  const row = (await db.raw(`select rolsuper from pg_roles where rolname = current_user`)).rows[0] as { rolsuper: boolean } | undefined;
-  return row?.rolsuper ?? false;
-}
+/** The rows seedPortal reports (and bench/portal/run.ts of a reused database). */
+export const COUNTED_TABLES = ['companies', 'contracts', 'users', 'tickets', 'ticket_messages', 'ticket_events'];
 
 export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedResult> {
   const db = createDb(url, 2);
-  const phases: { name: string; ms: number }[] = [];
   const t0 = performance.now();
-  const superuser = await isSuperuser(db);
-  const phase = async <T>(name: string, body: (trx: Knex.Transaction) => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    const result = await db.transaction(async (trx) => {
-      await loadSettings(trx, superuser);
-      return body(trx);
-    });
-    const ms = performance.now() - start;
-    phases.push({ name, ms });
-    opts.log(`  seed ${name.padEnd(28)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
-    return result;
-  };
+  const { superuser, phases, phase, timed } = await seedPhases(db, { settings: LOAD_SETTINGS, width: 28, log: opts.log });
 
   try {
     if (superuser && opts.ownServer) {
@@ -110,12 +85,7 @@ export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedRe
          ) as p(code, name, kind, sla, rm, ra, sm, sa, em)
          order by c.id, p.code`,
       );
-      await trx.raw(
-        `insert into users (login, login_key, name, email, phone, role, password_hash)
-         select 'agent' || g, 'agent' || g, 'Řešitel ' || g, 'agent' || g || '@helpdesk.example', '+420602000' || lpad(g::text, 3, '0'), 'agent', ?
-         from generate_series(1, ?) g order by g`,
-        [hash, AGENTS],
-      );
+      await insertAgents(trx, { login: 'agent', phone: '+420602000', count: AGENTS, hash });
       await trx.raw(
         `insert into users (login, login_key, name, email, phone, role, password_hash)
          select 'z' || co.id || '_' || k, 'z' || co.id || '_' || k, 'Zákazník ' || k || ' (' || co.name || ')', 'z' || co.id || '_' || k || '@firma' || co.id || '.example',
@@ -170,17 +140,8 @@ export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedRe
     });
 
     // ---- drop secondary indexes of the big tables -------------------------------------
-    const indexes = (
-      await db.raw(
-        `select i.indexname, i.indexdef from pg_indexes i
-         where i.schemaname = current_schema() and i.tablename = any(?)
-           and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
-        [BIG_TABLES],
-      )
-    ).rows as { indexname: string; indexdef: string }[];
-    await phase(`drop ${indexes.length} secondary indexes`, async (trx) => {
-      for (const ix of indexes) await trx.raw(`drop index ??`, [ix.indexname]);
-    });
+    const indexes = await secondaryIndexes(db, BIG_TABLES);
+    await phase(`drop ${indexes.length} secondary indexes`, (trx) => dropIndexes(trx, indexes));
 
     // ---- tickets ------------------------------------------------------------------------
     // h1 picks the state (and subject, channel); h2 the contract paragraph, reporter, assignee and messages.
@@ -332,37 +293,21 @@ export async function seedPortal(url: string, opts: SeedOptions): Promise<SeedRe
     });
 
     // ---- rebuild indexes (two at a time: two cores), clean up, statistics ----------------
-    await phase(`rebuild ${indexes.length} indexes`, async () => {
-      const queue = [...indexes];
-      const worker = async () => {
-        for (let ix = queue.shift(); ix; ix = queue.shift()) {
-          const def = ix.indexdef;
-          await db.transaction(async (trx) => {
-            await trx.raw(`set local maintenance_work_mem = '512MB'`);
-            await trx.raw(`set local max_parallel_maintenance_workers = 0`);
-            await trx.raw(def);
-          });
-        }
-      };
-      await Promise.all([worker(), worker()]);
-    });
+    await phase(`rebuild ${indexes.length} indexes`, () => rebuildIndexes(db, indexes, '512MB'));
     await db.raw(`drop table if exists bench_map_contract, bench_map_customer, bench_map_agent`);
 
-    {
-      const start = performance.now();
-      // VACUUM cannot run in a transaction; it also sets the visibility map and hint bits, so
-      // neither autovacuum nor first readers rewrite the freshly loaded pages during the benchmark
-      for (const table of BIG_TABLES) await db.raw(`vacuum (analyze) ??`, [table]);
-      await db.raw('analyze');
-      const ms = performance.now() - start;
-      phases.push({ name: 'vacuum analyze', ms });
-      opts.log(`  seed ${'vacuum analyze (final)'.padEnd(28)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
-    }
+    // VACUUM also sets the visibility map and hint bits, so neither autovacuum nor first
+    // readers rewrite the freshly loaded pages during the benchmark
+    await timed(
+      'vacuum analyze',
+      async () => {
+        for (const table of BIG_TABLES) await db.raw(`vacuum (analyze) ??`, [table]);
+        await db.raw('analyze');
+      },
+      'vacuum analyze (final)',
+    );
 
-    const counts: Record<string, number> = {};
-    for (const table of ['companies', 'contracts', 'users', 'tickets', 'ticket_messages', 'ticket_events']) {
-      counts[table] = Number((await db.raw(`select count(*) as n from ??`, [table])).rows[0].n);
-    }
+    const counts = await rowCounts(db, COUNTED_TABLES);
     return {
       phases,
       totalMs: performance.now() - t0,

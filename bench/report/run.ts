@@ -18,7 +18,7 @@
  *      (reportRows runs its statements at once on several connections, so it may beat it). Everything else (knex, grouping the rows,
  *      buildReport, JSON) is what the report adds on top; the JSON figure is shown as a multiple
  *      of this ceiling. For the page the ceiling adds one round trip of an Express hello world
- *      (bench/portal/ceiling.ts, one process, the same sequential GETs); for the command it adds
+ *      (bench/support/ceiling.ts, one process, the same sequential GETs); for the command it adds
  *      the start of a bare `node` process.
  *    - contractReport in-process (median and max of BENCH_RUNS runs after warm-up), split into
  *      reportRows (SQL and rows into tickets) and buildReport (aggregation), and JSON.stringify;
@@ -34,35 +34,28 @@
  * BENCH_PG_PORT (default 57532), BENCH_REUSE=<dir>, BENCH_KEEP=1 (keep the temp folder).
  * Machines here differ by a third between sessions: compare the multiples of the ceiling.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildReport } from '../../src/domain/report/index.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { createDb } from '../../src/db/knex.js';
 import { ensureTicketNumberStart, migrateToLatest } from '../../src/db/migrate.js';
-import { withDatabase } from '../../src/db/url.js';
 import { onePool } from '../../src/services/reads/pools.js';
 import { findReportContract, reportRange, reportRows } from '../../src/services/reads/report.js';
 import { contractReport, contractReportPage } from '../../src/services/report.js';
 import { LIST_LIMIT } from '../../src/web/report-view.js';
-import { freePort } from '../support/ports.js';
+import { runBench } from '../support/cleanup.js';
+import { BenchPostgres } from '../support/database.js';
+import { num } from '../support/env.js';
+import { APP_SCRIPT, CEILING_SCRIPT, NPM_START_FLAGS, ROOT, startServer, stopProcess } from '../support/processes.js';
+import { signIn } from '../support/sign-in.js';
 import { REPORT_COMPANY, REPORT_CONTRACT, seedCounts, seedReport, STAFF_LOGIN, STAFF_PASSWORD } from './seed.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
-const num = (name: string, fallback: number) => {
-  const v = Number(env[name]);
-  return env[name] && Number.isFinite(v) ? v : fallback;
-};
 const OCTOBER = num('REPORT_TICKETS', 100_000);
 const RUNS = num('BENCH_RUNS', 10);
-const PG_PORT = num('BENCH_PG_PORT', 57532);
 const MONTH = '2026-10';
 const TARGET = { jsonMs: 1000, pageMs: 1500 };
 
@@ -75,58 +68,14 @@ const median = (xs: number[]) => {
 };
 const stats = (xs: number[]) => ({ median: median(xs), max: Math.max(...xs), min: Math.min(...xs) });
 
-// ---- clean-up -------------------------------------------------------------------------------
-
-const cleanup: { pg?: EmbeddedServer; tmp?: string; children: ChildProcess[] } = { children: [] };
-let cleaned = false;
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const c of cleanup.children) await stopChild(c).catch(() => undefined);
-  if (cleanup.pg) await cleanup.pg.stop().catch((e) => log(`could not stop PostgreSQL: ${e}`));
-  if (env.BENCH_REUSE) log(`BENCH_REUSE: seeded database kept in ${env.BENCH_REUSE}`);
-  else if (cleanup.tmp && env.BENCH_KEEP === '1') log(`BENCH_KEEP=1: data kept in ${cleanup.tmp}/pg`);
-  else if (cleanup.tmp) await rm(cleanup.tmp, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
 // ---- child processes -------------------------------------------------------------------------
 
-/** bench/portal/server.ts (the real app) with a database URL, else ceiling.ts (hello world); one web process. */
-async function startServer(url: string | null): Promise<{ child: ChildProcess; base: string }> {
-  const script = path.join(ROOT, url ? 'bench/portal/server.ts' : 'bench/portal/ceiling.ts');
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...env, ...(url ? { BENCH_SERVER_DB_URL: url, BENCH_DB_POOL: '4' } : {}), BENCH_WORKERS: '1', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  cleanup.children.push(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
-    lines.on('line', (line) => {
-      const m = /^LISTENING (\d+)$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      } else process.stdout.write(`[server] ${line}\n`);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
+/** bench/portal/server.ts (the real app) with a database URL, else the ceiling's hello world; one web process. */
+function startApp(url: string | null) {
+  const oneProcess = { BENCH_WORKERS: '1' };
+  return url
+    ? startServer(APP_SCRIPT, { nodeFlags: NPM_START_FLAGS, env: { ...oneProcess, BENCH_SERVER_DB_URL: url, BENCH_DB_POOL: '4' } })
+    : startServer(CEILING_SCRIPT, { nodeFlags: NPM_START_FLAGS, env: oneProcess });
 }
 
 /** Wall time of a command until it exits; its stdout. */
@@ -141,39 +90,6 @@ function timed(cmd: string, args: string[], extraEnv: Record<string, string> = {
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: performance.now() - t, code, stdout, stderr }));
   });
-}
-
-// ---- sign-in as a browser does -----------------------------------------------------------------
-
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const m = /^([^=;]+)=([^;]*)/.exec(c);
-      if (m) this.cookies.set(m[1]!, m[2]!);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-async function signIn(base: string): Promise<string> {
-  const jar = new CookieJar();
-  const r1 = await fetch(`${base}/login`, { redirect: 'manual' });
-  jar.take(r1);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await r1.text())?.[1];
-  if (!csrf) throw new Error('no _csrf field on /login');
-  const r2 = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ login: STAFF_LOGIN, password: STAFF_PASSWORD, _csrf: csrf }).toString(),
-  });
-  await r2.text();
-  if (r2.status !== 302) throw new Error(`POST /login answered ${r2.status}, expected 302`);
-  jar.take(r2);
-  return jar.header();
 }
 
 // ---- main ---------------------------------------------------------------------------------------
@@ -194,40 +110,18 @@ async function main(): Promise<void> {
       `load average at start ${load.map((l) => l.toFixed(2)).join(' ')} (other work on the machine shows here)`);
 
   // -- database
-  const reuseDir = env.BENCH_REUSE ? path.resolve(env.BENCH_REUSE) : null;
-  const tmp = reuseDir ?? (await mkdtemp(path.join(os.tmpdir(), 'helpdesk-bench-report-')));
-  await mkdir(tmp, { recursive: true });
-  await chmod(tmp, 0o755);
-  if (!reuseDir) cleanup.tmp = tmp;
-  const port = await freePort(PG_PORT);
-  let t = performance.now();
-  const server = await startEmbeddedPostgres({
-    dataDir: path.join(tmp, 'pg'),
-    port,
-    log: (line) => {
-      if (/ERROR|FATAL|PANIC/.test(line)) console.error(`[postgres] ${line}`);
-    },
-  });
-  cleanup.pg = server;
-  const adminUrl = server.url('postgres');
-  log(`PostgreSQL: embedded on port ${port}, data in ${tmp} (started in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  const server = await BenchPostgres.start({ bench: 'report', port: 57532, external: false, reuse: env.BENCH_REUSE, keep: env.BENCH_KEEP === '1' });
+  log(`PostgreSQL: embedded on port ${server.port}, data in ${server.folder} (started in ${(server.startedMs / 1000).toFixed(1)} s)`);
   const dbName = `helpdesk_bench_report_${OCTOBER}`;
-  let exists: boolean;
   {
-    const c = new pg.Client({ connectionString: adminUrl });
+    const c = new pg.Client({ connectionString: server.adminUrl });
     await c.connect();
     const version = (await c.query('show server_version')).rows[0]?.server_version as string;
     const settings = (await c.query(`select name, setting, unit from pg_settings where name in ('shared_buffers', 'work_mem', 'jit')`)).rows as { name: string; setting: string; unit: string | null }[];
     log(`  server ${version}; ${settings.map((s) => `${s.name} ${s.setting}${s.unit ?? ''}`).join(', ')}`);
-    exists = (await c.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
-    if (exists && !reuseDir) {
-      await c.query(`drop database "${dbName}" with (force)`);
-      exists = false;
-    }
-    if (!exists) await c.query(`create database "${dbName}"`);
     await c.end();
   }
-  const url = withDatabase(adminUrl, dbName);
+  const { url, reused: exists } = await server.createDatabase(dbName);
   const db = createDb(url, 2);
   const applied = await migrateToLatest(db);
   if (applied.length) log(`  migrations applied: ${applied.length}${exists ? ` (${applied.join(', ')})` : ''}`);
@@ -243,6 +137,7 @@ async function main(): Promise<void> {
   } else {
     log('\nSeeding');
     const seed = await seedReport(url, { october: OCTOBER, september: Math.round(OCTOBER / 10), november: Math.round(OCTOBER / 20), other: Math.round(OCTOBER * 1.5), firstNumber: 98000, log });
+    server.keepOnceSeeded();
     log(`  seed ${'TOTAL'.padEnd(30)} ${(seed.totalMs / 1000).toFixed(1).padStart(6)} s`);
   }
   const counts = await seedCounts(db);
@@ -300,6 +195,7 @@ async function main(): Promise<void> {
   const ceiling = stats(ceilingRuns);
 
   // -- (b) contractReport in-process, split
+  let t: number;
   const total: number[] = [];
   const rowsMs: number[] = [];
   const buildMs: number[] = [];
@@ -361,14 +257,14 @@ async function main(): Promise<void> {
   // -- (d) the page, through the app
   const hello: number[] = [];
   {
-    const h = await startServer(null);
+    const h = await startApp(null);
     for (let run = 0; run < 30; run++) {
       t = performance.now();
       const r = await fetch(`${h.base}/`);
       await r.text();
       if (run >= 5) hello.push(performance.now() - t);
     }
-    await stopChild(h.child);
+    await stopProcess(h.child);
   }
   const pagePath = `/reports/contracts/${contract.id}?month=${MONTH}`;
   const routeFile = path.join(ROOT, 'src/web/routes/reports.ts');
@@ -376,9 +272,9 @@ async function main(): Promise<void> {
   if (!existsSync(routeFile)) {
     log(`\nPage: src/web/routes/reports.ts does not exist yet: GET ${pagePath} not measured`);
   } else {
-    const app = await startServer(url);
+    const app = await startApp(url);
     try {
-      const cookie = await signIn(app.base);
+      const cookie = (await signIn(app.base, STAFF_LOGIN, STAFF_PASSWORD)).header();
       const runs: number[] = [];
       let status = 0;
       let bytes = 0;
@@ -393,7 +289,7 @@ async function main(): Promise<void> {
       }
       page = { runs, status, bytes, note: status === 200 ? '' : `answered ${status}: not measured` };
     } finally {
-      await stopChild(app.child);
+      await stopProcess(app.child);
     }
   }
 
@@ -454,9 +350,4 @@ async function main(): Promise<void> {
   await db.destroy();
 }
 
-main()
-  .then(cleanUp, async (e) => {
-    console.error(e);
-    process.exitCode = 1;
-    await cleanUp();
-  });
+await runBench(main);

@@ -20,9 +20,10 @@
  * replica, superuser only; consistent by construction) and the secondary indexes of the big
  * tables dropped and rebuilt from their definitions, then VACUUM ANALYZE and CHECKPOINT.
  */
-import type { Knex } from 'knex';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { hashPassword } from '../../src/services/users.js';
+import { OFFICE_HOURS } from '../support/calendars.js';
+import { dropIndexes, insertAgents, rebuildIndexes, rowCounts, secondaryIndexes, type SeedFigures, type SeedOptionsBase, seedPhases } from '../support/seed-helpers.js';
 
 export const REPORT_COMPANY = 'Report Bench s.r.o.';
 export const REPORT_CONTRACT = 'RB-1';
@@ -31,14 +32,12 @@ export const STAFF_PASSWORD = 'ReportHeslo2026!';
 /** the data's "now": later events are not written */
 export const AS_OF = '2026-11-26T12:00:00Z';
 
-const OFFICE = JSON.stringify({
-  mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']], sat: [], sun: [],
-});
+const OFFICE = JSON.stringify(OFFICE_HOURS);
 const AGENTS = 12;
 const CUSTOMERS = 20;
 const BIG_TABLES = ['tickets', 'ticket_events', 'ticket_messages', 'efforts'];
 
-export interface ReportSeedOptions {
+export interface ReportSeedOptions extends SeedOptionsBase {
   /** tickets of RB-1 created in October 2026 */
   october: number;
   /** tickets of RB-1 created in September and in November */
@@ -46,39 +45,13 @@ export interface ReportSeedOptions {
   november: number;
   /** tickets of the other contract RB-2, September to November */
   other: number;
-  firstNumber: number;
-  log: (line: string) => void;
 }
 
-export interface ReportSeedResult {
-  phases: { name: string; ms: number }[];
-  totalMs: number;
-  counts: Record<string, number>;
-}
-
-async function isSuperuser(db: Db): Promise<boolean> {
-  const row = (await db.raw(`select rolsuper from pg_roles where rolname = current_user`)).rows[0] as { rolsuper: boolean } | undefined;
-  return row?.rolsuper ?? false;
-}
-
-export async function seedReport(url: string, opts: ReportSeedOptions): Promise<ReportSeedResult> {
+export async function seedReport(url: string, opts: ReportSeedOptions): Promise<SeedFigures> {
   const db = createDb(url, 2);
-  const phases: { name: string; ms: number }[] = [];
   const t0 = performance.now();
-  const superuser = await isSuperuser(db);
-  const phase = async <T>(name: string, body: (trx: Knex.Transaction) => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    const result = await db.transaction(async (trx) => {
-      await trx.raw(`set local synchronous_commit = off`);
-      await trx.raw(`set local work_mem = '256MB'`);
-      if (superuser) await trx.raw(`set local session_replication_role = replica`);
-      return body(trx);
-    });
-    const ms = performance.now() - start;
-    phases.push({ name, ms });
-    opts.log(`  seed ${name.padEnd(30)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
-    return result;
-  };
+  const settings = [`set local synchronous_commit = off`, `set local work_mem = '256MB'`];
+  const { phases, phase, timed } = await seedPhases(db, { settings, width: 30, log: opts.log });
 
   try {
     // ---- reference data ----------------------------------------------------------------
@@ -104,12 +77,7 @@ export async function seedReport(url: string, opts: ReportSeedOptions): Promise<
          where c.number in ('RB-1', 'RB-2')
          order by c.id, p.code`,
       );
-      await trx.raw(
-        `insert into users (login, login_key, name, email, phone, role, password_hash)
-         select 'ragent' || g, 'ragent' || g, 'Řešitel ' || g, 'ragent' || g || '@helpdesk.example', '+420602100' || lpad(g::text, 3, '0'), 'agent', ?
-         from generate_series(1, ?) g order by g`,
-        [hash, AGENTS],
-      );
+      await insertAgents(trx, { login: 'ragent', phone: '+420602100', count: AGENTS, hash });
       await trx('users').insert({ login: STAFF_LOGIN, login_key: STAFF_LOGIN, name: 'Report Agent', email: 'report_agent@helpdesk.example', role: 'agent', password_hash: hash });
       await trx.raw(
         `insert into users (login, login_key, name, email, phone, role, password_hash)
@@ -125,17 +93,8 @@ export async function seedReport(url: string, opts: ReportSeedOptions): Promise<
     });
 
     // ---- drop secondary indexes of the big tables (rebuilt at the end) -------------------
-    const indexes = (
-      await db.raw(
-        `select i.indexname, i.indexdef from pg_indexes i
-         where i.schemaname = current_schema() and i.tablename = any(?)
-           and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
-        [BIG_TABLES],
-      )
-    ).rows as { indexname: string; indexdef: string }[];
-    await phase(`drop ${indexes.length} secondary indexes`, async (trx) => {
-      for (const ix of indexes) await trx.raw(`drop index ??`, [ix.indexname]);
-    });
+    const indexes = await secondaryIndexes(db, BIG_TABLES);
+    await phase(`drop ${indexes.length} secondary indexes`, (trx) => dropIndexes(trx, indexes));
 
     // ---- the plan: one row per ticket with every instant of its life ----------------------
     await phase('plan', async (trx) => {
@@ -388,31 +347,14 @@ export async function seedReport(url: string, opts: ReportSeedOptions): Promise<
     });
 
     // ---- rebuild indexes (two at a time: two cores), drop staging, statistics ----------------
-    await phase(`rebuild ${indexes.length} indexes`, async () => {
-      const queue = [...indexes];
-      const worker = async () => {
-        for (let ix = queue.shift(); ix; ix = queue.shift()) {
-          const def = ix.indexdef;
-          await db.transaction(async (trx) => {
-            await trx.raw(`set local maintenance_work_mem = '256MB'`);
-            await trx.raw(`set local max_parallel_maintenance_workers = 0`);
-            await trx.raw(def);
-          });
-        }
-      };
-      await Promise.all([worker(), worker()]);
-    });
+    await phase(`rebuild ${indexes.length} indexes`, () => rebuildIndexes(db, indexes, '256MB'));
     await db.raw(`drop table if exists bench_report_plan, bench_report_ev`);
     await db.raw(`drop function if exists bench_u(bigint, int)`);
-    {
-      const start = performance.now();
+    await timed('vacuum analyze, checkpoint', async () => {
       for (const table of BIG_TABLES) await db.raw(`vacuum (analyze) ??`, [table]);
       await db.raw('analyze');
       await db.raw('checkpoint');
-      const ms = performance.now() - start;
-      phases.push({ name: 'vacuum analyze, checkpoint', ms });
-      opts.log(`  seed ${'vacuum analyze, checkpoint'.padEnd(30)} ${(ms / 1000).toFixed(1).padStart(6)} s`);
-    }
+    });
     return { phases, totalMs: performance.now() - t0, counts: await seedCounts(db) };
   } finally {
     await db.destroy();
@@ -420,10 +362,6 @@ export async function seedReport(url: string, opts: ReportSeedOptions): Promise<
 }
 
 /** Row counts of the tables the report reads. */
-export async function seedCounts(db: Db): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of ['contracts', 'tickets', 'ticket_events', 'ticket_messages', 'efforts']) {
-    counts[table] = Number((await db.raw(`select count(*) as n from ??`, [table])).rows[0].n);
-  }
-  return counts;
+export function seedCounts(db: Db): Promise<Record<string, number>> {
+  return rowCounts(db, ['contracts', 'tickets', 'ticket_events', 'ticket_messages', 'efforts']);
 }

@@ -2,6 +2,9 @@
  * SLA engine throughput on one core: due and elapsed computations per second for each method
  * over a CZ office-hours calendar (Mon–Fri 08:00–16:00, Czech public holidays), amounts 1–40
  * units, state histories of 2–20 events. Run: npm run bench:sla. About 3 s per method.
+ *
+ * Environment: BENCH_SLA_SCALE (default 1) multiplies the time of every measurement, e.g. 0.05
+ * for a quick check that the benchmark runs (its figures then say little).
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -17,8 +20,11 @@ import {
   type StateChange,
   type StateCode,
 } from '../../src/domain/sla/index.js';
+import { OFFICE_HOURS } from '../support/calendars.js';
+import { num } from '../support/env.js';
 
-const SECONDS = { due: 0.8, elapsed: 0.8, clock: 0.5, cold: 0.4 }; // per method and measurement
+const SCALE = num('BENCH_SLA_SCALE', 1);
+const SECONDS = { due: 0.8 * SCALE, elapsed: 0.8 * SCALE, clock: 0.5 * SCALE, cold: 0.4 * SCALE }; // per method and measurement
 const CASES = 4000;
 
 /** mulberry32: a small seeded PRNG so every run measures the same cases. */
@@ -93,17 +99,7 @@ function rate(seconds: number, fn: (i: number) => unknown): number {
   return calls / ((now - t0) / 1000);
 }
 
-const config = parseCalendarConfig({
-  timezone: 'Europe/Prague',
-  country: 'CZ',
-  windows: {
-    mon: [['08:00', '16:00']],
-    tue: [['08:00', '16:00']],
-    wed: [['08:00', '16:00']],
-    thu: [['08:00', '16:00']],
-    fri: [['08:00', '16:00']],
-  },
-});
+const config = parseCalendarConfig({ timezone: 'Europe/Prague', country: 'CZ', windows: OFFICE_HOURS });
 const calendar = buildServiceCalendar(config, { from: 2025, to: 2031 });
 const cases = makeCases(prng(20261125));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
