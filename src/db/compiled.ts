@@ -12,10 +12,11 @@ import { runStatement, statementName } from './knex.js';
  *
  * `build(db, shape, ...values)` must give the same SQL for every value: whatever changes the
  * SQL (the actor being staff, the list shown) belongs to `shape`, and the values must reach
- * the query as they are (bound, not computed from). Knex's `query` and `query-response` events
+ * the query as they are (bound, not computed from): the first call builds with numeric stand-ins
+ * in their places, whatever their type. Knex's `query` and `query-response` events
  * are emitted as for its own queries, so statement probes see these too.
  */
-export function compiledRead<S extends string, V extends number[]>(build: (db: Knex, shape: S, ...values: V) => Knex.QueryBuilder) {
+export function compiledRead<S extends string, V extends (number | string | null)[]>(build: (db: Knex, shape: S, ...values: V) => Knex.QueryBuilder) {
   // one set of shapes per knex (a transaction shares its knex's configuration object)
   const compiled = new WeakMap<object, Map<S, Compiled>>();
   return async function run(db: Knex | Knex.Transaction, shape: S, ...values: V): Promise<Record<string, unknown>[]> {
@@ -23,7 +24,7 @@ export function compiledRead<S extends string, V extends number[]>(build: (db: K
     let shapes = compiled.get(key);
     if (!shapes) compiled.set(key, (shapes = new Map()));
     let c = shapes.get(shape);
-    if (!c) shapes.set(shape, (c = compile((...stand: number[]) => build(db, shape, ...(stand as V)), values.length)));
+    if (!c) shapes.set(shape, (c = compile((...stand: number[]) => build(db, shape, ...(stand as unknown as V)), values.length)));
     const bindings = c.bindings.map((b, i) => (c.slots[i]! >= 0 ? values[c.slots[i]!] : b));
     return execute(db, c, bindings);
   };

@@ -5,9 +5,8 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { createDb, pgQueryable } from '../db/knex.js';
 import { cs } from '../i18n/cs.js';
-import { type Catalogue, catalogue, LANGUAGES, pickLanguage } from '../i18n/index.js';
+import type { Catalogue } from '../i18n/index.js';
 import { translateFields, translateMessage } from './translate.js';
-import { isStaff } from '../services/actor.js';
 import type { ServiceContext } from '../services/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.js';
 import { cleanInput } from './clean-input.js';
@@ -15,9 +14,8 @@ import { configurePassport, sessionUser } from './auth.js';
 import { csrfProtection } from './csrf.js';
 import { escapeHtml } from './escape.js';
 import type { WebContext } from './context.js';
-import { viewHelpers } from './format.js';
-import { slaHelpers, slaHelpersIn } from './sla-format.js';
-import { sessions, takeFlash } from './sessions.js';
+import { sessions, sessionToCheck, takeFlash } from './sessions.js';
+import { confirmUser, userLocals } from './page-locals.js';
 import { viewLocals } from './view-locals.js';
 import { adminRoutes, adminUploadRoutes } from './routes/admin/index.js';
 import { accountRoutes } from './routes/account.js';
@@ -27,7 +25,7 @@ import { mailRoutes } from './routes/mail.js';
 import { reportRoutes } from './routes/reports.js';
 import { staffRoutes } from './routes/staff.js';
 import { hotlineStaffRoutes } from './routes/hotline-staff.js';
-import { ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
+import { overviewRoutes, ticketRoutes, ticketUploadRoutes } from './routes/tickets.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -117,20 +115,10 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     tokenFromRequest: (req) => req.body?._csrf ?? req.headers['x-csrf-token'],
   });
   const verifyCsrf = csrf.verify;
-  const helpers = { ...viewHelpers, ...slaHelpers };
-  const helpersIn = Object.fromEntries(LANGUAGES.map((l) => [l, l === 'cs' ? helpers : { ...viewHelpers, ...slaHelpersIn(catalogue(l)) }]));
   app.use((req, res, next) => {
     // every page is private or carries a token: never kept by a browser or a proxy
     res.setHeader('Cache-Control', 'no-store');
-    // the user's language, else the browser's (Accept-Language), else Czech (i18n/index.ts)
-    res.locals.lang = pickLanguage(req.user?.language, req.headers['accept-language']);
-    res.locals.t = catalogue(res.locals.lang);
-    // the routes' Czech messages (an error page's message, a form's errors) in the page's language
-    if (res.locals.lang !== 'cs') translateRenders(res);
-    res.locals.h = helpersIn[res.locals.lang] ?? helpers;
-    res.locals.user = req.user ?? null;
-    res.locals.staff = req.user ? isStaff(req.user) : false;
-    res.locals.admin = req.user?.role === 'admin';
+    userLocals(req, res);
     // made only when a view renders a form; its cookie is set only when the token is new
     let token: string | undefined;
     Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => (token ??= csrf.token(req, res)) });
@@ -146,6 +134,11 @@ export function createApp(ctx: ServiceContext, config: Config, sessionSecret: st
     } });
     next();
   });
+
+  // A GET may have taken its session unchecked from this process's memory (sessions.ts): the
+  // overview checks it in its own statement; every other request has it checked here first.
+  app.use(overviewRoutes(web));
+  app.use((req, res, next) => (sessionToCheck(req) ? confirmUser(req, res).then(() => next(), next) : next()));
 
   // The forms with files check their token once the multipart body is parsed; every other
   // state-changing request is checked here, whatever its content type, and a multipart body
@@ -196,26 +189,12 @@ function fixedHeaders(middleware: RequestHandler): [string, string][] {
   return [...headers];
 }
 
-/** The options of a page that carry a route's messages: shown in the page's language (translate.ts). */
-const MESSAGE_OPTIONS = ['message', 'formError', 'searchError', 'error', 'notice', 'done'] as const;
-
-/** Makes res.render show the Czech messages a route passes (cs.ts) in the page's catalogue. */
-function translateRenders(res: Response): void {
-  const render = res.render.bind(res) as (view: string, options?: object, cb?: (err: Error, html: string) => void) => void;
-  res.render = ((view: string, options?: object | ((err: Error, html: string) => void), cb?: (err: Error, html: string) => void) => {
-    if (typeof options === 'function') return render(view, undefined, options as (err: Error, html: string) => void);
-    const t = res.locals.t as Catalogue;
-    const o: Record<string, unknown> = { ...(options as Record<string, unknown> | undefined) };
-    for (const key of MESSAGE_OPTIONS) if (typeof o[key] === 'string') o[key] = translateMessage(o[key], t);
-    if (o.errors && typeof o.errors === 'object') o.errors = translateFields(o.errors as Record<string, unknown>, t);
-    return render(view, o, cb);
-  }) as Response['render'];
-}
-
 const ASSET_PATH = /\.(css|js|svg|png|ico|woff2?)$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, _next: NextFunction) => {
+const errorHandler: ErrorRequestHandler = (err, req: Request, res: Response, next: NextFunction) => {
+  // an error page shows the user too: their session is checked first (sessions.ts)
+  if (sessionToCheck(req)) return void confirmUser(req, res).then(() => errorHandler(err, req, res, next), () => errorHandler(err, req, res, next));
   const wantsJson = req.accepts(['html', 'json']) === 'json';
   let status = 500;
   // the page's language once the request got that far, else Czech

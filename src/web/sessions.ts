@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
+import { type SessionCheck, SESSION_DESTROY, SESSION_GET, SESSION_SET } from '../db/session-rows.js';
 import { cookieValue } from './csrf.js';
 
 /** What a session keeps (besides its cookie's settings). */
@@ -69,20 +70,15 @@ const FLASH_SECONDS = 120;
 // the idle expiry is written again at most this often, not on every request
 const REFRESH_MS = 5 * 60_000;
 
-/**
- * A session is read only while its user is active and their access has not changed since it
- * began (users.session_epoch, raised by the database on a change of active, role or
- * memberships): the lookup by id joined to the user by primary key, which also gives the user's
- * language as it is now. The JSON comes as text, so the end of the request can tell whether it
- * changed by comparing texts.
- */
-const GET = `select s.sess::text as sess, u.language from sessions s left join users u on u.id = s.user_id
-  where s.sid = $1 and s.expire >= now()
-    and (s.user_id is null or (u.active and u.session_epoch = ((s.sess -> 'passport' -> 'user' ->> 'epoch'))::integer))`;
-// as connect-pg-simple wrote them (expire: timestamp in the server's zone), so rows stay compatible
-const SET = `insert into sessions (sess, expire, sid) select $1, to_timestamp($2), $3
-  on conflict (sid) do update set sess = $1, expire = to_timestamp($2)`;
-const DESTROY = 'delete from sessions where sid = $1';
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+/** the sessions a process remembers read (their rows' text) at most; past it, it forgets them all */
+const REMEMBERED = 10_000;
+
+/** SESSION_GET's row: the session's JSON as text and its user's language now */
+interface SessionRow {
+  sess: string;
+  language: string | null;
+}
 
 /**
  * Server-side sessions in PostgreSQL, behind a signed cookie `hd.sid` (the format of
@@ -94,6 +90,13 @@ const DESTROY = 'delete from sessions where sid = $1';
  *
  * Per request: one read of the row (when a cookie is sent) and one HMAC; whether to write is
  * decided by comparing the data's JSON with what was read.
+ *
+ * A GET of a session this process read before starts from that reading instead, unchecked: the
+ * session must then be checked before anything is answered from it, either by a read that
+ * carries the check in its own statement (sessionToCheck, the customer overview: no round trip
+ * of its own, about a tenth of the page's CPU on both sides) or by confirmSession, which app.ts
+ * runs for every other request. So a session ended or changed on any node is refused or
+ * reread exactly as before; an unchecked session is never written.
  */
 export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings): RequestHandler[] {
   const idleMs = settings.idleMinutes * 60_000;
@@ -127,7 +130,7 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
   /** signed cookie values whose signature was valid → their session id */
   const verified = new Map<string, string>();
 
-  const store: Store = { pool, idleMs, sign };
+  const store: Store = { pool, idleMs, maxMs, sign, read: new Map() };
 
   const handler: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     const sid = cookieSid(req);
@@ -135,50 +138,115 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
       new SessionControl(store, req, res, '', null);
       return next();
     }
-    pool.query(GET, [sid]).then((r) => {
-      const row = r.rows[0] as { sess: string; language: string | null } | undefined;
-      const text = row?.sess;
-      let stored: StoredSession | null = null;
-      if (text !== undefined) {
-        try {
-          stored = JSON.parse(text) as StoredSession;
-        } catch {
-          stored = null;
-        }
-      }
-      // the user's language as it is now (users.language), so a choice made on another device shows at once
-      const user = stored?.passport?.user;
-      if (user && typeof user === 'object') (user as { language?: string | null }).language = row?.language ?? null;
-      // as express-session: a session whose own expiry passed is none
-      const expires = stored?.cookie?.expires ? Date.parse(stored.cookie.expires) : NaN;
-      if (stored && !(expires <= Date.now())) new SessionControl(store, req, res, sid, stored);
-      else new SessionControl(store, req, res, '', null);
+    const known = SAFE_METHODS.has(req.method) ? store.read.get(sid) : undefined;
+    if (known) {
+      const control = new SessionControl(store, req, res, sid, storedOf(known));
+      if (control.id) control.unchecked = { sid, ...known };
+      return next();
+    }
+    pool.query(SESSION_GET, [sid]).then((r) => {
+      const row = remember(store, sid, r.rows[0] as SessionRow | undefined);
+      new SessionControl(store, req, res, sid, storedOf(row));
       next();
     }, next);
   };
 
-  const keepAlive = (req: Request, _res: Response, next: NextFunction) => {
-    const s = req.session;
-    if (!s?.signedInAt) return next();
-    const now = Date.now();
-    // past the absolute limit: the stored session is deleted and the request goes on as anonymous
-    if (now - s.signedInAt > maxMs) return s.regenerate(next);
-    // a changed session is saved, and saving moves its expiry SESSION_IDLE_MINUTES ahead
-    if (!s.seenAt || now - s.seenAt > REFRESH_MS) s.seenAt = now;
-    next();
-  };
+  const keepAlive = (req: Request, _res: Response, next: NextFunction) => keepAliveIn(req, maxMs, next);
   return [handler, keepAlive];
 }
 
 type StoredSession = SessionData & { cookie?: { expires?: string } };
 
+/** Ends a session past its absolute limit (the request goes on as anonymous), or marks it seen. */
+function keepAliveIn(req: Request, maxMs: number, next: Callback): void {
+  const s = req.session;
+  if (!s?.signedInAt) return next();
+  const now = Date.now();
+  // past the absolute limit: the stored session is deleted and the request goes on as anonymous
+  if (now - s.signedInAt > maxMs) return void s.regenerate(next);
+  // a changed session is saved, and saving moves its expiry SESSION_IDLE_MINUTES ahead
+  if (!s.seenAt || now - s.seenAt > REFRESH_MS) s.seenAt = now;
+  next();
+}
+
+/** A session row's data, with its user's language as it is now; null for none or one whose own expiry passed. */
+function storedOf(row: SessionRow | undefined): StoredSession | null {
+  if (row === undefined) return null;
+  let stored: StoredSession;
+  try {
+    stored = JSON.parse(row.sess) as StoredSession;
+  } catch {
+    return null;
+  }
+  // the user's language as it is now (users.language), so a choice made on another device shows at once
+  const user = stored?.passport?.user;
+  if (user && typeof user === 'object') (user as { language?: string | null }).language = row.language ?? null;
+  // as express-session: a session whose own expiry passed is none
+  const expires = stored?.cookie?.expires ? Date.parse(stored.cookie.expires) : NaN;
+  return stored && !(expires <= Date.now()) ? stored : null;
+}
+
 interface Store {
   pool: Pick<pg.Pool, 'query'>;
   idleMs: number;
+  maxMs: number;
   sign(sid: string): string;
+  /** the rows this process last read, by session id (a hint only: see sessions()) */
+  read: Map<string, SessionRow>;
+}
+
+/** Keeps what a session's read gave (or forgets a session that has no valid row). */
+function remember(store: Store, sid: string, row: SessionRow | undefined): SessionRow | undefined {
+  if (row === undefined) store.read.delete(sid);
+  else {
+    if (store.read.size >= REMEMBERED) store.read.clear();
+    store.read.set(sid, { sess: row.sess, language: row.language ?? null });
+  }
+  return row;
 }
 
 const CONTROL = Symbol('session control');
+
+const controlOf = (req: Request) => (req as unknown as { [CONTROL]?: SessionControl })[CONTROL];
+
+/**
+ * The session a read may check in its own statement (SESSION_UNCHANGED): the reading this
+ * request started from, while unchecked; null once checked (or for none).
+ */
+export function sessionToCheck(req: Request): SessionCheck | null {
+  return controlOf(req)?.unchecked ?? null;
+}
+
+/** A read's statement found the session unchanged: the request goes on with it. */
+export function sessionChecked(req: Request): void {
+  const control = controlOf(req);
+  if (control) control.unchecked = null;
+}
+
+/**
+ * Checks an unchecked session now (a read of its row). True when it changed or ended: the
+ * request then has the row's session (or none), and whatever was taken from the old one (the
+ * user, the page's language) must be taken again.
+ */
+export async function confirmSession(req: Request): Promise<boolean> {
+  const control = controlOf(req);
+  const check = control?.unchecked;
+  if (!control || !check) return false;
+  control.unchecked = null;
+  let row: SessionRow | undefined;
+  try {
+    row = (await control.store.pool.query(SESSION_GET, [check.sid])).rows[0] as SessionRow | undefined;
+  } catch (err) {
+    // not checked: the request goes on without it
+    control.reset('', null);
+    throw err;
+  }
+  if (row && row.sess === check.sess && (row.language ?? null) === check.language) return false;
+  remember(control.store, check.sid, row);
+  control.reset(check.sid, storedOf(row));
+  await new Promise<void>((resolve, reject) => keepAliveIn(req, control.store.maxMs, (err) => (err ? reject(err) : resolve())));
+  return true;
+}
 
 /** req.session: the data as own properties (what is stored), the methods on the prototype. */
 class Session {
@@ -211,10 +279,12 @@ const newId = () => randomBytes(24).toString('base64url');
  */
 class SessionControl {
   /** the data's JSON as last read or written (what the row holds); '{}' for a new session */
-  private persisted: string;
+  private persisted = '{}';
   private current: WebSession | null = null;
   /** the id a cookie carries; '' until a new session is saved */
-  private id: string;
+  id = '';
+  /** the remembered reading this request started from, until a statement or confirmSession checked it */
+  unchecked: SessionCheck | null = null;
   private destroyed = false;
   /** the expiry of a write made in this request (its cookie is sent) */
   private cookieExpires: Date | null = null;
@@ -228,17 +298,14 @@ class SessionControl {
   private flashCookieSent = false;
 
   constructor(
-    private readonly store: Store,
+    readonly store: Store,
     private readonly req: Request,
     res: Response,
     sessionId: string,
     stored: StoredSession | null,
   ) {
-    this.id = sessionId;
-    req.sessionID = sessionId;
-    if (stored) delete stored.cookie;
-    this.persisted = stored ? JSON.stringify(stored) : '{}';
-    this.make(stored ?? {});
+    (req as unknown as { [CONTROL]: SessionControl })[CONTROL] = this;
+    this.reset(sessionId, stored);
 
     const control = this;
     const writeHead = res.writeHead;
@@ -263,13 +330,23 @@ class SessionControl {
     } as Response['end'];
   }
 
+  /** The request's session becomes `stored` under `sessionId` (none: a new empty session). */
+  reset(sessionId: string, stored: StoredSession | null): void {
+    this.id = stored ? sessionId : '';
+    this.req.sessionID = this.id;
+    if (stored) delete stored.cookie;
+    this.persisted = stored ? JSON.stringify(stored) : '{}';
+    this.make(stored ?? {});
+  }
+
   private make(data: SessionData): void {
     this.current = new Session(this, data) as unknown as WebSession;
     this.req.session = this.current;
   }
 
   private changed(): boolean {
-    return !this.destroyed && this.current !== null && JSON.stringify(this.current) !== this.persisted;
+    // an unchecked session may have ended on another node: writing it would bring it back
+    return !this.destroyed && this.unchecked === null && this.current !== null && JSON.stringify(this.current) !== this.persisted;
   }
 
   private setCookie(res: Response): void {
@@ -320,7 +397,9 @@ class SessionControl {
     const expires = new Date(Date.now() + this.store.idleMs);
     const cookie = JSON.stringify({ originalMaxAge: this.store.idleMs, expires, secure: this.req.secure, httpOnly: true, path: '/', sameSite: 'lax' });
     const row = `{"cookie":${cookie}${json === '{}' ? '' : `,${json.slice(1, -1)}`}}`;
-    this.store.pool.query(SET, [row, Math.floor(expires.getTime() / 1000), this.id]).then(() => {
+    // the row's text changes: the next request reads it again
+    this.store.read.delete(this.id);
+    this.store.pool.query(SESSION_SET, [row, Math.floor(expires.getTime() / 1000), this.id]).then(() => {
       this.persisted = json;
       this.cookieExpires = expires;
       cb();
@@ -329,21 +408,25 @@ class SessionControl {
 
   regenerate(cb: Callback): void {
     const old = this.id;
+    this.unchecked = null;
+    this.store.read.delete(old);
     this.id = newId();
     this.req.sessionID = this.id;
     this.persisted = '{}';
     this.cookieExpires = null;
     this.make({});
-    if (old) this.store.pool.query(DESTROY, [old]).then(() => cb(), cb);
+    if (old) this.store.pool.query(SESSION_DESTROY, [old]).then(() => cb(), cb);
     else queueMicrotask(() => cb());
   }
 
   destroy(cb?: Callback): void {
     const old = this.id;
+    this.unchecked = null;
+    this.store.read.delete(old);
     this.destroyed = true;
     this.current = null;
     (this.req as { session?: WebSession }).session = undefined;
-    if (old) this.store.pool.query(DESTROY, [old]).then(() => cb?.(), (err: unknown) => cb?.(err));
+    if (old) this.store.pool.query(SESSION_DESTROY, [old]).then(() => cb?.(), (err: unknown) => cb?.(err));
     else queueMicrotask(() => cb?.());
   }
 }

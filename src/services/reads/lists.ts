@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { LIST_STATES, type ListName, type StateCode, STATES } from '../../domain/states.js';
 import type { Actor, Role } from '../actor.js';
 import { compiledRead } from '../../db/compiled.js';
+import { type SessionCheck, SESSION_UNCHANGED, sessionCheckValues } from '../../db/session-rows.js';
 import { planEachTime } from '../../db/knex.js';
 import { stripControls } from '../../domain/text.js';
 import { visibleTickets } from '../visibility.js';
@@ -202,19 +203,22 @@ function countsQuery(db: Knex, actor: Actor, shown: ListName): Knex.QueryBuilder
   return db.select((Object.keys(LIST_STATES) as ListName[]).filter((l) => l !== shown).map(counted));
 }
 
-type OverviewShape = `${Role} ${ListName} ${ListSortKey} ${'asc' | 'desc'}`;
+type OverviewShape = `${Role} ${ListName} ${ListSortKey} ${'asc' | 'desc'}${'' | ' checked'}`;
 
 /**
  * The overview's one statement: the tabs' counts (c) with a page of the list joined laterally
  * (x; no row of x when the page is empty), built by knex once per role, list and order
  * (db/compiled.ts: building the nested statement cost more CPU than the rest of the overview's
- * work in Node). One statement instead of two saves a round trip's CPU on both sides.
+ * work in Node). One statement instead of two saves a round trip's CPU on both sides. A
+ * `checked` shape also answers whether the caller's session is unchanged (SESSION_UNCHANGED, an
+ * InitPlan run once), for the web's session taken from memory.
  */
-const overviewRead = compiledRead((db, shape: OverviewShape, actorId: number, offset: number) => {
-  const [role, list, key, dir] = shape.split(' ') as [Role, ListName, ListSortKey, 'asc' | 'desc'];
+const overviewRead = compiledRead((db, shape: OverviewShape, actorId: number, offset: number, ...check: (string | null)[]) => {
+  const [role, list, key, dir, checked] = shape.split(' ') as [Role, ListName, ListSortKey, 'asc' | 'desc', string | undefined];
   const actor: Actor = { id: actorId, role, login: '', name: '', email: '' };
   const spec = listSpec(db, actor, list, { key, dir });
   const outer = db.select('c.*', 'x.*').from(countsQuery(db, actor, list).as('c')).joinRaw('left join lateral (?) as x on true', [pageQuery(db, spec, offset)] as unknown as Knex.Value[]);
+  if (checked) outer.select(db.raw(`(${SESSION_UNCHANGED}) as session_unchanged`, check));
   spec.order(outer, 'x');
   return outer;
 });
@@ -228,24 +232,38 @@ function countsOf(row: Record<string, unknown> | undefined, shown: ListName, sho
   return { current: of('current'), resolved: of('resolved'), closed: of('closed') };
 }
 
-/** Customer overview: one of the three lists, newest first unless sorted otherwise, 50 a page, with the tabs' counts. */
+export interface OverviewPage {
+  result: Page<TicketListRow>;
+  counts: ListCounts;
+  /** given a session to check: whether it is still valid and as the caller read it (else nothing of the page may be shown) */
+  sessionUnchanged?: boolean;
+}
+
+/**
+ * Customer overview: one of the three lists, newest first unless sorted otherwise, 50 a page,
+ * with the tabs' counts; with `session`, whether that session is unchanged, in the same statement.
+ */
 export async function overviewPage(
   pools: Reads,
   actor: Actor,
   list: ListName,
   page = 1,
   sort: ListSort = DEFAULT_LIST_SORT,
-): Promise<{ result: Page<TicketListRow>; counts: ListCounts }> {
+  session?: SessionCheck,
+): Promise<OverviewPage> {
   const db = pools.reads;
-  let countsRow: Record<string, unknown> | undefined;
+  let first: Record<string, unknown> | undefined;
+  const shape: OverviewShape = `${actor.role} ${list} ${sort.key} ${sort.dir}${session ? ' checked' : ''}`;
+  const check = session ? sessionCheckValues(session) : [];
   const runPage = async (offset: number) => {
-    const rows = await overviewRead(db, `${actor.role} ${list} ${sort.key} ${sort.dir}`, actor.id, offset);
-    countsRow ??= rows[0];
+    const rows = await overviewRead(db, shape, actor.id, offset, ...check);
+    first ??= rows[0];
     // an empty page is the counts' row alone
     return rows[0]?.number == null ? [] : rows;
   };
   const result = await paginate(db, listSpec(db, actor, list, sort, runPage), page);
-  return { result, counts: countsOf(countsRow, list, result.more ? result.total + 1 : result.total) };
+  const counts = countsOf(first, list, result.more ? result.total + 1 : result.total);
+  return session ? { result, counts, sessionUnchanged: first?.session_unchanged === true } : { result, counts };
 }
 
 /** Search by number: the number if the actor may see it, else null (no hint that it exists). */
