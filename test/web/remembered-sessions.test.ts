@@ -6,6 +6,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionCheck } from '../../src/db/session-rows.js';
 import { en } from '../../src/i18n/en.js';
 import { overviewPage } from '../../src/services/reads/lists.js';
 import { onePool } from '../../src/services/reads/pools.js';
@@ -114,8 +115,8 @@ describe('the overview’s statement checks the session it is given', () => {
     const alice = await login(nodeA.app, 'alice');
     const row = await sessionRow(cookieOf(alice));
     const { rows } = await tdb.db.raw('select sess::text as sess from sessions where sid = ?', [row.sid]);
-    const asRead = { sid: row.sid as string, sess: rows[0].sess as string, language: null };
-    const check = (session: typeof asRead) => overviewPage(onePool(tdb.db), world.users.alice, 'current', 1, undefined, session);
+    const asRead: SessionCheck = { sid: row.sid as string, sess: rows[0].sess as string, language: null };
+    const check = (session: SessionCheck) => overviewPage(onePool(tdb.db), world.users.alice, 'current', 1, undefined, session);
 
     const unchanged = await check(asRead);
     expect(unchanged.sessionUnchanged).toBe(true);

@@ -87,7 +87,11 @@ export function consume(
   return null;
 }
 
-/** Counted ms in [from, to) ∩ running; `to` must be finite. */
+/**
+ * Counted ms in [from, to) ∩ running; `to` must be finite. Its walk over the service windows is
+ * consume's without the budget: one walk calling back for each piece measured 2.2 times slower
+ * here and 15 % slower in consume (bench/sla, elapsed/s and due/s), so each keeps its own loop.
+ */
 export function measure(
   cc: CompiledCalendar,
   counting: Counting,
