@@ -26,12 +26,10 @@
  * Even one process's CPU time per request moves by 10–15 % from round to round when other work
  * shares the machine: compare trees in one run, with several rounds, and read the medians.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
@@ -39,9 +37,10 @@ import { withDatabase } from '../../src/db/url.js';
 import { num } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { postmasterPidOf, sampleCpu } from '../support/cpu.js';
+import { APP_SCRIPT, NPM_START_FLAGS, ROOT, type ServerProcess, startServer, stopProcess } from '../support/processes.js';
+import { csrfFrom, signIn } from '../support/sign-in.js';
 import { BENCH_LOGIN, BENCH_PASSWORD } from './seed.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
 const REQUESTS = num('PAGE_CPU_REQUESTS', 4000);
 const ROUNDS = num('PAGE_CPU_ROUNDS', 5);
@@ -82,61 +81,24 @@ if (!env.BENCH_REUSE) {
   process.exit(2);
 }
 
-async function startServer(root: string, url: string, profDir: string | null): Promise<{ child: ChildProcess; base: string }> {
+function startTree(root: string, url: string, profDir: string | null): Promise<ServerProcess> {
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  const node = [process.execPath, '--max-semi-space-size=64', ...prof, '--import', 'tsx', path.join(root, 'bench/portal/server.ts')];
-  const command = VALGRIND ? ['valgrind', '-q', '--tool=callgrind', `--callgrind-out-file=${VALGRIND}/callgrind.%p`, ...node] : node;
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: root,
-    env: { ...env, BENCH_SERVER_DB_URL: url, BENCH_WORKERS: '1', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  return startServer(APP_SCRIPT, {
+    root,
+    nodeFlags: [...NPM_START_FLAGS, ...prof],
+    env: { BENCH_SERVER_DB_URL: url, BENCH_WORKERS: '1' },
+    launcher: VALGRIND ? ['valgrind', '-q', '--tool=callgrind', `--callgrind-out-file=${VALGRIND}/callgrind.%p`] : undefined,
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const m = /^LISTENING (\d+)$/.exec(line);
-      if (m) resolve(Number(m[1]));
-      else process.stdout.write(`[server] ${line}\n`);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
 }
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function cookiesOf(res: Response, jar: Map<string, string>): void {
-  for (const c of res.headers.getSetCookie()) {
-    const m = /^([^=;]+)=([^;]*)/.exec(c);
-    if (m) jar.set(m[1]!, m[2]!);
-  }
-}
-const header = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-const csrfFrom = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 /** Signs in as a browser would; the cookies and a form token of the signed-in session. */
-async function signIn(base: string): Promise<{ cookie: string; csrf: string }> {
-  const jar = new Map<string, string>();
-  const r1 = await fetch(`${base}/login`);
-  cookiesOf(r1, jar);
-  const r2 = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: header(jar), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ login: BENCH_LOGIN, password: BENCH_PASSWORD, _csrf: csrfFrom(await r1.text()) }).toString(),
-  });
-  await r2.text();
-  cookiesOf(r2, jar);
-  const r3 = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: header(jar) } });
-  cookiesOf(r3, jar);
-  const html = await r3.text();
-  if (r3.status !== 200) throw new Error(`GET /tickets after sign-in answered ${r3.status}`);
-  return { cookie: header(jar), csrf: csrfFrom(html) };
+async function signInBench(base: string): Promise<{ cookie: string; csrf: string }> {
+  const jar = await signIn(base, BENCH_LOGIN, BENCH_PASSWORD);
+  const res = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: jar.header() } });
+  jar.take(res);
+  const html = await res.text();
+  if (res.status !== 200) throw new Error(`GET /tickets after sign-in answered ${res.status}`);
+  return { cookie: jar.header(), csrf: csrfFrom(html) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -182,14 +144,14 @@ async function main(): Promise<void> {
     console.log(
       `page-cpu (${TREES.join(', ')}): ${WARMUP} warm-up + ${ROUNDS} × ${REQUESTS} requests per page, ${CONNECTIONS} connections, one app process`,
     );
-    const servers: { tree: string; app: { child: ChildProcess; base: string }; cookie: string; csrf: string }[] = [];
+    const servers: { tree: string; app: ServerProcess; cookie: string; csrf: string }[] = [];
     try {
       for (const p of wanted) {
         for (const tree of TREES) {
           const profDir = env.PAGE_CPU_PROF ? path.resolve(env.PAGE_CPU_PROF, TREES.length > 1 ? `${p.name}-${path.basename(tree)}` : p.name) : null;
           if (profDir) await mkdir(profDir, { recursive: true });
-          const app = await startServer(tree, url, profDir);
-          servers.push({ tree, app, ...(await signIn(app.base)) });
+          const app = await startTree(tree, url, profDir);
+          servers.push({ tree, app, ...(await signInBench(app.base)) });
         }
         const boundary = '----pageCpuBoundary';
         const runOn = async (s: (typeof servers)[number], amount: number) => {
@@ -228,7 +190,7 @@ async function main(): Promise<void> {
               console.log(`  ${p.name.padEnd(11)} ${s.tree.padEnd(14)} round ${i + 1}: ${(r.ir / r.n / 1e6).toFixed(3)} M instructions per request`);
             }
           }
-          for (const s of servers.splice(0)) await stopServer(s.app.child);
+          for (const s of servers.splice(0)) await stopProcess(s.app.child);
           continue;
         }
         for (let i = 0; i < ROUNDS; i++) {
@@ -251,10 +213,10 @@ async function main(): Promise<void> {
               `PostgreSQL ${median(f.pg).toFixed(3)} ms/req`,
           );
         }
-        for (const s of servers.splice(0)) await stopServer(s.app.child);
+        for (const s of servers.splice(0)) await stopProcess(s.app.child);
       }
     } finally {
-      for (const s of servers) await stopServer(s.app.child);
+      for (const s of servers) await stopProcess(s.app.child);
     }
   } finally {
     // tickets made by `create` go, as run.ts does with BENCH_REUSE

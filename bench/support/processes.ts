@@ -35,17 +35,28 @@ export interface ServerProcess {
   base: string;
 }
 
-/** Starts `script` (relative to the repository) and waits for its `LISTENING <port>` line (60 s at most). */
-export async function startServer(script: string, opts: { nodeFlags: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...opts.nodeFlags, '--import', 'tsx', path.join(ROOT, script)], {
-    cwd: ROOT,
+export interface ServerOptions {
+  nodeFlags: string[];
+  env?: Record<string, string>;
+  /** the source tree to run `script` of (page-cpu.ts compares trees); this repository by default */
+  root?: string;
+  /** a command that runs node, e.g. valgrind with its options */
+  launcher?: string[];
+}
+
+/** Starts `script` (relative to the tree) and waits for its `LISTENING <port>` line (60 s at most; a launcher may take longer). */
+export async function startServer(script: string, opts: ServerOptions): Promise<ServerProcess> {
+  const root = opts.root ?? ROOT;
+  const command = [...(opts.launcher ?? []), process.execPath, ...opts.nodeFlags, '--import', 'tsx', path.join(root, script)];
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: root,
     env: { ...process.env, ...opts.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   atCleanup(() => stopProcess(child));
   const port = await new Promise<number>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), opts.launcher ? 600_000 : 60_000);
     lines.on('line', (line) => {
       const m = /^LISTENING (\d+)$/.exec(line);
       if (m) {
