@@ -139,9 +139,10 @@ export function sessions(pool: Pick<pg.Pool, 'query'>, settings: SessionSettings
       return next();
     }
     const known = SAFE_METHODS.has(req.method) ? store.read.get(sid) : undefined;
-    if (known) {
-      const control = new SessionControl(store, req, res, sid, storedOf(known));
-      if (control.id) control.unchecked = { sid, ...known };
+    // a reading whose own expiry passed may have been refreshed on another node since: read again
+    const stored = known && storedOf(known);
+    if (known && stored) {
+      new SessionControl(store, req, res, sid, stored).unchecked = { sid, ...known };
       return next();
     }
     pool.query(SESSION_GET, [sid]).then((r) => {
