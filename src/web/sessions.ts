@@ -283,7 +283,7 @@ class SessionControl {
   private persisted = '{}';
   private current: WebSession | null = null;
   /** the id a cookie carries; '' until a new session is saved */
-  id = '';
+  private id = '';
   /** the remembered reading this request started from, until a statement or confirmSession checked it */
   unchecked: SessionCheck | null = null;
   private destroyed = false;
