@@ -178,6 +178,26 @@ describe.skipIf(!enabled)('two portal nodes behind HAProxy on one PostgreSQL', {
     expect(Object.keys(served).sort()).toEqual(['a', 'b']);
   });
 
+  it('a sign-out on node B ends the session on node A at once, though A’s processes remember having read it', async () => {
+    const alice = new Browser();
+    expect((await alice.signIn(A.url, 'alice', PASSWORD)).status).toBe(302);
+    // several requests, so every web process of A reads the session and remembers it
+    for (let i = 0; i < 8; i++) expect((await alice.get(`${A.url}/tickets`)).status).toBe(200);
+    const cookies = new Map(alice.cookies);
+    const page = await alice.get(`${B.url}/tickets`);
+    expect((await alice.postForm(`${B.url}/logout`, csrfOf(page.text), {})).status).toBe(302);
+
+    // the old cookie, as a thief would keep it
+    const thief = new Browser();
+    for (const [k, v] of cookies) thief.cookies.set(k, v);
+    for (let i = 0; i < 8; i++) {
+      const overview = await thief.get(`${A.url}/tickets`);
+      expect(overview.status, `overview on A, request ${i + 1}`).toBe(302);
+      expect(overview.location).toBe('/login?next=%2Ftickets');
+      expect((await thief.get(`${A.url}/account/password`)).status, `account page on A, request ${i + 1}`).toBe(302);
+    }
+  });
+
   it('counts failed sign-ins across the nodes: after LOGIN_RATE_LIMIT failures both refuse even the right password', async () => {
     const carol = new Browser();
     for (let i = 0; i < 5; i++) {
