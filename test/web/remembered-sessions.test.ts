@@ -5,7 +5,7 @@
  * end the session elsewhere, and expect that process to answer exactly as one that never saw it.
  */
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SessionCheck } from '../../src/db/session-rows.js';
 import { en } from '../../src/i18n/en.js';
 import { overviewPage } from '../../src/services/reads/lists.js';
@@ -106,6 +106,29 @@ describe('a session a process remembers', () => {
       expect((await onB(cookie, '/tickets')).status).toBe(302);
     } finally {
       await tdb.db('users').where({ id: world.users.solver.id }).update({ role: 'agent' });
+    }
+  });
+});
+
+describe('a remembered reading past its cookie’s expiry', () => {
+  it('is read again: node A refreshed the session meanwhile, so node B goes on with it instead of signing the user out', async () => {
+    const alice = await login(nodeA.app, 'alice');
+    const cookie = cookieOf(alice);
+    await warmB(cookie);
+    const { sid } = await sessionRow(cookie);
+    // three hours on (past the 120 idle minutes of B's reading, within the 12-hour limit);
+    // meanwhile node A refreshed the session, as a request there does
+    const later = Date.now() + 3 * 3600_000;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(later);
+      const expires = new Date(later + 120 * 60_000).toISOString();
+      await tdb.db.raw(`update sessions set sess = jsonb_set(sess::jsonb, '{cookie,expires}', to_jsonb(?::text))::json where sid = ?`, [expires, sid]);
+      const page = await onB(cookie, '/tickets');
+      expect(page.status).toBe(200);
+      expect(visibleText(page.text)).toContain('Alice');
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
