@@ -1,7 +1,8 @@
 /**
- * Runs every benchmark one after the other, each in a child process of its own
- * (`node --import tsx <file>`) with this process's terminal, so their figures never share
- * CPU with each other. A benchmark whose file does not exist (yet) is skipped.
+ * Runs every benchmark one after the other, each in a child process of its own (its
+ * `npm run bench:<name>` script, so it runs with the node flags it is documented with, e.g. the
+ * report's young generation) with this process's terminal, so their figures never share CPU
+ * with each other. A benchmark whose file does not exist (yet) is skipped.
  *
  *   npm run bench
  */
@@ -11,11 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHMARKS = ['bench/sla/run.ts', 'bench/portal/run.ts', 'bench/mail/run.ts', 'bench/report/run.ts', 'bench/api/run.ts', 'bench/hotline/run.ts'];
+const BENCHMARKS = ['sla', 'portal', 'mail', 'report', 'api', 'hotline'].map((name) => ({ name, file: `bench/${name}/run.ts` }));
 
-function run(file: string): Promise<number> {
+function run(name: string, file: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, stdio: 'inherit' });
+    const child = spawn('npm', ['run', '--silent', `bench:${name}`], { cwd: ROOT, stdio: 'inherit' });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -32,7 +33,7 @@ function run(file: string): Promise<number> {
 }
 
 const results: { file: string; status: string; seconds: number }[] = [];
-for (const file of BENCHMARKS) {
+for (const { name, file } of BENCHMARKS) {
   if (!existsSync(path.join(ROOT, file))) {
     console.log(`\n=== ${file}: not present, skipped`);
     results.push({ file, status: 'skipped', seconds: 0 });
@@ -40,7 +41,7 @@ for (const file of BENCHMARKS) {
   }
   console.log(`\n=== ${file}`);
   const started = performance.now();
-  const code = await run(file);
+  const code = await run(name, file);
   results.push({ file, status: code === 0 ? 'ok' : `failed (exit ${code})`, seconds: (performance.now() - started) / 1000 });
 }
 
