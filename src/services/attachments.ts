@@ -131,11 +131,6 @@ async function* chunksOf(source: FileSource): AsyncGenerator<Buffer> {
   }
 }
 
-/**
- * Stores files in the caller's transaction, content deduplicated by sha256, one history
- * event per file. New content is written in chunks of CHUNK_BYTES read one at a time, so a
- * file in a temporary file never sits in memory as a whole.
- */
 /** A file as stored: its id and what a list of attachments shows. */
 export interface StoredAttachment {
   id: number;
@@ -144,6 +139,11 @@ export interface StoredAttachment {
   size: number;
 }
 
+/**
+ * Stores files in the caller's transaction, content deduplicated by sha256, one history
+ * event per file (what it stored is returned). New content is written in chunks of CHUNK_BYTES
+ * read one at a time, so a file in a temporary file never sits in memory as a whole.
+ */
 export async function storeAttachments(
   trx: Tx,
   ticket: number,
