@@ -6,7 +6,7 @@
  * at closing, and the month's effort per ticket; the page, the CSV and the command render the
  * object this returns.
  */
-import type { StateCode } from '../states.js';
+import { actionTargets, LIST_STATES, type StateCode } from '../states.js';
 import { inRange, type MonthRange } from './month.js';
 
 export const KINDS = ['incident', 'order', 'question', 'hypercare'] as const;
@@ -14,10 +14,10 @@ export type Kind = (typeof KINDS)[number];
 export const CHANNELS = ['web', 'email', 'hotline', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** States a ticket is open in at the month's end (REPORT.md §2 open_at_end). */
-export const OPEN_AT_END: ReadonlySet<StateCode> = new Set(['new', 'accepted', 'escalated', 'paused', 'complained']);
-/** Where an upheld complaint sends the ticket back to (REPORT.md §2 complaints; the read counts these steps). */
-export const UPHELD_TO: readonly StateCode[] = ['accepted', 'escalated', 'paused'];
+/** States a ticket is open in at the month's end (REPORT.md §2 open_at_end): the open ones, as the customer's current list. */
+export const OPEN_AT_END: ReadonlySet<StateCode> = new Set(LIST_STATES.current);
+/** Where an upheld complaint sends the ticket back to (REPORT.md §2 complaints; the read counts these steps): the transition table's targets. */
+export const UPHELD_TO: readonly StateCode[] = actionTargets('uphold_complaint');
 
 /**
  * What a ticket's state transitions in the month amount to for the figures (REPORT.md §2), the
