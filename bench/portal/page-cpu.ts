@@ -38,7 +38,7 @@ import { num } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { postmasterPidOf, sampleCpu } from '../support/cpu.js';
 import { APP_SCRIPT, NPM_START_FLAGS, ROOT, type ServerProcess, startServer, stopProcess } from '../support/processes.js';
-import { csrfFrom, signIn } from '../support/sign-in.js';
+import { signedInSession } from '../support/sign-in.js';
 import { BENCH_LOGIN, BENCH_PASSWORD } from './seed.js';
 
 const env = process.env;
@@ -91,16 +91,6 @@ function startTree(root: string, url: string, profDir: string | null): Promise<S
   });
 }
 
-/** Signs in as a browser would; the cookies and a form token of the signed-in session. */
-async function signInBench(base: string): Promise<{ cookie: string; csrf: string }> {
-  const jar = await signIn(base, BENCH_LOGIN, BENCH_PASSWORD);
-  const res = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: jar.header() } });
-  jar.take(res);
-  const html = await res.text();
-  if (res.status !== 200) throw new Error(`GET /tickets after sign-in answered ${res.status}`);
-  return { cookie: jar.header(), csrf: csrfFrom(html) };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -151,7 +141,7 @@ async function main(): Promise<void> {
           const profDir = env.PAGE_CPU_PROF ? path.resolve(env.PAGE_CPU_PROF, TREES.length > 1 ? `${p.name}-${path.basename(tree)}` : p.name) : null;
           if (profDir) await mkdir(profDir, { recursive: true });
           const app = await startTree(tree, url, profDir);
-          servers.push({ tree, app, ...(await signInBench(app.base)) });
+          servers.push({ tree, app, ...(await signedInSession(app.base, BENCH_LOGIN, BENCH_PASSWORD)) });
         }
         const boundary = '----pageCpuBoundary';
         const runOn = async (s: (typeof servers)[number], amount: number) => {

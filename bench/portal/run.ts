@@ -35,7 +35,7 @@ import { num } from '../support/env.js';
 import { ceilingLine, cpuLine, fmtMs, type LoadPids, type LoadResult, measureLoad, shareCells, shareHeading } from '../support/load.js';
 import { APP_SCRIPT, CEILING_SCRIPT, cpuProfileFlags, nodeFlagsFromEnv, startServer, stopProcess } from '../support/processes.js';
 import { rowCounts } from '../support/seed-helpers.js';
-import { csrfFrom, signIn } from '../support/sign-in.js';
+import { signedInSession } from '../support/sign-in.js';
 import { benchActor, type PageProbe, profilePages, type QueryProfile } from './profile.js';
 import { BENCH_LOGIN, BENCH_PASSWORD, COUNTED_TABLES, seedPortal, type SeedResult } from './seed.js';
 
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   const { child, base } = await startApp(url);
   pids.server = child.pid;
   log(`  listening on ${base} (child pid ${child.pid})`);
-  const { cookie, csrf } = await signInAsBench(base);
+  const { cookie, csrf } = await signedInSession(base, BENCH_LOGIN, BENCH_PASSWORD);
   log(`  signed in as ${BENCH_LOGIN}; session cookie ${cookie.slice(0, 18)}…, csrf token ${csrf.slice(0, 8)}…`);
   const headers = { cookie };
 
@@ -376,16 +376,6 @@ async function seededBefore(url: string): Promise<SeedResult> {
   } finally {
     await db.destroy();
   }
-}
-
-/** Signs in as the bench customer; the CSRF token of the new session comes with the first page. */
-async function signInAsBench(base: string): Promise<{ cookie: string; csrf: string }> {
-  const jar = await signIn(base, BENCH_LOGIN, BENCH_PASSWORD);
-  const r = await fetch(`${base}/tickets`, { redirect: 'manual', headers: { cookie: jar.header() } });
-  jar.take(r);
-  const html = await r.text();
-  if (r.status !== 200) throw new Error(`GET /tickets after sign-in answered ${r.status}`);
-  return { cookie: jar.header(), csrf: csrfFrom(html) };
 }
 
 const started = performance.now();

@@ -43,3 +43,16 @@ export async function signIn(base: string, login: string, password: string): Pro
   if (!jar.get('hd.sid')) throw new Error('no session cookie after sign-in');
   return jar;
 }
+
+/**
+ * Signs in and loads `page` as a browser would after it: the session's cookies, and the CSRF
+ * token bound to the new session, which comes with that first page.
+ */
+export async function signedInSession(base: string, login: string, password: string, page = '/tickets'): Promise<{ cookie: string; csrf: string }> {
+  const jar = await signIn(base, login, password);
+  const res = await fetch(`${base}${page}`, { redirect: 'manual', headers: { cookie: jar.header() } });
+  jar.take(res);
+  const html = await res.text();
+  if (res.status !== 200) throw new Error(`GET ${page} after sign-in answered ${res.status}`);
+  return { cookie: jar.header(), csrf: csrfFrom(html) };
+}
